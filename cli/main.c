@@ -1,0 +1,55 @@
+/* swiscsiadm: iscsiadm-compatible administration of a userspace iSCSI initiator.
+ * Parses the command line once and hands it to the handler of its mode. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "exit_codes.h"
+#include "modes.h"
+#include "msg.h"
+#include "options.h"
+
+static int not_yet(const struct cli_opts *o)
+{
+	msg_error("%s mode is not implemented in swiscsiadm %s yet", o->mode, SWISCSI_VERSION);
+	return EXIT_OP_NOT_SUPP;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(const struct cli_opts *o);
+} modes[] = {
+	{ "iface", mode_iface },
+	{ "discovery", not_yet },
+	{ "discoverydb", not_yet },
+	{ "node", not_yet },
+	{ "session", not_yet },
+	{ "host", not_yet },
+};
+
+int main(int argc, char **argv)
+{
+	/* Records hold CHAP secrets: files 0600 and directories 0700, as iscsiadm makes them. */
+	umask(077);
+	struct cli_opts o;
+	if (options_parse(argc, argv, &o) < 0)
+		return EXIT_INVAL;
+	if (!o.mode) {
+		if (o.version) {
+			printf("swiscsiadm version %s\n", SWISCSI_VERSION);
+			return EXIT_OK;
+		}
+		if (o.help) {
+			options_usage();
+			return EXIT_OK;
+		}
+		msg_error("no mode specified");
+		msg_error("Try `swiscsiadm --help' for more information.");
+		return EXIT_INVAL;
+	}
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (strcmp(modes[i].name, o.mode) == 0)
+			return modes[i].run(&o);
+	msg_error("mode %s is not supported", o.mode);
+	return EXIT_INVAL;
+}

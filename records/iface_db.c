@@ -1,0 +1,274 @@
+/* Reading, listing and writing iface records. */
+#include "iface_db.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "atomic_file.h"
+#include "db_paths.h"
+#include "iface_schema.h"
+
+static void ifaces_dir(char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/ifaces", db_root());
+}
+
+/* A name that would leave ifaces/ (or name the directory itself) is no iface. */
+static bool name_is_file_name(const char *name)
+{
+	return name[0] && !strchr(name, '/') && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+}
+
+bool iface_is_builtin(const char *name)
+{
+	return strcmp(name, "default") == 0 || strcmp(name, "iser") == 0;
+}
+
+static int builtin(const char *name, struct record *out)
+{
+	if (record_init(out, &iface_schema) < 0)
+		return -1;
+	if (record_set(out, "iface.iscsi_ifacename", name) < 0 ||
+	    record_set(out, "iface.transport_name", strcmp(name, "iser") == 0 ? "iser" : "tcp") < 0) {
+		record_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+/* A record read from a file must name a transport; its file name is its name. */
+static int check_loaded(struct record *r, const char *name, const char *path,
+			record_warn_fn warn, void *warn_ctx, char *err, size_t errlen)
+{
+	if (!r->values[IFACE_F_TRANSPORT][0]) {
+		snprintf(err, errlen,
+			 "%s is not a valid iSCSI interface configuration file: iface.transport_name is missing",
+			 path);
+		errno = EINVAL;
+		return -1;
+	}
+	const char *inner = r->values[IFACE_F_NAME];
+	if (inner[0] && strcmp(inner, name) != 0 && warn) {
+		char msg[1024];
+		snprintf(msg, sizeof(msg),
+			 "%s: iface.iscsi_ifacename is '%s' but the file is named '%s'; using '%s'",
+			 path, inner, name, name);
+		warn(warn_ctx, msg);
+	}
+	return record_set(r, "iface.iscsi_ifacename", name);
+}
+
+int iface_load(const char *name, struct record *out, record_warn_fn warn, void *warn_ctx,
+	       char *err, size_t errlen)
+{
+	if (iface_is_builtin(name))
+		return builtin(name, out);
+	char dir[4096], path[4400];
+	if (!name_is_file_name(name)) {
+		snprintf(err, errlen, "No iface named '%s'", name);
+		errno = ENOENT;
+		return -1;
+	}
+	ifaces_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	char *text;
+	size_t len;
+	if (file_read_all(path, RECORD_FILE_MAX, &text, &len, err, errlen) < 0)
+		return -1;
+	if (record_init(out, &iface_schema) < 0) {
+		free(text);
+		snprintf(err, errlen, "Out of memory");
+		return -1;
+	}
+	int rc = record_parse(out, text, len, path, warn, warn_ctx, err, errlen);
+	free(text);
+	if (rc == 0)
+		rc = check_loaded(out, name, path, warn, warn_ctx, err, errlen);
+	if (rc < 0) {
+		record_free(out);
+		errno = EINVAL;
+	}
+	return rc;
+}
+
+/* Files in ifaces/ that are not iface records: our temp files and lock, open-iscsi's sample. */
+static bool skip_entry(const struct dirent *d)
+{
+	return d->d_name[0] == '.' || strcmp(d->d_name, "iface.example") == 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	const struct record *ra = a, *rb = b;
+	return strcmp(ra->values[IFACE_F_NAME], rb->values[IFACE_F_NAME]);
+}
+
+static int rank(const char *name)
+{
+	if (strcmp(name, "default") == 0)
+		return 0;
+	if (strcmp(name, "iser") == 0)
+		return 1;
+	return 2;
+}
+
+/* Listing order: default, iser, then every other iface by name, bytewise. */
+static int listing_order(const void *a, const void *b)
+{
+	const struct record *ra = a, *rb = b;
+	int d = rank(ra->values[IFACE_F_NAME]) - rank(rb->values[IFACE_F_NAME]);
+	return d ? d : by_name(a, b);
+}
+
+int iface_set_add(struct iface_set *s, struct record *r)
+{
+	struct record *grown = realloc(s->v, (s->n + 1) * sizeof(*grown));
+	if (!grown)
+		return -1;
+	s->v = grown;
+	s->v[s->n++] = *r;
+	memset(r, 0, sizeof(*r));
+	qsort(s->v, s->n, sizeof(*s->v), listing_order);
+	return 0;
+}
+
+const struct record *iface_set_find(const struct iface_set *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->v[i].values[IFACE_F_NAME], name) == 0)
+			return &s->v[i];
+	return NULL;
+}
+
+void iface_set_free(struct iface_set *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		record_free(&s->v[i]);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+static void report(record_warn_fn warn, void *ctx, const char *msg)
+{
+	if (warn)
+		warn(ctx, msg);
+}
+
+static int load_one_file(struct iface_set *out, const char *name, record_warn_fn warn,
+			 void *warn_ctx, unsigned *nbad)
+{
+	char err[1024];
+	struct record r;
+	if (iface_is_builtin(name)) {
+		char dir[4096];
+		ifaces_dir(dir, sizeof(dir));
+		snprintf(err, sizeof(err),
+			 "%s/%s: '%s' is a built-in iface; the file is ignored", dir, name, name);
+		report(warn, warn_ctx, err);
+		return 0;
+	}
+	if (iface_load(name, &r, warn, warn_ctx, err, sizeof(err)) < 0) {
+		if (errno == ENOMEM)
+			return -1;
+		report(warn, warn_ctx, err);
+		(*nbad)++;
+		return 0;
+	}
+	if (iface_set_add(out, &r) < 0) {
+		record_free(&r);
+		return -1;
+	}
+	return 0;
+}
+
+int iface_load_all(struct iface_set *out, record_warn_fn warn, void *warn_ctx, unsigned *nbad)
+{
+	out->v = NULL;
+	out->n = 0;
+	*nbad = 0;
+	struct record r;
+	if (builtin("default", &r) < 0 || iface_set_add(out, &r) < 0 ||
+	    builtin("iser", &r) < 0 || iface_set_add(out, &r) < 0)
+		goto oom;
+	char dir[4096];
+	ifaces_dir(dir, sizeof(dir));
+	struct dirent **names = NULL;
+	int n = scandir(dir, &names, NULL, alphasort);
+	if (n < 0)
+		return 0; /* no ifaces directory: only the built-ins */
+	int rc = 0;
+	for (int i = 0; i < n; i++) {
+		if (rc == 0 && !skip_entry(names[i]))
+			rc = load_one_file(out, names[i]->d_name, warn, warn_ctx, nbad);
+		free(names[i]);
+	}
+	free(names);
+	if (rc < 0)
+		goto oom;
+	return 0;
+oom:
+	iface_set_free(out);
+	errno = ENOMEM;
+	return -1;
+}
+
+int iface_store(const struct record *r, char *err, size_t errlen)
+{
+	char dir[4096];
+	ifaces_dir(dir, sizeof(dir));
+	if (mkdir_p(dir, 0700) < 0) {
+		snprintf(err, errlen, "Could not create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	size_t len;
+	char *text = record_format(r, RS_FILE, &len);
+	if (!text) {
+		snprintf(err, errlen, "Out of memory");
+		return -1;
+	}
+	int rc = file_write_atomic(dir, r->values[IFACE_F_NAME], text, len, 0600, err, errlen);
+	free(text);
+	return rc;
+}
+
+int iface_remove(const char *name, char *err, size_t errlen)
+{
+	char dir[4096], path[4400];
+	if (!name_is_file_name(name)) {
+		snprintf(err, errlen, "No iface named '%s'", name);
+		errno = ENOENT;
+		return -1;
+	}
+	ifaces_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (unlink(path) < 0) {
+		int e = errno;
+		snprintf(err, errlen, "Could not delete %s: %s", path, strerror(e));
+		errno = e;
+		return -1;
+	}
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	return 0;
+}
+
+bool iface_file_exists(const char *name)
+{
+	char dir[4096], path[4400];
+	struct stat st;
+	if (!name_is_file_name(name))
+		return false;
+	ifaces_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return lstat(path, &st) == 0;
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what swiscsi needs to build, test and demo on Debian 12. Idempotent: apt-get runs
+# only for packages that are missing, so a prepared machine pays nothing.
+set -euo pipefail
+
+packages=(
+  # build
+  gcc meson ninja-build pkg-config
+  # unit tests, integration tests
+  libcmocka-dev python3 python3-pytest
+  # real peers and the tools the tests drive: tgtd target, open-iscsi for record round trips,
+  # iproute2 for network namespaces, util-linux for unshare/flock, procps for sysctl
+  tgt open-iscsi iproute2 util-linux procps iputils-ping
+  # man pages
+  groff-base
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: everything is already installed"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# open-iscsi and tgt ship services; no init system runs them here, and policy-rc.d keeps
+# package scripts from trying to start daemons on a machine that has one.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod 755 /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

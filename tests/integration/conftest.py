@@ -1,0 +1,86 @@
+"""Shared fixtures for swiscsi's integration tests: the built binaries and a private database.
+
+Every test gets its own temporary record database, initiator-name file and (empty) sysfs root,
+so nothing ever reads or writes the machine's /etc/iscsi, /var/lib/iscsi or /sys.
+"""
+import os
+import pathlib
+import shutil
+import subprocess
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+BUILD = pathlib.Path(os.environ.get("SWISCSI_BUILD", REPO / "build"))
+SWISCSIADM = BUILD / "cli" / "swiscsiadm"
+SHARED = pathlib.Path(os.environ.get("SWISCSI_SHARED", REPO.parent / "shared"))
+FIXTURES = SHARED / "fixtures" / "sysfs"
+IN_CI = os.environ.get("CI") == "true"
+
+
+def require(condition, what):
+    """Skip locally when a tool is missing; in CI a missing requirement is a failure."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required for this test and missing in CI: {what}")
+    pytest.skip(f"missing: {what}")
+
+
+class Result:
+    def __init__(self, proc):
+        self.rc = proc.returncode
+        self.out = proc.stdout
+        self.err = proc.stderr
+
+    def __repr__(self):
+        return f"<rc={self.rc} out={self.out!r} err={self.err!r}>"
+
+
+class Adm:
+    """Runs swiscsiadm against a private database."""
+
+    def __init__(self, root, sysfs=None):
+        self.root = pathlib.Path(root)
+        self.db = self.root / "db"
+        self.initiatorname = self.root / "initiatorname.iscsi"
+        self.initiatorname.write_text("InitiatorName=iqn.2026-11.test.swiscsi:host\n")
+        if sysfs is None:
+            sysfs = self.root / "sysfs"
+            sysfs.mkdir(exist_ok=True)
+        self.sysfs = pathlib.Path(sysfs)
+
+    @property
+    def env(self):
+        env = dict(os.environ)
+        env.update(SWISCSI_DB=str(self.db), SWISCSI_INITIATORNAME_FILE=str(self.initiatorname),
+                   SWISCSI_SYSFS=str(self.sysfs), LC_ALL="C")
+        return env
+
+    def run(self, *args, prefix=(), timeout=60):
+        proc = subprocess.run([*prefix, str(SWISCSIADM), *args], env=self.env,
+                              capture_output=True, text=True, timeout=timeout)
+        return Result(proc)
+
+    def iface_file(self, name):
+        return self.db / "ifaces" / name
+
+
+@pytest.fixture(scope="session", autouse=True)
+def built():
+    assert SWISCSIADM.is_file(), f"build swiscsiadm first (looked for {SWISCSIADM})"
+
+
+@pytest.fixture
+def adm(tmp_path):
+    return Adm(tmp_path)
+
+
+@pytest.fixture
+def fixtures_dir():
+    require(FIXTURES.is_dir(), f"shared sysfs fixtures at {FIXTURES}")
+    return FIXTURES
+
+
+def have(tool):
+    return shutil.which(tool) is not None
