@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what is needed, builds swiscsi twice (plain, and with AddressSanitizer +
+# UndefinedBehaviorSanitizer) and runs every test against each build: cmocka unit tests through
+# meson, then the pytest integration suite against the built binaries.
+#   usage: scripts/test.sh            (as root on Debian 12)
+#   SWISCSI_BUILDS="plain" scripts/test.sh   to run one build only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+
+builds=${SWISCSI_BUILDS:-"plain asan"}
+status=0
+for kind in $builds; do
+  dir="build-test-$kind"
+  case "$kind" in
+    plain) opts=() ;;
+    asan)  opts=(-Db_sanitize=address,undefined -Db_lundef=false) ;;
+    *) echo "unknown build kind $kind" >&2; exit 2 ;;
+  esac
+  if [ ! -f "$dir/build.ninja" ]; then
+    meson setup "$dir" "${opts[@]}"
+  fi
+  ninja -C "$dir"
+  echo "=== $kind: unit tests"
+  # halt_on_error makes a sanitizer finding fail the test that caused it
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  meson test -C "$dir" --print-errorlogs || status=1
+  echo "=== $kind: integration tests"
+  SWISCSI_BUILD="$PWD/$dir" pytest-3 -q -p no:cacheprovider tests/integration || status=1
+done
+exit $status
