@@ -98,7 +98,7 @@ static char *old_style_iface(const char *path)
 }
 
 static int load_portal_dir(struct node_index *ix, const char *target, const char *dir,
-			   const char *addr, int port, int tpgt, record_warn_fn warn, void *ctx)
+			   const char *addr, int port, int tpgt)
 {
 	struct dirent **names;
 	int n = scandir(dir, &names, NULL, alphasort);
@@ -113,8 +113,6 @@ static int load_portal_dir(struct node_index *ix, const char *target, const char
 		free(names[i]);
 	}
 	free(names);
-	(void)warn;
-	(void)ctx;
 	return rc;
 }
 
@@ -135,7 +133,7 @@ static int load_entry(struct node_index *ix, const char *target, const char *tdi
 				warnf(warn, ctx, path, "not a portal directory (ADDRESS,PORT,TPGT)");
 			return r < 0 ? -1 : 0;
 		}
-		int rc = load_portal_dir(ix, target, path, addr, port, tpgt, warn, ctx);
+		int rc = load_portal_dir(ix, target, path, addr, port, tpgt);
 		free(addr);
 		return rc;
 	}

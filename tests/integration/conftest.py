@@ -27,11 +27,18 @@ def require(condition, what):
     pytest.skip(f"missing: {what}")
 
 
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
 class Result:
     def __init__(self, proc):
         self.rc = proc.returncode
         self.out = proc.stdout
         self.err = proc.stderr
+        # Under the ASan+UBSan build a finding fails the test that caused it, whatever the
+        # test itself checks.
+        for mark in SANITIZER_MARKS:
+            assert mark not in (self.err or ""), f"sanitizer finding:\n{self.err}"
 
     def __repr__(self):
         return f"<rc={self.rc} out={self.out!r} err={self.err!r}>"
