@@ -8,6 +8,8 @@ packages=(
   gcc meson ninja-build pkg-config
   # unit tests, integration tests
   libcmocka-dev python3 python3-pytest
+  # protocol engine: CRC32C (ISA-L), CHAP digests (libcrypto)
+  libisal-dev libssl-dev
   # real peers and the tools the tests drive: tgtd target, open-iscsi for record round trips,
   # iproute2 for network namespaces, util-linux for unshare/flock, procps for sysctl
   tgt open-iscsi iproute2 util-linux procps iputils-ping

@@ -1,0 +1,147 @@
+/* libswiscsi: a userspace iSCSI initiator (RFC 7143).
+ *
+ * A session is one connection to one portal. Everything is non-blocking: the application may
+ * own the event loop (swi_fd, swi_events, swi_service) or use the synchronous calls, which run a
+ * private poll loop until the operation completes or its timeout passes.
+ *
+ * Errors: calls return -1 (or NULL) and the session keeps a message, swi_error(), that starts
+ * with the operation that failed, and a class, swi_error_class(), whose values are iscsiadm's
+ * exit codes. The library never prints, exits or aborts on anything a target sends.
+ *
+ * Ownership: strings passed in are copied; returned lists are owned by the caller and freed
+ * with the matching *_free call. Completion callbacks run exactly once, also when the session
+ * fails or is freed. */
+#ifndef SWISCSI_H
+#define SWISCSI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Error classes: iscsiadm's exit codes for the same failures. */
+enum swi_error_class {
+	SWI_OK = 0,
+	SWI_ERR = 1,                /* generic */
+	SWI_ERR_NOMEM = 3,
+	SWI_ERR_TRANS = 4,          /* connection refused, reset, unreachable */
+	SWI_ERR_LOGIN = 5,          /* login failed */
+	SWI_ERR_INVAL = 7,          /* bad argument */
+	SWI_ERR_TIMEOUT = 8,        /* connect or operation timed out */
+	SWI_ERR_INTERNAL = 9,
+	SWI_ERR_PDU_TIMEOUT = 11,
+	SWI_ERR_FATAL_LOGIN = 19,   /* login refused for good (target not found, removed, ...) */
+	SWI_ERR_NO_OBJS = 21,
+	SWI_ERR_AUTH = 24,          /* authentication failed */
+};
+
+struct swi_session;
+
+struct swi_options {
+	const char *initiator_name;   /* required */
+	const char *initiator_alias;  /* optional */
+	const char *target_name;      /* NULL: a discovery session */
+	const char *portal;           /* "host", "host:port", "[v6addr]:port"; port 3260 */
+	/* where connections come from: a device (SO_BINDTODEVICE) and/or a source address */
+	const char *bind_ifname;
+	const char *bind_source;
+	/* CHAP: user/secret authenticate us to the target; target_user/target_secret make it
+	 * mutual. chap_algs is a preference list of MD5, SHA1, SHA256, SHA3-256 (default
+	 * "SHA3-256,SHA256,SHA1,MD5"). */
+	const char *chap_user, *chap_secret;
+	const char *chap_target_user, *chap_target_secret;
+	const char *chap_algs;
+	/* "None", "CRC32C", or a preference list such as "CRC32C,None" (default "None") */
+	const char *header_digest, *data_digest;
+	/* our operational offers; 0 = the library's choice */
+	uint32_t max_recv_data_segment_length;
+	uint32_t max_burst_length;
+	uint32_t first_burst_length;
+	int initial_r2t;      /* -1 library's choice, 0 No, 1 Yes */
+	int immediate_data;   /* -1, 0, 1 */
+	uint32_t max_outstanding_r2t;
+	int timeout_ms;       /* per synchronous operation; 0 = 15000 */
+};
+
+/* A new session with a copy of opts; nothing is sent yet. NULL on bad options (message in
+ * *err if err is not NULL, a static string) or out of memory. */
+struct swi_session *swi_session_new(const struct swi_options *opts, const char **err);
+/* Closes the connection without logout; pending callbacks run with an error. */
+void swi_session_free(struct swi_session *s);
+
+const char *swi_error(const struct swi_session *s);
+int swi_error_class(const struct swi_session *s);
+
+/* Event loop integration: the descriptor, the poll events it wants now, and the call that
+ * handles what poll returned (0 while the session is healthy, -1 once it failed). */
+int swi_fd(const struct swi_session *s);
+short swi_events(const struct swi_session *s);
+int swi_service(struct swi_session *s, short revents);
+/* Milliseconds until the session's next timer expires (-1: none); call swi_service with 0
+ * then. */
+int swi_timeout_ms(const struct swi_session *s);
+
+typedef void (*swi_done_fn)(struct swi_session *s, int status, void *arg);
+
+/* Connects and logs in (security, then operational negotiation). status 0 or -1. */
+int swi_login_async(struct swi_session *s, swi_done_fn done, void *arg);
+int swi_logout_async(struct swi_session *s, swi_done_fn done, void *arg);
+
+/* A target found by SendTargets, with its portals ("addr:port,tpgt"). */
+struct swi_target {
+	char *name;
+	char **portals;
+	size_t nportals;
+};
+struct swi_target_list {
+	struct swi_target *v;
+	size_t n;
+};
+void swi_target_list_free(struct swi_target_list *l);
+
+/* SendTargets=All on a logged-in discovery session. On status 0, *out holds the result. */
+int swi_sendtargets_async(struct swi_session *s, struct swi_target_list *out, swi_done_fn done,
+			  void *arg);
+
+/* Negotiated values, after login. */
+struct swi_negotiated {
+	bool header_digest, data_digest;
+	uint32_t max_recv_data_segment_length, max_xmit_data_segment_length;
+	uint32_t max_burst_length, first_burst_length, max_outstanding_r2t;
+	bool initial_r2t, immediate_data;
+	uint16_t tsih;
+	char chap_alg[16];        /* "" without CHAP */
+	char local_address[64];   /* the address our side of the connection uses */
+};
+int swi_negotiated(const struct swi_session *s, struct swi_negotiated *out);
+
+/* Synchronous forms: the async call plus a poll loop, bounded by the session's timeout. */
+int swi_login(struct swi_session *s);
+int swi_logout(struct swi_session *s);
+int swi_sendtargets(struct swi_session *s, struct swi_target_list *out);
+
+/* A target named by a libiscsi-style URL:
+ *   iscsi://[user[%secret]@]host[:port][/target-iqn[/lun]][?arg[&arg]...]
+ * with IPv6 hosts in brackets and libiscsi's argument names: header_digest=, data_digest=
+ * (crc32c, none, or an ordered list such as crc32c,none), auth= (CHAP algorithm list),
+ * target_user=, target_password= (mutual CHAP). Percent-escapes are decoded. */
+struct swi_url {
+	char *user, *secret;
+	char *portal;              /* "host:port" ("[v6]:port") */
+	char *target;              /* NULL when the URL names only a portal */
+	int lun;                   /* -1 when absent */
+	char *header_digest, *data_digest; /* in swi_options form ("CRC32C,None"), or NULL */
+	char *chap_algs;
+	char *target_user, *target_secret;
+};
+/* 0, or -1 with a sentence naming the faulty part in err. */
+int swi_url_parse(const char *url, struct swi_url *out, char *err, size_t errlen);
+void swi_url_free(struct swi_url *u);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,116 @@
+/* SendTargets discovery (RFC 7143 §12.3, Appendix D): one Text Request, a response that may
+ * span several Continue PDUs, parsed into targets and their portals. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session.h"
+
+static int send_text(struct swi_session *s, uint32_t ttt, const char *text)
+{
+	struct bhs h = { .opcode = OP_TEXT_REQ, .immediate = true, .flags = BHS_F_FINAL,
+			 .itt = s->op_itt };
+	memset(h.lun_or_isid, 0, 8);
+	BHS_TTT(&h) = ttt;
+	BHS_CMDSN(&h) = s->cmdsn;
+	BHS_EXPSTATSN(&h) = s->expstatsn;
+	h.data_len = text ? (uint32_t)strlen(text) + 1 : 0;
+	return session_send(s, &h, text, true);
+}
+
+int swi_sendtargets_async(struct swi_session *s, struct swi_target_list *out, swi_done_fn done,
+			  void *arg)
+{
+	if (s->state != SS_FULL || s->op != OP_NONE) {
+		snprintf(s->err, sizeof(s->err), "SendTargets: the session is not logged in or is busy");
+		s->err_class = SWI_ERR_INVAL;
+		return -1;
+	}
+	out->v = NULL;
+	out->n = 0;
+	session_begin(s, OP_TEXT, done, arg);
+	s->op_itt = session_new_itt(s);
+	s->st_out = out;
+	text_buf_free(&s->text_acc);
+	return send_text(s, ISCSI_RESERVED_TAG, "SendTargets=All");
+}
+
+void swi_target_list_free(struct swi_target_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		for (size_t j = 0; j < l->v[i].nportals; j++)
+			free(l->v[i].portals[j]);
+		free(l->v[i].portals);
+		free(l->v[i].name);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int add_target(struct swi_target_list *l, const char *name)
+{
+	struct swi_target *grown = realloc(l->v, (l->n + 1) * sizeof(*grown));
+	if (!grown)
+		return -1;
+	l->v = grown;
+	memset(&l->v[l->n], 0, sizeof(l->v[l->n]));
+	l->v[l->n].name = strdup(name);
+	l->n++;
+	return l->v[l->n - 1].name ? 0 : -1;
+}
+
+static int add_portal(struct swi_target *t, const char *addr)
+{
+	char **grown = realloc(t->portals, (t->nportals + 1) * sizeof(*grown));
+	if (!grown)
+		return -1;
+	t->portals = grown;
+	t->portals[t->nportals] = strdup(addr);
+	return t->portals[t->nportals++] ? 0 : -1;
+}
+
+/* TargetName starts a target; each TargetAddress after it is one of its portals. */
+static int collect(struct swi_session *s, const struct text_list *keys)
+{
+	struct swi_target_list *out = s->st_out;
+	for (size_t i = 0; i < keys->n; i++) {
+		const char *k = keys->v[i].key, *v = keys->v[i].value;
+		int rc = 0;
+		if (strcmp(k, "TargetName") == 0)
+			rc = add_target(out, v);
+		else if (strcmp(k, "TargetAddress") == 0 && out->n)
+			rc = add_portal(&out->v[out->n - 1], v);
+		else if (strcmp(k, "TargetAddress") == 0)
+			return session_fail(s, SWI_ERR, "SendTargets: TargetAddress before any TargetName");
+		if (rc < 0)
+			return session_fail(s, SWI_ERR_NOMEM, "SendTargets: out of memory");
+	}
+	return 0;
+}
+
+int text_on_response(struct swi_session *s, const struct bhs *h, const uint8_t *data)
+{
+	if (s->op != OP_TEXT || h->itt != s->op_itt)
+		return session_fail(s, SWI_ERR, "unexpected Text Response from %s", s->o.portal);
+	if (h->data_len)
+		text_add_raw(&s->text_acc, data, h->data_len);
+	if (s->text_acc.failed)
+		return session_fail(s, SWI_ERR_NOMEM, "SendTargets: out of memory");
+	if (h->flags & TEXT_F_CONTINUE)
+		return send_text(s, BHS_TTT(h), NULL);
+	struct text_list keys;
+	char err[256];
+	int rc = text_parse(s->text_acc.data, s->text_acc.len, &keys, err, sizeof(err));
+	text_buf_free(&s->text_acc);
+	if (rc < 0)
+		return session_fail(s, SWI_ERR, "SendTargets from %s: %s", s->o.portal, err);
+	rc = collect(s, &keys);
+	text_list_free(&keys);
+	if (rc < 0) {
+		swi_target_list_free(s->st_out);
+		return -1;
+	}
+	session_complete(s, 0);
+	return 0;
+}

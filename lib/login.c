@@ -1,0 +1,224 @@
+/* Login (RFC 7143 §6.3): the security stage (AuthMethod, CHAP), then operational negotiation,
+ * then the full feature phase. Responses may arrive in several Continue PDUs and may redirect
+ * us to another portal. */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "login_status.h"
+#include "session.h"
+
+enum { MAX_REDIRECTS = 5 };
+
+static bool want_chap(const struct swi_session *s)
+{
+	return s->o.chap_user != NULL;
+}
+
+int login_send(struct swi_session *s, const struct text_buf *b)
+{
+	if (b && b->failed)
+		return session_fail(s, SWI_ERR_NOMEM, "login: out of memory");
+	struct bhs h = { .opcode = OP_LOGIN_REQ, .immediate = true, .itt = s->op_itt };
+	h.flags = (uint8_t)(s->lg.csg << 2);
+	if (s->lg.transit)
+		h.flags |= LOGIN_F_TRANSIT | s->lg.nsg;
+	memcpy(h.lun_or_isid, s->isid, 6);
+	h.lun_or_isid[6] = (uint8_t)(s->tsih >> 8);
+	h.lun_or_isid[7] = (uint8_t)s->tsih;
+	h.data_len = b ? (uint32_t)b->len : 0;
+	BHS_CMDSN(&h) = s->cmdsn;
+	BHS_EXPSTATSN(&h) = s->expstatsn;
+	return session_send(s, &h, b ? b->data : NULL, true);
+}
+
+int login_on_connected(struct swi_session *s)
+{
+	struct text_buf b = { 0 };
+	s->state = SS_LOGIN;
+	s->lg.csg = STAGE_SECURITY;
+	s->lg.nsg = STAGE_OPERATIONAL;
+	s->lg.transit = !want_chap(s);
+	s->lg.chap_step = 0;
+	text_add(&b, "InitiatorName", s->o.initiator_name);
+	if (s->o.initiator_alias)
+		text_add(&b, "InitiatorAlias", s->o.initiator_alias);
+	text_add(&b, "SessionType", s->o.target_name ? "Normal" : "Discovery");
+	if (s->o.target_name)
+		text_add(&b, "TargetName", s->o.target_name);
+	/* With credentials configured CHAP is required: accepting None would silently drop the
+	 * authentication the administrator asked for. */
+	text_add(&b, "AuthMethod", want_chap(s) ? "CHAP" : "None");
+	int rc = login_send(s, &b);
+	text_buf_free(&b);
+	return rc;
+}
+
+int swi_login_async(struct swi_session *s, swi_done_fn done, void *arg)
+{
+	if (s->op != OP_NONE || (s->state != SS_IDLE && s->state != SS_CLOSED &&
+				 s->state != SS_FAILED)) {
+		snprintf(s->err, sizeof(s->err), "login: the session is busy or already logged in");
+		s->err_class = SWI_ERR_INVAL;
+		return -1;
+	}
+	session_begin(s, OP_LOGIN, done, arg);
+	s->op_itt = session_new_itt(s);
+	s->tsih = 0;
+	s->lg.redirects = 0;
+	s->state = SS_IDLE;
+	return session_open_transport(s);
+}
+
+/* Status class 1: reconnect to the TargetAddress the target gave. */
+static int redirect(struct swi_session *s, const struct text_list *keys)
+{
+	const char *addr = text_find(keys, "TargetAddress");
+	if (!addr)
+		return session_fail(s, SWI_ERR_LOGIN, "login to %s: redirected without a TargetAddress",
+				    s->o.portal);
+	if (++s->lg.redirects > MAX_REDIRECTS)
+		return session_fail(s, SWI_ERR_LOGIN, "login to %s: more than %d redirections",
+				    s->o.portal, MAX_REDIRECTS);
+	char portal[300];
+	snprintf(portal, sizeof(portal), "%s", addr);
+	portal[strcspn(portal, ",")] = '\0'; /* drop ",TPGT" */
+	char host[256], port[8] = "3260";
+	const char *close = strchr(portal, ']');
+	const char *colon = close ? strchr(close, ':') : strrchr(portal, ':');
+	snprintf(host, sizeof(host), "%.*s", (int)((colon ? colon : portal + strlen(portal)) - portal),
+		 portal);
+	if (colon)
+		snprintf(port, sizeof(port), "%s", colon + 1);
+	if (host[0] == '[') {
+		memmove(host, host + 1, strlen(host));
+		host[strcspn(host, "]")] = '\0';
+	}
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST }, *res;
+	if (getaddrinfo(host, port, &hints, &res) != 0)
+		return session_fail(s, SWI_ERR_LOGIN, "login to %s: redirected to an invalid address '%s'",
+				    s->o.portal, addr);
+	memcpy(&s->addr, res->ai_addr, res->ai_addrlen);
+	s->addrlen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return session_open_transport(s);
+}
+
+static int login_failed(struct swi_session *s, const struct bhs *h)
+{
+	int cls;
+	const char *text = login_status_text(LOGIN_STATUS_CLASS(h), LOGIN_STATUS_DETAIL(h), &cls);
+	return session_fail(s, cls, "login to %s%s%s failed: %s (status class 0x%02x, detail 0x%02x)",
+			    s->o.target_name ? s->o.target_name : "", s->o.target_name ? " at " : "",
+			    s->o.portal, text, LOGIN_STATUS_CLASS(h), LOGIN_STATUS_DETAIL(h));
+}
+
+int login_send_operational_offer(struct swi_session *s)
+{
+	struct text_buf b = { 0 };
+	s->lg.csg = STAGE_OPERATIONAL;
+	s->lg.nsg = STAGE_FULL_FEATURE;
+	s->lg.transit = true;
+	if (!s->o.target_name) {
+		/* a discovery session only declares what it can receive (RFC 7143 §13) */
+		text_add(&b, "HeaderDigest", s->hdig);
+		text_add(&b, "DataDigest", s->ddig);
+		text_addu(&b, "MaxRecvDataSegmentLength", s->want.max_recv_dsl);
+	} else {
+		params_offer(&b, &s->want, s->hdig, s->ddig);
+	}
+	int rc = login_send(s, &b);
+	text_buf_free(&b);
+	return rc;
+}
+
+int login_enter_full_feature(struct swi_session *s, const struct bhs *h,
+			     const struct text_list *keys)
+{
+	char err[256];
+	if (params_apply(keys, &s->want, s->hdig, s->ddig, &s->neg, err, sizeof(err)) < 0)
+		return session_fail(s, SWI_ERR_LOGIN, "login to %s: %s", s->o.portal, err);
+	s->tsih = (uint16_t)(h->lun_or_isid[6] << 8 | h->lun_or_isid[7]);
+	s->maxcmdsn = BHS_MAXCMDSN(h);
+	s->cmdsn = BHS_EXPCMDSN(h);
+	xport_set_digests(s->x, s->neg.header_digest, s->neg.data_digest);
+	s->state = SS_FULL;
+	session_complete(s, 0);
+	return 0;
+}
+
+/* The target answered in the security stage. */
+static int security_answer(struct swi_session *s, const struct bhs *h, const struct text_list *keys)
+{
+	bool transit = (h->flags & LOGIN_F_TRANSIT) != 0;
+	if (s->lg.chap_step == 0) {
+		const char *method = text_find(keys, "AuthMethod");
+		if (want_chap(s)) {
+			if (!method || strcmp(method, "CHAP") != 0)
+				return session_fail(s, SWI_ERR_AUTH,
+						    "login to %s: CHAP credentials are configured but the target does not use CHAP (AuthMethod=%s)",
+						    s->o.portal, method ? method : "<none>");
+		} else if (method && strcmp(method, "None") != 0) {
+			return session_fail(s, SWI_ERR_AUTH,
+					    "login to %s: the target requires authentication (AuthMethod=%s) and no CHAP credentials are configured",
+					    s->o.portal, method);
+		}
+	}
+	if (want_chap(s))
+		return login_chap_step(s, h, keys);
+	if (!transit) {
+		s->lg.transit = true;
+		return login_send(s, NULL);
+	}
+	if (LOGIN_NSG(h) == STAGE_FULL_FEATURE)
+		return login_enter_full_feature(s, h, keys);
+	return login_send_operational_offer(s);
+}
+
+static int operational_answer(struct swi_session *s, const struct bhs *h,
+			      const struct text_list *keys)
+{
+	if ((h->flags & LOGIN_F_TRANSIT) && LOGIN_NSG(h) == STAGE_FULL_FEATURE)
+		return login_enter_full_feature(s, h, keys);
+	/* the target wants another round before it transits */
+	return login_send(s, NULL);
+}
+
+static int stage_answer(struct swi_session *s, const struct bhs *h, const struct text_list *keys)
+{
+	if (LOGIN_CSG(h) == STAGE_SECURITY)
+		return security_answer(s, h, keys);
+	if (LOGIN_CSG(h) == STAGE_OPERATIONAL)
+		return operational_answer(s, h, keys);
+	return session_fail(s, SWI_ERR_LOGIN, "login to %s: the target answered in stage %u",
+			    s->o.portal, LOGIN_CSG(h));
+}
+
+int login_on_response(struct swi_session *s, const struct bhs *h, const uint8_t *data)
+{
+	if (s->op != OP_LOGIN || s->state != SS_LOGIN || h->itt != s->op_itt)
+		return session_fail(s, SWI_ERR, "unexpected Login Response from %s", s->o.portal);
+	if (LOGIN_STATUS_CLASS(h) != 0 && LOGIN_STATUS_CLASS(h) != 1)
+		return login_failed(s, h);
+	if (h->data_len)
+		text_add_raw(&s->lg.acc, data, h->data_len);
+	if (h->flags & LOGIN_F_CONTINUE) {
+		s->lg.transit = false; /* ask for the rest of the response */
+		return login_send(s, NULL);
+	}
+	struct text_list keys;
+	char err[256];
+	int rc = text_parse(s->lg.acc.data, s->lg.acc.len, &keys, err, sizeof(err));
+	text_buf_free(&s->lg.acc);
+	if (rc < 0)
+		return session_fail(s, SWI_ERR_LOGIN, "login to %s: %s", s->o.portal, err);
+	s->tsih = (uint16_t)(h->lun_or_isid[6] << 8 | h->lun_or_isid[7]);
+	if (LOGIN_STATUS_CLASS(h) == 1)
+		rc = redirect(s, &keys);
+	else
+		rc = stage_answer(s, h, &keys);
+	text_list_free(&keys);
+	return rc < 0 ? -1 : 0;
+}

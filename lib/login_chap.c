@@ -1,0 +1,144 @@
+/* The CHAP exchange of the security stage (RFC 7143 §12.1.3), one-way or mutual. Secrets are
+ * never put in messages. */
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session.h"
+
+enum { CHALLENGE_MAX = 1024, OUR_CHALLENGE_LEN = 32 };
+
+/* CHAP_A list in the user's preference order. */
+static int offer_algorithms(struct swi_session *s)
+{
+	char list[64] = "", copy[128];
+	snprintf(copy, sizeof(copy), "%s", s->o.chap_algs);
+	for (char *save, *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+		int alg = chap_alg_from_name(t);
+		if (alg < 0)
+			return session_fail(s, SWI_ERR_INVAL, "login: unknown CHAP algorithm '%s' (use MD5, SHA1, SHA256, SHA3-256)", t);
+		size_t used = strlen(list);
+		snprintf(list + used, sizeof(list) - used, "%s%d", used ? "," : "", alg);
+	}
+	if (!list[0])
+		return session_fail(s, SWI_ERR_INVAL, "login: no CHAP algorithm to offer");
+	struct text_buf b = { 0 };
+	text_add(&b, "CHAP_A", list);
+	s->lg.transit = false;
+	s->lg.chap_step = 1;
+	int rc = login_send(s, &b);
+	text_buf_free(&b);
+	return rc;
+}
+
+static bool offered(const struct swi_session *s, int alg)
+{
+	char copy[128];
+	snprintf(copy, sizeof(copy), "%s", s->o.chap_algs);
+	for (char *save, *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+		if (chap_alg_from_name(t) == alg)
+			return true;
+	return false;
+}
+
+static int auth_fail(struct swi_session *s, const char *why)
+{
+	return session_fail(s, SWI_ERR_AUTH, "login to %s: CHAP authentication failed: %s",
+			    s->o.portal, why);
+}
+
+/* Answers the target's challenge; for mutual CHAP adds ours. */
+static int answer_challenge(struct swi_session *s, const struct text_list *keys)
+{
+	const char *a = text_find(keys, "CHAP_A"), *i = text_find(keys, "CHAP_I"),
+		   *c = text_find(keys, "CHAP_C");
+	if (!a || !i || !c)
+		return auth_fail(s, "the target sent no CHAP_A, CHAP_I or CHAP_C");
+	char *aend, *iend;
+	long alg = strtol(a, &aend, 10), id = strtol(i, &iend, 10);
+	if (*aend || !offered(s, (int)alg))
+		return auth_fail(s, "the target chose a CHAP algorithm we did not offer");
+	if (*iend || !*i || id < 0 || id > 255)
+		return auth_fail(s, "CHAP_I is not a number from 0 to 255");
+	uint8_t challenge[CHALLENGE_MAX];
+	int clen = chap_decode(c, challenge, sizeof(challenge));
+	if (clen <= 0)
+		return auth_fail(s, "CHAP_C is not a valid challenge");
+	s->lg.chap_alg = (int)alg;
+	char response[2 * 64 + 3];
+	if (chap_response((int)alg, (uint8_t)id, s->o.chap_secret, challenge, (size_t)clen, response,
+			  sizeof(response)) < 0)
+		return auth_fail(s, "this system's crypto library lacks the chosen algorithm");
+	struct text_buf b = { 0 };
+	text_add(&b, "CHAP_N", s->o.chap_user);
+	text_add(&b, "CHAP_R", response);
+	if (s->o.chap_target_user) {
+		/* ours must differ from the target's, or a target could replay our answer */
+		do {
+			if (RAND_bytes(s->lg.our_challenge, OUR_CHALLENGE_LEN) != 1 ||
+			    RAND_bytes(&s->lg.chap_id, 1) != 1) {
+				text_buf_free(&b);
+				return session_fail(s, SWI_ERR_INTERNAL, "login: no random numbers");
+			}
+		} while (clen == OUR_CHALLENGE_LEN && memcmp(challenge, s->lg.our_challenge, OUR_CHALLENGE_LEN) == 0);
+		s->lg.our_challenge_len = OUR_CHALLENGE_LEN;
+		char hex[2 * OUR_CHALLENGE_LEN + 3] = "0x";
+		for (int k = 0; k < OUR_CHALLENGE_LEN; k++)
+			sprintf(hex + 2 + 2 * k, "%02x", s->lg.our_challenge[k]);
+		text_addu(&b, "CHAP_I", s->lg.chap_id);
+		text_add(&b, "CHAP_C", hex);
+	}
+	OPENSSL_cleanse(response, sizeof(response));
+	s->lg.transit = true;
+	s->lg.nsg = STAGE_OPERATIONAL;
+	s->lg.chap_step = 2;
+	int rc = login_send(s, &b);
+	text_buf_free(&b);
+	return rc;
+}
+
+/* Mutual CHAP: the target must prove it knows the target secret. */
+static int check_target(struct swi_session *s, const struct text_list *keys)
+{
+	const char *n = text_find(keys, "CHAP_N"), *r = text_find(keys, "CHAP_R");
+	if (!n || !r)
+		return auth_fail(s, "mutual CHAP: the target did not answer our challenge");
+	if (strcmp(n, s->o.chap_target_user) != 0)
+		return auth_fail(s, "mutual CHAP: the target gave another user name");
+	char expect[2 * 64 + 3];
+	if (chap_response(s->lg.chap_alg, s->lg.chap_id, s->o.chap_target_secret, s->lg.our_challenge,
+			  s->lg.our_challenge_len, expect, sizeof(expect)) < 0)
+		return auth_fail(s, "mutual CHAP: cannot compute the expected answer");
+	uint8_t got[64], want[64];
+	int gl = chap_decode(r, got, sizeof(got)), wl = chap_decode(expect, want, sizeof(want));
+	OPENSSL_cleanse(expect, sizeof(expect));
+	if (gl != wl || CRYPTO_memcmp(got, want, (size_t)wl) != 0)
+		return auth_fail(s, "mutual CHAP: the target's answer is wrong (target secret mismatch)");
+	return 0;
+}
+
+int login_chap_step(struct swi_session *s, const struct bhs *h, const struct text_list *keys)
+{
+	switch (s->lg.chap_step) {
+	case 0:
+		return offer_algorithms(s);
+	case 1:
+		return answer_challenge(s, keys);
+	case 2: /* the target's verdict on our answer (and its answer to ours) */
+		if (s->o.chap_target_user && check_target(s, keys) < 0)
+			return -1;
+		s->lg.chap_step = 3;
+		break;
+	default:
+		break;
+	}
+	if (!(h->flags & LOGIN_F_TRANSIT)) {
+		s->lg.transit = true;
+		return login_send(s, NULL);
+	}
+	if (LOGIN_NSG(h) == STAGE_FULL_FEATURE)
+		return login_enter_full_feature(s, h, keys);
+	return login_send_operational_offer(s);
+}

@@ -1,0 +1,432 @@
+/* Session lifetime, error model, event-loop plumbing and dispatch of incoming PDUs. */
+#include "session.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "digest.h"
+
+long long session_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *keep(struct swi_session *s, const char *v)
+{
+	if (!v || s->nstrs == sizeof(s->strs) / sizeof(s->strs[0]))
+		return NULL;
+	char *c = strdup(v);
+	if (c)
+		s->strs[s->nstrs++] = c;
+	return c;
+}
+
+/* "host", "host:port", "[v6]:port", "v6" (two or more colons, no brackets). */
+static int resolve_portal(struct swi_session *s, const char *portal, const char **err)
+{
+	char host[256], port[8] = "3260";
+	const char *colon = strrchr(portal, ':');
+	if (portal[0] == '[') {
+		const char *end = strchr(portal, ']');
+		if (!end || (size_t)(end - portal - 1) >= sizeof(host)) {
+			*err = "portal: unterminated '[' in an IPv6 address";
+			return -1;
+		}
+		snprintf(host, sizeof(host), "%.*s", (int)(end - portal - 1), portal + 1);
+		if (end[1] == ':')
+			snprintf(port, sizeof(port), "%s", end + 2);
+	} else if (colon && strchr(portal, ':') == colon) {
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - portal), portal);
+		snprintf(port, sizeof(port), "%s", colon + 1);
+	} else {
+		snprintf(host, sizeof(host), "%s", portal);
+	}
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res;
+	if (getaddrinfo(host, port, &hints, &res) != 0) {
+		*err = "portal: cannot resolve the address";
+		return -1;
+	}
+	memcpy(&s->addr, res->ai_addr, res->ai_addrlen);
+	s->addrlen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+static int parse_source(struct swi_session *s, const char *src)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&s->bind.source;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&s->bind.source;
+	if (inet_pton(AF_INET, src, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, src, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		return 0;
+	}
+	return -1;
+}
+
+static void copy_options(struct swi_session *s, const struct swi_options *o)
+{
+	s->o = *o;
+	s->o.initiator_name = keep(s, o->initiator_name);
+	s->o.initiator_alias = keep(s, o->initiator_alias);
+	s->o.target_name = keep(s, o->target_name);
+	s->o.portal = keep(s, o->portal);
+	s->o.bind_ifname = keep(s, o->bind_ifname);
+	s->o.bind_source = keep(s, o->bind_source);
+	s->o.chap_user = keep(s, o->chap_user);
+	s->o.chap_secret = keep(s, o->chap_secret);
+	s->o.chap_target_user = keep(s, o->chap_target_user);
+	s->o.chap_target_secret = keep(s, o->chap_target_secret);
+	s->o.chap_algs = keep(s, o->chap_algs ? o->chap_algs : "SHA3-256,SHA256,SHA1,MD5");
+	s->o.header_digest = keep(s, o->header_digest ? o->header_digest : "None");
+	s->o.data_digest = keep(s, o->data_digest ? o->data_digest : "None");
+	if (!s->o.timeout_ms)
+		s->o.timeout_ms = 15000;
+}
+
+/* What we offer, from the options (and the library's choices for what they leave open). */
+static void choose_offer(struct swi_session *s)
+{
+	const struct swi_options *o = &s->o;
+	params_rfc_defaults(&s->want);
+	s->want.max_recv_dsl = o->max_recv_data_segment_length ? o->max_recv_data_segment_length : 262144;
+	s->want.max_burst = o->max_burst_length ? o->max_burst_length : 16776192;
+	s->want.first_burst = o->first_burst_length ? o->first_burst_length : 262144;
+	s->want.initial_r2t = o->initial_r2t == 1;
+	s->want.immediate_data = o->immediate_data != 0;
+	s->want.max_outstanding_r2t = o->max_outstanding_r2t ? o->max_outstanding_r2t : 1;
+	s->want.time2wait = 2;
+	s->want.time2retain = 0;
+	snprintf(s->hdig, sizeof(s->hdig), "%s", o->header_digest);
+	snprintf(s->ddig, sizeof(s->ddig), "%s", o->data_digest);
+}
+
+static bool digest_list_ok(const char *v)
+{
+	return strcmp(v, "None") == 0 || strcmp(v, "CRC32C") == 0 ||
+	       strcmp(v, "CRC32C,None") == 0 || strcmp(v, "None,CRC32C") == 0;
+}
+
+static const char *check_options(const struct swi_options *o)
+{
+	if (!o || !o->initiator_name || !o->initiator_name[0])
+		return "an initiator name is required";
+	if (!o->portal || !o->portal[0])
+		return "a portal is required";
+	if (o->bind_ifname && strlen(o->bind_ifname) >= 16)
+		return "bind_ifname: a device name has at most 15 characters";
+	if ((o->header_digest && !digest_list_ok(o->header_digest)) ||
+	    (o->data_digest && !digest_list_ok(o->data_digest)))
+		return "digests: use None, CRC32C, CRC32C,None or None,CRC32C";
+	if (!o->chap_user != !o->chap_secret)
+		return "CHAP needs both a user name and a secret";
+	if (!o->chap_target_user != !o->chap_target_secret)
+		return "mutual CHAP needs both the target's user name and secret";
+	if (o->chap_target_user && !o->chap_user)
+		return "mutual CHAP needs one-way CHAP credentials too";
+	return NULL;
+}
+
+struct swi_session *swi_session_new(const struct swi_options *opts, const char **err)
+{
+	const char *dummy;
+	if (!err)
+		err = &dummy;
+	if ((*err = check_options(opts)))
+		return NULL;
+	struct swi_session *s = calloc(1, sizeof(*s));
+	if (!s) {
+		*err = "out of memory";
+		return NULL;
+	}
+	copy_options(s, opts);
+	if (resolve_portal(s, s->o.portal, err) < 0 ||
+	    (s->o.bind_source && parse_source(s, s->o.bind_source) < 0 &&
+	     (*err = "bind_source: not an IP address"))) {
+		swi_session_free(s);
+		return NULL;
+	}
+	if (s->o.bind_ifname)
+		snprintf(s->bind.ifname, sizeof(s->bind.ifname), "%s", s->o.bind_ifname);
+	choose_offer(s);
+	/* ISID: type 0x80 (random), 3 random bytes, then a qualifier (RFC 7143 §11.12.5) */
+	uint32_t r = digest_update(DIGEST_SEED, &s, sizeof(s)) ^ (uint32_t)session_now_ms();
+	s->isid[0] = 0x80;
+	s->isid[1] = (uint8_t)(r >> 16);
+	s->isid[2] = (uint8_t)(r >> 8);
+	s->isid[3] = (uint8_t)r;
+	s->next_itt = r & 0xffff;
+	return s;
+}
+
+void swi_session_free(struct swi_session *s)
+{
+	if (!s)
+		return;
+	if (s->op != OP_NONE)
+		session_fail(s, SWI_ERR, "session freed while an operation was pending");
+	xport_free(s->x);
+	text_buf_free(&s->lg.acc);
+	text_buf_free(&s->text_acc);
+	for (size_t i = 0; i < s->nstrs; i++) {
+		/* secrets do not linger in freed memory */
+		if (s->strs[i] == s->o.chap_secret || s->strs[i] == s->o.chap_target_secret)
+			explicit_bzero(s->strs[i], strlen(s->strs[i]));
+		free(s->strs[i]);
+	}
+	free(s);
+}
+
+const char *swi_error(const struct swi_session *s)
+{
+	return s->err;
+}
+
+int swi_error_class(const struct swi_session *s)
+{
+	return s->err_class;
+}
+
+int session_fail(struct swi_session *s, int err_class, const char *fmt, ...)
+{
+	if (s->state != SS_FAILED || !s->err[0]) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(s->err, sizeof(s->err), fmt, ap);
+		va_end(ap);
+		s->err_class = err_class;
+	}
+	s->state = SS_FAILED;
+	session_complete(s, -1);
+	return -1;
+}
+
+void session_complete(struct swi_session *s, int status)
+{
+	swi_done_fn done = s->done;
+	void *arg = s->done_arg;
+	s->op = OP_NONE;
+	s->done = NULL;
+	s->deadline_ms = 0;
+	if (done)
+		done(s, status, arg);
+}
+
+void session_begin(struct swi_session *s, enum pending_op op, swi_done_fn done, void *arg)
+{
+	s->op = op;
+	s->done = done;
+	s->done_arg = arg;
+	s->deadline_ms = session_now_ms() + s->o.timeout_ms;
+	s->err[0] = '\0';
+	s->err_class = SWI_OK;
+}
+
+uint32_t session_new_itt(struct swi_session *s)
+{
+	if (++s->next_itt == ISCSI_RESERVED_TAG)
+		s->next_itt = 0;
+	return s->next_itt;
+}
+
+int session_send(struct swi_session *s, const struct bhs *h, const void *data, bool copy)
+{
+	if (xport_queue(s->x, h, data, copy) < 0)
+		return session_fail(s, SWI_ERR_TRANS, "%s", xport_error(s->x)[0] ? xport_error(s->x)
+										  : "out of memory");
+	return 0;
+}
+
+int swi_fd(const struct swi_session *s)
+{
+	return s->x ? xport_fd(s->x) : -1;
+}
+
+short swi_events(const struct swi_session *s)
+{
+	return s->x && s->state != SS_FAILED ? xport_events(s->x) : 0;
+}
+
+int swi_timeout_ms(const struct swi_session *s)
+{
+	if (!s->deadline_ms)
+		return -1;
+	long long left = s->deadline_ms - session_now_ms();
+	return left < 0 ? 0 : (int)(left > 0x7fffffff ? 0x7fffffff : left);
+}
+
+/* StatSN and the command window travel on most target PDUs. */
+static void track_sequence(struct swi_session *s, const struct bhs *h)
+{
+	if (h->opcode == OP_DATA_IN && !(h->flags & DATAIN_F_STATUS))
+		return;
+	if (h->opcode != OP_R2T && h->opcode != OP_DATA_IN &&
+	    !(h->opcode == OP_NOP_IN && h->itt == ISCSI_RESERVED_TAG))
+		s->expstatsn = BHS_STATSN(h) + 1;
+	if (s->state == SS_FULL || s->state == SS_LOGOUT) {
+		if (sn_le(BHS_EXPCMDSN(h) - 1, BHS_MAXCMDSN(h)) && sn_lt(s->maxcmdsn, BHS_MAXCMDSN(h)))
+			s->maxcmdsn = BHS_MAXCMDSN(h);
+	}
+}
+
+/* A NOP-In with a target tag asks for a NOP-Out echo (RFC 7143 §11.19). */
+static int answer_nop(struct swi_session *s, const struct bhs *h, const uint8_t *data)
+{
+	if (BHS_TTT(h) == ISCSI_RESERVED_TAG)
+		return 0;
+	struct bhs out = { .opcode = OP_NOP_OUT, .immediate = true, .flags = BHS_F_FINAL,
+			   .itt = ISCSI_RESERVED_TAG, .data_len = h->data_len };
+	memcpy(out.lun_or_isid, h->lun_or_isid, 8);
+	BHS_TTT(&out) = BHS_TTT(h);
+	BHS_CMDSN(&out) = s->cmdsn;
+	BHS_EXPSTATSN(&out) = s->expstatsn;
+	return session_send(s, &out, data, true);
+}
+
+static int on_pdu(void *owner, const struct bhs *h, uint8_t *data)
+{
+	struct swi_session *s = owner;
+	track_sequence(s, h);
+	switch (h->opcode) {
+	case OP_LOGIN_RSP:
+		return login_on_response(s, h, data);
+	case OP_TEXT_RSP:
+		return text_on_response(s, h, data);
+	case OP_LOGOUT_RSP:
+		return logout_on_response(s, h);
+	case OP_NOP_IN:
+		return answer_nop(s, h, data) < 0 ? -1 : 0;
+	case OP_REJECT:
+		return session_fail(s, SWI_ERR, "the target rejected our %s (reason 0x%02x)",
+				    opcode_name(data[0] & 0x3f), h->b2);
+	case OP_ASYNC:
+		return 0; /* events are reported to sessions with tasks (later: reconnect, logout) */
+	default:
+		return session_fail(s, SWI_ERR, "unexpected %s from the target",
+				    opcode_name(h->opcode));
+	}
+}
+
+static uint8_t *want_data(void *owner, const struct bhs *h)
+{
+	(void)owner;
+	(void)h;
+	return NULL;
+}
+
+int session_open_transport(struct swi_session *s)
+{
+	xport_free(s->x);
+	s->x = xport_new(s, on_pdu, want_data);
+	if (!s->x)
+		return session_fail(s, SWI_ERR_NOMEM, "out of memory");
+	xport_set_max_recv(s->x, s->want.max_recv_dsl);
+	const struct xport_binding *b = s->bind.ifname[0] || s->bind.source.ss_family ? &s->bind : NULL;
+	if (xport_connect(s->x, (struct sockaddr *)&s->addr, s->addrlen, b) < 0)
+		return session_fail(s, SWI_ERR_TRANS, "cannot make connection to %s: %s", s->o.portal,
+				    xport_error(s->x));
+	s->state = SS_CONNECTING;
+	if (xport_connected(s->x))
+		return login_on_connected(s);
+	return 0;
+}
+
+static int transport_failed(struct swi_session *s)
+{
+	int e = xport_errno(s->x);
+	int cls = e == ETIMEDOUT ? SWI_ERR_TIMEOUT : SWI_ERR_TRANS;
+	if (s->state == SS_CONNECTING)
+		return session_fail(s, cls, "cannot make connection to %s: %s", s->o.portal,
+				    xport_error(s->x));
+	return session_fail(s, cls, "connection to %s: %s", s->o.portal, xport_error(s->x));
+}
+
+int swi_service(struct swi_session *s, short revents)
+{
+	if (s->state == SS_FAILED)
+		return -1;
+	if (s->x) {
+		bool was_connecting = s->state == SS_CONNECTING;
+		if (xport_service(s->x, revents) < 0)
+			return s->state == SS_FAILED ? -1 : transport_failed(s);
+		if (was_connecting && xport_connected(s->x) && s->state == SS_CONNECTING &&
+		    login_on_connected(s) < 0)
+			return -1;
+	}
+	if (s->deadline_ms && session_now_ms() >= s->deadline_ms) {
+		const char *what = s->op == OP_LOGIN ? "login" : s->op == OP_TEXT ? "text request"
+									  : "logout";
+		return session_fail(s, s->state == SS_CONNECTING ? SWI_ERR_TIMEOUT : SWI_ERR_PDU_TIMEOUT,
+				    "%s to %s timed out after %d ms", what, s->o.portal, s->o.timeout_ms);
+	}
+	return s->state == SS_FAILED ? -1 : 0;
+}
+
+/* ---- logout ---- */
+
+int swi_logout_async(struct swi_session *s, swi_done_fn done, void *arg)
+{
+	if (s->state != SS_FULL || s->op != OP_NONE) {
+		snprintf(s->err, sizeof(s->err), "logout: the session is not logged in or is busy");
+		s->err_class = SWI_ERR_INVAL;
+		return -1;
+	}
+	session_begin(s, OP_LOGOUT, done, arg);
+	s->op_itt = session_new_itt(s);
+	struct bhs h = { .opcode = OP_LOGOUT_REQ, .immediate = true, .flags = BHS_F_FINAL | 0,
+			 .itt = s->op_itt };
+	BHS_CMDSN(&h) = s->cmdsn;
+	BHS_EXPSTATSN(&h) = s->expstatsn;
+	s->state = SS_LOGOUT;
+	return session_send(s, &h, NULL, false);
+}
+
+int logout_on_response(struct swi_session *s, const struct bhs *h)
+{
+	if (s->op != OP_LOGOUT || h->itt != s->op_itt)
+		return session_fail(s, SWI_ERR, "unexpected Logout Response");
+	if (h->b2 != 0)
+		return session_fail(s, SWI_ERR, "logout refused by the target (response %u)", h->b2);
+	s->state = SS_CLOSED;
+	session_complete(s, 0);
+	return 0;
+}
+
+int swi_negotiated(const struct swi_session *s, struct swi_negotiated *out)
+{
+	if (s->state != SS_FULL && s->state != SS_CLOSED && s->state != SS_LOGOUT)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	out->header_digest = s->neg.header_digest;
+	out->data_digest = s->neg.data_digest;
+	out->max_recv_data_segment_length = s->neg.max_recv_dsl;
+	out->max_xmit_data_segment_length = s->neg.max_xmit_dsl;
+	out->max_burst_length = s->neg.max_burst;
+	out->first_burst_length = s->neg.first_burst;
+	out->max_outstanding_r2t = s->neg.max_outstanding_r2t;
+	out->initial_r2t = s->neg.initial_r2t;
+	out->immediate_data = s->neg.immediate_data;
+	out->tsih = s->tsih;
+	if (s->lg.chap_alg)
+		snprintf(out->chap_alg, sizeof(out->chap_alg), "%s", chap_alg_name(s->lg.chap_alg));
+	struct sockaddr_storage local;
+	if (s->x && xport_local(s->x, &local) == 0) {
+		const void *a = local.ss_family == AF_INET6
+					? (const void *)&((struct sockaddr_in6 *)&local)->sin6_addr
+					: (const void *)&((struct sockaddr_in *)&local)->sin_addr;
+		inet_ntop(local.ss_family, a, out->local_address, sizeof(out->local_address));
+	}
+	return 0;
+}

@@ -1,0 +1,107 @@
+/* The session object shared by the library's parts (login, text, logout, SCSI tasks). */
+#ifndef SWISCSI_SESSION_H
+#define SWISCSI_SESSION_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "keys.h"
+#include "pdu.h"
+#include "swiscsi/swiscsi.h"
+#include "transport.h"
+
+enum session_state {
+	SS_IDLE,       /* created, nothing sent */
+	SS_CONNECTING,
+	SS_LOGIN,
+	SS_FULL,       /* full feature phase */
+	SS_LOGOUT,
+	SS_CLOSED,     /* logged out */
+	SS_FAILED,
+};
+
+enum pending_op { OP_NONE, OP_LOGIN, OP_TEXT, OP_LOGOUT };
+
+struct login_progress {
+	uint8_t csg, nsg;          /* stage we are in, stage we ask for */
+	bool transit;              /* T bit of our next request */
+	int chap_step;             /* 0 none, 1 sent CHAP_A, 2 sent CHAP_R */
+	int chap_alg;              /* CHAP_A value chosen by the target */
+	uint8_t chap_id;
+	uint8_t our_challenge[32];
+	size_t our_challenge_len;
+	int redirects;
+	struct text_buf acc;       /* response text accumulated across Continue PDUs */
+};
+
+struct swi_session {
+	struct swi_options o;      /* strings point into strs */
+	char *strs[16];
+	size_t nstrs;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	struct xport_binding bind;
+	struct xport *x;
+	enum session_state state;
+	uint8_t isid[6];
+	uint16_t tsih;
+	uint32_t cmdsn, expstatsn, maxcmdsn;
+	uint32_t next_itt;
+	struct iscsi_params want, neg;
+	char hdig[32], ddig[32];
+	struct login_progress lg;
+	/* the one login/text/logout operation in progress */
+	enum pending_op op;
+	uint32_t op_itt;
+	swi_done_fn done;
+	void *done_arg;
+	struct text_buf text_acc;
+	struct swi_target_list *st_out;
+	long long deadline_ms;     /* of the pending operation; 0 = none */
+	char err[512];
+	int err_class;
+};
+
+/* Records the first error of an operation (later ones keep the first, the real cause), fails
+ * the session, and completes the pending operation with -1. Always returns -1. */
+int session_fail(struct swi_session *s, int err_class, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Completes the pending operation with status (0 or -1): its callback runs once. */
+void session_complete(struct swi_session *s, int status);
+/* Starts an operation: sets the pending op, callback and deadline. */
+void session_begin(struct swi_session *s, enum pending_op op, swi_done_fn done, void *arg);
+uint32_t session_new_itt(struct swi_session *s);
+/* Queues a PDU; a failure to queue fails the session. */
+int session_send(struct swi_session *s, const struct bhs *h, const void *data, bool copy);
+long long session_now_ms(void);
+
+/* Creates the transport and starts connecting (login continues once connected). */
+int session_open_transport(struct swi_session *s);
+
+/* login.c */
+int login_on_connected(struct swi_session *s);
+int login_on_response(struct swi_session *s, const struct bhs *h, const uint8_t *data);
+/* Sends a Login Request with the stage, transit bit and text of s->lg (b may be NULL). */
+int login_send(struct swi_session *s, const struct text_buf *b);
+int login_send_operational_offer(struct swi_session *s);
+int login_enter_full_feature(struct swi_session *s, const struct bhs *h,
+			     const struct text_list *keys);
+/* login_chap.c: one step of the CHAP exchange in the security stage. */
+int login_chap_step(struct swi_session *s, const struct bhs *h, const struct text_list *keys);
+
+/* discovery.c */
+int text_on_response(struct swi_session *s, const struct bhs *h, const uint8_t *data);
+/* logout (session.c) */
+int logout_on_response(struct swi_session *s, const struct bhs *h);
+
+/* chap.c: CHAP_A values and responses. */
+int chap_alg_from_name(const char *name);          /* -1 when unknown */
+const char *chap_alg_name(int alg);
+/* digest of id || secret || challenge into out (hex "0x..." string). 0 or -1. */
+int chap_response(int alg, uint8_t id, const char *secret, const uint8_t *challenge,
+		  size_t clen, char *out, size_t outlen);
+/* Decodes a CHAP binary value ("0x" hex or "0b" base64). Returns the length or -1. */
+int chap_decode(const char *text, uint8_t *out, size_t outlen);
+size_t chap_digest_len(int alg);
+
+#endif

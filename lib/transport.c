@@ -1,0 +1,539 @@
+/* The PDU transport: scatter-gather sends from a pooled queue, and a bytes-needed receive state
+ * machine that reads many PDUs per recv() and lands large data segments directly in the
+ * owner's buffer. */
+#include "transport.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "digest.h"
+
+enum { RBUF_SIZE = 256 * 1024, DIRECT_MIN = 8192, MAX_IOV = 64, AHS_MAX = 255 * 4 };
+
+enum rx_state { RX_BHS, RX_AHS, RX_HDIGEST, RX_DATA, RX_DDIGEST };
+
+struct txent {
+	struct txent *next;
+	uint8_t hdr[ISCSI_BHS_LEN + ISCSI_DIGEST_LEN];
+	size_t hdr_len;
+	const uint8_t *data;
+	uint32_t data_len;
+	uint8_t *owned;             /* copy of data, when asked to copy */
+	uint8_t tail[3 + ISCSI_DIGEST_LEN]; /* padding, then the data digest */
+	size_t tail_len;
+	size_t sent;
+};
+
+struct xport {
+	void *owner;
+	xport_pdu_fn on_pdu;
+	xport_data_fn want_data;
+	int fd;
+	bool connecting, connected, failed;
+	bool hdig, ddig;
+	uint32_t max_recv;
+	struct txent *head, *tail, *pool;
+	/* receive */
+	uint8_t *rbuf;
+	size_t rstart, rend;
+	enum rx_state st;
+	size_t got;                 /* bytes of the current state's unit received */
+	uint8_t hdr[ISCSI_BHS_LEN + AHS_MAX];
+	size_t hdr_total;           /* BHS + AHS */
+	struct bhs h;
+	uint8_t *dst;               /* where data goes */
+	uint8_t *own;               /* transport's data buffer */
+	size_t own_cap;
+	uint8_t dig[ISCSI_DIGEST_LEN];
+	uint32_t crc;
+	char err[256];
+	int err_no;
+};
+
+static int fail(struct xport *x, int err_no, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(struct xport *x, int err_no, const char *fmt, ...)
+{
+	if (!x->failed) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(x->err, sizeof(x->err), fmt, ap);
+		va_end(ap);
+		x->err_no = err_no;
+		x->failed = true;
+	}
+	return -1;
+}
+
+struct xport *xport_new(void *owner, xport_pdu_fn on_pdu, xport_data_fn want_data)
+{
+	struct xport *x = calloc(1, sizeof(*x));
+	if (!x)
+		return NULL;
+	x->rbuf = malloc(RBUF_SIZE);
+	if (!x->rbuf) {
+		free(x);
+		return NULL;
+	}
+	x->owner = owner;
+	x->on_pdu = on_pdu;
+	x->want_data = want_data;
+	x->fd = -1;
+	x->max_recv = 8192;
+	return x;
+}
+
+static void free_list(struct txent *e)
+{
+	while (e) {
+		struct txent *next = e->next;
+		free(e->owned);
+		free(e);
+		e = next;
+	}
+}
+
+void xport_free(struct xport *x)
+{
+	if (!x)
+		return;
+	if (x->fd >= 0)
+		close(x->fd);
+	free_list(x->head);
+	free_list(x->pool);
+	free(x->rbuf);
+	free(x->own);
+	free(x);
+}
+
+static int apply_binding(struct xport *x, const struct xport_binding *b)
+{
+	if (!b)
+		return 0;
+	if (b->ifname[0] &&
+	    setsockopt(x->fd, SOL_SOCKET, SO_BINDTODEVICE, b->ifname, (socklen_t)strlen(b->ifname)) < 0)
+		return fail(x, errno, "cannot bind the connection to device %s: %s", b->ifname,
+			    strerror(errno));
+	if (b->source.ss_family) {
+		socklen_t len = b->source.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+								 : sizeof(struct sockaddr_in);
+		if (bind(x->fd, (const struct sockaddr *)&b->source, len) < 0)
+			return fail(x, errno, "cannot use the source address: %s", strerror(errno));
+	}
+	return 0;
+}
+
+int xport_connect(struct xport *x, const struct sockaddr *addr, socklen_t len,
+		  const struct xport_binding *bind)
+{
+	x->fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (x->fd < 0)
+		return fail(x, errno, "cannot create a socket: %s", strerror(errno));
+	int one = 1;
+	setsockopt(x->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (apply_binding(x, bind) < 0)
+		return -1;
+	if (connect(x->fd, addr, len) == 0) {
+		x->connected = true;
+		return 0;
+	}
+	if (errno != EINPROGRESS)
+		return fail(x, errno, "cannot connect: %s", strerror(errno));
+	x->connecting = true;
+	return 0;
+}
+
+bool xport_connected(const struct xport *x)
+{
+	return x->connected;
+}
+
+int xport_fd(const struct xport *x)
+{
+	return x->fd;
+}
+
+short xport_events(const struct xport *x)
+{
+	if (x->connecting)
+		return POLLOUT;
+	return (short)(POLLIN | (x->head ? POLLOUT : 0));
+}
+
+void xport_set_digests(struct xport *x, bool header, bool data)
+{
+	x->hdig = header;
+	x->ddig = data;
+}
+
+void xport_set_max_recv(struct xport *x, uint32_t max_recv_dsl)
+{
+	x->max_recv = max_recv_dsl;
+}
+
+const char *xport_error(const struct xport *x)
+{
+	return x->err;
+}
+
+int xport_errno(const struct xport *x)
+{
+	return x->err_no;
+}
+
+int xport_local(const struct xport *x, struct sockaddr_storage *addr)
+{
+	socklen_t len = sizeof(*addr);
+	return getsockname(x->fd, (struct sockaddr *)addr, &len);
+}
+
+/* ---- sending ---- */
+
+static int flush(struct xport *x);
+
+int xport_queue(struct xport *x, const struct bhs *h, const void *data, bool copy)
+{
+	struct txent *e = x->pool;
+	if (e)
+		x->pool = e->next;
+	else if (!(e = calloc(1, sizeof(*e))))
+		return -1;
+	e->next = NULL;
+	e->sent = 0;
+	e->owned = NULL;
+	bhs_encode(h, e->hdr);
+	e->hdr_len = ISCSI_BHS_LEN;
+	if (x->hdig) {
+		digest_put(e->hdr + ISCSI_BHS_LEN,
+			   digest_final(digest_update(DIGEST_SEED, e->hdr, ISCSI_BHS_LEN)));
+		e->hdr_len += ISCSI_DIGEST_LEN;
+	}
+	e->data_len = h->data_len;
+	e->data = data;
+	if (copy && h->data_len) {
+		if (!(e->owned = malloc(h->data_len))) {
+			e->next = x->pool;
+			x->pool = e;
+			return -1;
+		}
+		memcpy(e->owned, data, h->data_len);
+		e->data = e->owned;
+	}
+	uint32_t pad = pdu_pad(h->data_len);
+	memset(e->tail, 0, sizeof(e->tail));
+	e->tail_len = pad;
+	if (x->ddig && h->data_len) {
+		uint32_t crc = digest_update(DIGEST_SEED, e->data, h->data_len);
+		crc = digest_update(crc, e->tail, pad);
+		digest_put(e->tail + pad, digest_final(crc));
+		e->tail_len += ISCSI_DIGEST_LEN;
+	}
+	if (x->tail)
+		x->tail->next = e;
+	else
+		x->head = e;
+	x->tail = e;
+	/* write at once when nothing else is waiting: saves a poll round trip per command */
+	if (x->connected && x->head == e)
+		return flush(x) < 0 && !x->failed ? -1 : 0;
+	return 0;
+}
+
+/* Adds the unsent part of one piece to the iovec array. */
+static void add_piece(struct iovec *iov, int *n, const void *base, size_t len, size_t *skip)
+{
+	if (*skip >= len) {
+		*skip -= len;
+		return;
+	}
+	iov[*n].iov_base = (uint8_t *)base + *skip;
+	iov[*n].iov_len = len - *skip;
+	(*n)++;
+	*skip = 0;
+}
+
+static size_t entry_len(const struct txent *e)
+{
+	return e->hdr_len + e->data_len + e->tail_len;
+}
+
+static int flush(struct xport *x)
+{
+	while (x->head) {
+		struct iovec iov[MAX_IOV];
+		int n = 0;
+		for (struct txent *e = x->head; e && n <= MAX_IOV - 3; e = e->next) {
+			size_t skip = e->sent;
+			add_piece(iov, &n, e->hdr, e->hdr_len, &skip);
+			if (e->data_len)
+				add_piece(iov, &n, e->data, e->data_len, &skip);
+			if (e->tail_len)
+				add_piece(iov, &n, e->tail, e->tail_len, &skip);
+		}
+		struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)n };
+		ssize_t sent = sendmsg(x->fd, &msg, MSG_NOSIGNAL);
+		if (sent < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return 0;
+			return fail(x, errno, "sending to the target failed: %s", strerror(errno));
+		}
+		size_t left = (size_t)sent;
+		while (left && x->head) {
+			struct txent *e = x->head;
+			size_t rest = entry_len(e) - e->sent;
+			size_t take = left < rest ? left : rest;
+			e->sent += take;
+			left -= take;
+			if (e->sent < entry_len(e))
+				break;
+			x->head = e->next;
+			if (!x->head)
+				x->tail = NULL;
+			free(e->owned);
+			e->owned = NULL;
+			e->next = x->pool;
+			x->pool = e;
+		}
+	}
+	return 0;
+}
+
+/* ---- receiving ---- */
+
+static void rx_reset(struct xport *x)
+{
+	x->st = RX_BHS;
+	x->got = 0;
+	x->dst = NULL;
+}
+
+static int deliver(struct xport *x)
+{
+	uint8_t *data = x->dst;
+	rx_reset(x);
+	if (x->on_pdu(x->owner, &x->h, data) != 0)
+		return fail(x, 0, "the session refused a %s", opcode_name(x->h.opcode));
+	return 0;
+}
+
+/* Header (BHS + AHS) complete and, if on, its digest checked. */
+static int header_done(struct xport *x)
+{
+	const char *why = bhs_check_incoming(&x->h, x->max_recv);
+	if (why)
+		return fail(x, 0, "protocol error in a %s from the target: %s",
+			    opcode_name(x->h.opcode), why);
+	if (x->h.data_len == 0)
+		return deliver(x);
+	x->dst = x->want_data ? x->want_data(x->owner, &x->h) : NULL;
+	if (!x->dst) {
+		if (x->own_cap < x->h.data_len) {
+			uint8_t *grown = realloc(x->own, x->h.data_len);
+			if (!grown)
+				return fail(x, ENOMEM, "out of memory");
+			x->own = grown;
+			x->own_cap = x->h.data_len;
+		}
+		x->dst = x->own;
+	}
+	x->st = RX_DATA;
+	x->got = 0;
+	x->crc = DIGEST_SEED;
+	return 0;
+}
+
+static int bhs_done(struct xport *x)
+{
+	bhs_decode(x->hdr, &x->h);
+	x->hdr_total = ISCSI_BHS_LEN + (size_t)x->h.ahs_len * 4;
+	if (x->h.ahs_len) {
+		x->st = RX_AHS;
+		return 0;
+	}
+	x->st = x->hdig ? RX_HDIGEST : RX_BHS;
+	x->got = 0;
+	return x->hdig ? 0 : header_done(x);
+}
+
+static int check_digest(struct xport *x, uint32_t crc, const char *what)
+{
+	uint32_t want = digest_final(crc), got = digest_get(x->dig);
+	if (want != got)
+		return fail(x, 0, "%s digest mismatch in a %s (got %08x, computed %08x)", what,
+			    opcode_name(x->h.opcode), got, want);
+	return 0;
+}
+
+/* Each consume_* takes bytes for the current state and returns how many it used, or -1 when
+ * the connection failed. */
+static ssize_t consume_header(struct xport *x, const uint8_t *src, size_t n)
+{
+	size_t want = (x->st == RX_BHS ? ISCSI_BHS_LEN : x->hdr_total) - x->got;
+	size_t take = n < want ? n : want;
+	memcpy(x->hdr + x->got, src, take);
+	x->got += take;
+	if (take < want)
+		return (ssize_t)take;
+	int rc;
+	if (x->st == RX_BHS) {
+		rc = bhs_done(x);
+	} else {
+		x->st = x->hdig ? RX_HDIGEST : RX_BHS;
+		x->got = 0;
+		rc = x->hdig ? 0 : header_done(x);
+	}
+	return rc ? -1 : (ssize_t)take;
+}
+
+static ssize_t consume_digest(struct xport *x, const uint8_t *src, size_t n)
+{
+	size_t want = ISCSI_DIGEST_LEN - x->got;
+	size_t take = n < want ? n : want;
+	memcpy(x->dig + x->got, src, take);
+	x->got += take;
+	if (take < want)
+		return (ssize_t)take;
+	int rc;
+	if (x->st == RX_HDIGEST) {
+		x->got = 0;
+		x->st = RX_BHS;
+		rc = check_digest(x, digest_update(DIGEST_SEED, x->hdr, x->hdr_total), "header");
+		if (rc == 0)
+			rc = header_done(x);
+	} else {
+		rc = check_digest(x, x->crc, "data");
+		if (rc == 0)
+			rc = deliver(x);
+	}
+	return rc ? -1 : (ssize_t)take;
+}
+
+static ssize_t consume_data(struct xport *x, const uint8_t *src, size_t n)
+{
+	uint32_t len = x->h.data_len;
+	size_t want = len + pdu_pad(len) - x->got;
+	size_t take = n < want ? n : want;
+	if (x->got < len) {
+		size_t into_data = len - x->got < take ? len - x->got : take;
+		memcpy(x->dst + x->got, src, into_data);
+	}
+	/* padding bytes count only for the digest */
+	if (x->ddig)
+		x->crc = digest_update(x->crc, src, take);
+	x->got += take;
+	if (take < want)
+		return (ssize_t)take;
+	if (x->ddig) {
+		x->st = RX_DDIGEST;
+		x->got = 0;
+		return (ssize_t)take;
+	}
+	return deliver(x) ? -1 : (ssize_t)take;
+}
+
+static ssize_t consume(struct xport *x, const uint8_t *src, size_t n)
+{
+	switch (x->st) {
+	case RX_BHS:
+	case RX_AHS:
+		return consume_header(x, src, n);
+	case RX_HDIGEST:
+	case RX_DDIGEST:
+		return consume_digest(x, src, n);
+	case RX_DATA:
+		return consume_data(x, src, n);
+	}
+	return -1;
+}
+
+/* Feeds buffered bytes to the state machine. 0, or -1 on failure. */
+static int drain(struct xport *x)
+{
+	while (x->rstart < x->rend) {
+		ssize_t used = consume(x, x->rbuf + x->rstart, x->rend - x->rstart);
+		if (used < 0)
+			return -1;
+		x->rstart += (size_t)used;
+	}
+	x->rstart = x->rend = 0;
+	return 0;
+}
+
+/* A large data segment arriving for an owner's buffer is read straight into it. */
+static bool read_direct(const struct xport *x)
+{
+	return x->st == RX_DATA && x->dst != x->own && x->got + DIRECT_MIN <= x->h.data_len;
+}
+
+static int receive(struct xport *x)
+{
+	int rc;
+	for (;;) {
+		ssize_t n;
+		if (read_direct(x)) {
+			n = recv(x->fd, x->dst + x->got, x->h.data_len - x->got, 0);
+			if (n > 0) {
+				if (x->ddig)
+					x->crc = digest_update(x->crc, x->dst + x->got, (size_t)n);
+				x->got += (size_t)n;
+				continue;
+			}
+		} else {
+			n = recv(x->fd, x->rbuf, RBUF_SIZE, 0);
+			if (n > 0) {
+				x->rstart = 0;
+				x->rend = (size_t)n;
+				rc = drain(x);
+				if (rc)
+					return rc;
+				continue;
+			}
+		}
+		if (n == 0)
+			return fail(x, ECONNRESET, "the target closed the connection");
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		return fail(x, errno, "receiving from the target failed: %s", strerror(errno));
+	}
+}
+
+static int finish_connect(struct xport *x)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+	if (getsockopt(x->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err)
+		return fail(x, err, "cannot connect: %s", strerror(err));
+	x->connecting = false;
+	x->connected = true;
+	return 0;
+}
+
+int xport_service(struct xport *x, short revents)
+{
+	if (x->failed)
+		return -1;
+	if (x->connecting) {
+		if (!(revents & (POLLOUT | POLLERR | POLLHUP)))
+			return 0;
+		if (finish_connect(x) < 0)
+			return -1;
+	}
+	if ((revents & POLLOUT) && flush(x) < 0)
+		return -1;
+	if (revents & (POLLIN | POLLERR | POLLHUP)) {
+		int rc = receive(x);
+		if (rc)
+			return rc;
+	}
+	return x->failed ? -1 : 0;
+}

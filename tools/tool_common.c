@@ -1,0 +1,75 @@
+/* Shared plumbing of the swiscsi-* tools. */
+#include "tool_common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_paths.h"
+#include "initiator_name.h"
+
+#define DEFAULT_INITIATOR "iqn.2026-11.org.swiscsi:tools"
+
+void tool_init(struct tool_ctx *t, const char *prog, const char *url, const char *name)
+{
+	char err[512] = "";
+	memset(t, 0, sizeof(*t));
+	t->prog = prog;
+	if (swi_url_parse(url, &t->url, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		exit(SWI_ERR_INVAL);
+	}
+	if (name) {
+		snprintf(t->initiator, sizeof(t->initiator), "%s", name);
+	} else if (initiator_name_read(initiatorname_file(), t->initiator, sizeof(t->initiator), err,
+				       sizeof(err)) < 0) {
+		snprintf(t->initiator, sizeof(t->initiator), "%s", DEFAULT_INITIATOR);
+	}
+}
+
+/* Secrets from the environment keep them out of `ps`; the URL wins when it has them. */
+static const char *pick(const char *from_url, const char *env)
+{
+	const char *v = getenv(env);
+	return from_url ? from_url : (v && v[0] ? v : NULL);
+}
+
+struct swi_session *tool_session(struct tool_ctx *t, int for_discovery)
+{
+	struct swi_options o = {
+		.initiator_name = t->initiator,
+		.portal = t->url.portal,
+		.target_name = for_discovery ? NULL : t->url.target,
+		.chap_user = pick(t->url.user, "SWISCSI_CHAP_USERNAME"),
+		.chap_secret = pick(t->url.secret, "SWISCSI_CHAP_PASSWORD"),
+		.chap_target_user = pick(t->url.target_user, "SWISCSI_CHAP_TARGET_USERNAME"),
+		.chap_target_secret = pick(t->url.target_secret, "SWISCSI_CHAP_TARGET_PASSWORD"),
+		.chap_algs = t->url.chap_algs,
+		.header_digest = t->url.header_digest,
+		.data_digest = t->url.data_digest,
+		.initial_r2t = -1,
+		.immediate_data = -1,
+	};
+	const char *err = NULL;
+	struct swi_session *s = swi_session_new(&o, &err);
+	if (!s) {
+		fprintf(stderr, "%s: %s\n", t->prog, err ? err : "out of memory");
+		tool_done(t);
+		exit(err ? SWI_ERR_INVAL : SWI_ERR_NOMEM);
+	}
+	return s;
+}
+
+_Noreturn void tool_fail(struct tool_ctx *t, struct swi_session *s)
+{
+	fprintf(stderr, "%s: %s\n", t->prog, swi_error(s));
+	int code = swi_error_class(s);
+	swi_session_free(s);
+	tool_done(t);
+	exit(code ? code : SWI_ERR);
+}
+
+void tool_done(struct tool_ctx *t)
+{
+	swi_url_free(&t->url);
+}
