@@ -177,6 +177,7 @@ void swi_session_free(struct swi_session *s)
 		return;
 	if (s->op != OP_NONE)
 		session_fail(s, SWI_ERR, "session freed while an operation was pending");
+	task_table_free(s);
 	xport_free(s->x);
 	text_buf_free(&s->lg.acc);
 	text_buf_free(&s->text_acc);
@@ -210,6 +211,7 @@ int session_fail(struct swi_session *s, int err_class, const char *fmt, ...)
 	}
 	s->state = SS_FAILED;
 	session_complete(s, -1);
+	task_fail_all(s);
 	return -1;
 }
 
@@ -299,7 +301,15 @@ static int on_pdu(void *owner, const struct bhs *h, uint8_t *data)
 {
 	struct swi_session *s = owner;
 	track_sequence(s, h);
+	if (s->tasks.queue_head && task_kick(s) < 0)
+		return -1;
 	switch (h->opcode) {
+	case OP_DATA_IN:
+		return task_on_data_in(s, h, data) < 0 ? -1 : 0;
+	case OP_SCSI_RSP:
+		return task_on_response(s, h, data) < 0 ? -1 : 0;
+	case OP_R2T:
+		return task_on_r2t(s, h) < 0 ? -1 : 0;
 	case OP_LOGIN_RSP:
 		return login_on_response(s, h, data);
 	case OP_TEXT_RSP:
@@ -319,11 +329,10 @@ static int on_pdu(void *owner, const struct bhs *h, uint8_t *data)
 	}
 }
 
+/* Data-In lands in the reading command's own buffer; everything else in the transport's. */
 static uint8_t *want_data(void *owner, const struct bhs *h)
 {
-	(void)owner;
-	(void)h;
-	return NULL;
+	return h->opcode == OP_DATA_IN ? task_data_in_dest(owner, h) : NULL;
 }
 
 int session_open_transport(struct swi_session *s)
@@ -366,8 +375,10 @@ int swi_service(struct swi_session *s, short revents)
 			return -1;
 	}
 	if (s->deadline_ms && session_now_ms() >= s->deadline_ms) {
-		const char *what = s->op == OP_LOGIN ? "login" : s->op == OP_TEXT ? "text request"
-									  : "logout";
+		const char *what = s->op == OP_LOGIN	 ? "login"
+				   : s->op == OP_TEXT	 ? "text request"
+				   : s->op == OP_LOGOUT ? "logout"
+							 : "SCSI command";
 		return session_fail(s, s->state == SS_CONNECTING ? SWI_ERR_TIMEOUT : SWI_ERR_PDU_TIMEOUT,
 				    "%s to %s timed out after %d ms", what, s->o.portal, s->o.timeout_ms);
 	}

@@ -7,6 +7,7 @@
 
 #include "keys.h"
 #include "pdu.h"
+#include "task.h"
 #include "swiscsi/swiscsi.h"
 #include "transport.h"
 
@@ -58,6 +59,7 @@ struct swi_session {
 	struct text_buf text_acc;
 	struct swi_target_list *st_out;
 	long long deadline_ms;     /* of the pending operation; 0 = none */
+	struct task_table tasks;
 	char err[512];
 	int err_class;
 };

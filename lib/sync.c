@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "session.h"
 
@@ -53,4 +54,30 @@ int swi_sendtargets(struct swi_session *s, struct swi_target_list *out)
 	if (swi_sendtargets_async(s, out, wake, &w) < 0 && !w.done)
 		return -1;
 	return run(s, &w);
+}
+
+struct scsi_waiter {
+	struct waiter w;
+	struct swi_scsi_result *r;
+};
+
+static void scsi_wake(struct swi_session *s, int status, const struct swi_scsi_result *r, void *arg)
+{
+	struct scsi_waiter *sw = arg;
+	if (r)
+		*sw->r = *r;
+	wake(s, status, &sw->w);
+}
+
+int swi_scsi(struct swi_session *s, uint64_t lun, const uint8_t *cdb, size_t cdb_len,
+	     enum swi_dir dir, void *buf, uint32_t len, struct swi_scsi_result *r)
+{
+	struct scsi_waiter sw = { .r = r };
+	memset(r, 0, sizeof(*r));
+	if (swi_scsi_async(s, lun, cdb, cdb_len, dir, buf, len, scsi_wake, &sw) < 0)
+		return -1;
+	s->deadline_ms = session_now_ms() + s->o.timeout_ms;
+	int rc = run(s, &sw.w);
+	s->deadline_ms = 0;
+	return rc;
 }

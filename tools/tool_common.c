@@ -73,3 +73,13 @@ void tool_done(struct tool_ctx *t)
 {
 	swi_url_free(&t->url);
 }
+
+void tool_need_lun(struct tool_ctx *t)
+{
+	if (t->url.target && t->url.lun >= 0)
+		return;
+	fprintf(stderr, "%s: the URL must name a target and a LUN: iscsi://host[:port]/target/lun\n",
+		t->prog);
+	tool_done(t);
+	exit(SWI_ERR_INVAL);
+}

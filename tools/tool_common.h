@@ -20,5 +20,7 @@ struct swi_session *tool_session(struct tool_ctx *t, int for_discovery);
 /* Prints "<prog>: <swi_error>" and exits with the session's error class. */
 _Noreturn void tool_fail(struct tool_ctx *t, struct swi_session *s);
 void tool_done(struct tool_ctx *t);
+/* Exits 7 unless the URL names a target and a LUN. */
+void tool_need_lun(struct tool_ctx *t);
 
 #endif

@@ -123,6 +123,50 @@ int swi_login(struct swi_session *s);
 int swi_logout(struct swi_session *s);
 int swi_sendtargets(struct swi_session *s, struct swi_target_list *out);
 
+/* ---- SCSI commands (full feature phase of a normal session) ---- */
+
+enum swi_dir { SWI_DIR_NONE, SWI_DIR_READ, SWI_DIR_WRITE };
+
+struct swi_scsi_result {
+	uint8_t status;            /* SCSI status: 0 GOOD, 2 CHECK CONDITION, 8 BUSY, ... */
+	uint8_t sense[96];
+	size_t sense_len;
+	uint32_t residual;         /* bytes not transferred (underflow) or not wanted (overflow) */
+	bool underflow, overflow;
+	uint32_t transferred;      /* bytes of data actually moved */
+};
+
+/* status is 0 when the target answered (look at r->status), -1 when the command failed
+ * without an answer (session failed, timed out: swi_error says why). */
+typedef void (*swi_scsi_fn)(struct swi_session *s, int status, const struct swi_scsi_result *r,
+			    void *arg);
+
+/* Sends cdb (up to 16 bytes) to lun. For reads, data lands directly in buf (len bytes); for
+ * writes, it is sent from buf, which must stay valid until the callback. Commands beyond the
+ * target's command window wait in a queue. 0, or -1 (not logged in, bad arguments). */
+int swi_scsi_async(struct swi_session *s, uint64_t lun, const uint8_t *cdb, size_t cdb_len,
+		   enum swi_dir dir, void *buf, uint32_t len, swi_scsi_fn done, void *arg);
+/* Synchronous form. Returns 0 when the target answered (check r->status), else -1. */
+int swi_scsi(struct swi_session *s, uint64_t lun, const uint8_t *cdb, size_t cdb_len,
+	     enum swi_dir dir, void *buf, uint32_t len, struct swi_scsi_result *r);
+/* Commands submitted and not yet completed. */
+unsigned swi_inflight(const struct swi_session *s);
+
+/* Sense data as a sentence ("NOT READY: MEDIUM NOT PRESENT (asc 0x3a, ascq 0x00)"). */
+const char *swi_sense_text(const struct swi_scsi_result *r, char *buf, size_t len);
+/* A non-GOOD result as a sentence naming the status and, for CHECK CONDITION, the sense. */
+const char *swi_status_text(const struct swi_scsi_result *r, char *buf, size_t len);
+
+/* CDB builders: each fills cdb (16 bytes) and returns the CDB length. */
+size_t swi_cdb_test_unit_ready(uint8_t cdb[16]);
+size_t swi_cdb_inquiry(uint8_t cdb[16], bool evpd, uint8_t page, uint16_t alloc_len);
+size_t swi_cdb_report_luns(uint8_t cdb[16], uint32_t alloc_len);
+size_t swi_cdb_read_capacity10(uint8_t cdb[16]);
+size_t swi_cdb_read_capacity16(uint8_t cdb[16], uint32_t alloc_len);
+/* READ/WRITE 10 when lba and blocks fit (and use16 is false), else READ/WRITE 16. */
+size_t swi_cdb_rw(uint8_t cdb[16], bool write, uint64_t lba, uint32_t blocks, bool use16);
+size_t swi_cdb_sync_cache(uint8_t cdb[16], bool use16);
+
 /* A target named by a libiscsi-style URL:
  *   iscsi://[user[%secret]@]host[:port][/target-iqn[/lun]][?arg[&arg]...]
  * with IPv6 hosts in brackets and libiscsi's argument names: header_digest=, data_digest=

@@ -1,0 +1,281 @@
+/* SCSI tasks. A fixed table indexed by the ITT's low bits (no search, no allocation per I/O);
+ * the high bits carry a generation so a late PDU for a finished task is recognised. */
+#include "task.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session.h"
+
+enum { SLOT_BITS = 10, SLOT_MASK = TASK_SLOTS - 1 };
+
+_Static_assert(TASK_SLOTS == 1 << SLOT_BITS, "TASK_SLOTS is a power of two");
+
+static struct task *lookup(struct swi_session *s, uint32_t itt)
+{
+	struct task_table *tt = &s->tasks;
+	if (!tt->slots)
+		return NULL;
+	struct task *t = &tt->slots[itt & SLOT_MASK];
+	return t->used && t->itt == itt ? t : NULL;
+}
+
+static struct task *alloc_task(struct swi_session *s)
+{
+	struct task_table *tt = &s->tasks;
+	if (!tt->slots && !(tt->slots = calloc(TASK_SLOTS, sizeof(*tt->slots))))
+		return NULL;
+	for (uint32_t i = 0; i < TASK_SLOTS; i++) {
+		uint32_t idx = (tt->free_hint + i) & SLOT_MASK;
+		struct task *t = &tt->slots[idx];
+		if (t->used)
+			continue;
+		tt->free_hint = idx + 1;
+		memset(t, 0, sizeof(*t));
+		t->used = true;
+		tt->generation++;
+		t->itt = (tt->generation << SLOT_BITS | idx) & 0x7fffffffu; /* never the reserved tag */
+		tt->inflight++;
+		return t;
+	}
+	return NULL;
+}
+
+static void finish(struct swi_session *s, struct task *t, int status)
+{
+	swi_scsi_fn done = t->done;
+	void *arg = t->arg;
+	struct swi_scsi_result res = t->res;
+	t->used = false;
+	s->tasks.inflight--;
+	if (done)
+		done(s, status, &res, arg);
+}
+
+/* Single-level LUN structure (SAM): peripheral addressing below 256, flat space above. */
+static void encode_lun(uint64_t lun, uint8_t out[8])
+{
+	memset(out, 0, 8);
+	if (lun < 256) {
+		out[1] = (uint8_t)lun;
+	} else {
+		out[0] = (uint8_t)(0x40 | ((lun >> 8) & 0x3f));
+		out[1] = (uint8_t)lun;
+	}
+}
+
+static uint32_t min3(uint32_t a, uint32_t b, uint32_t c)
+{
+	uint32_t m = a < b ? a : b;
+	return m < c ? m : c;
+}
+
+/* Data-Out PDUs for [offset, offset+len) of t's buffer, each within the target's limit. */
+static int send_data_out(struct swi_session *s, struct task *t, uint32_t ttt, uint32_t offset,
+			 uint32_t len)
+{
+	uint32_t datasn = 0, end = offset + len;
+	while (offset < end) {
+		uint32_t n = end - offset < s->neg.max_xmit_dsl ? end - offset : s->neg.max_xmit_dsl;
+		struct bhs h = { .opcode = OP_DATA_OUT, .itt = t->itt, .data_len = n };
+		h.flags = offset + n == end ? BHS_F_FINAL : 0;
+		memcpy(h.lun_or_isid, t->lun, 8);
+		BHS_TTT(&h) = ttt;
+		BHS_EXPSTATSN(&h) = s->expstatsn;
+		BHS_DATASN(&h) = datasn++;
+		BHS_BUFFER_OFFSET(&h) = offset;
+		if (session_send(s, &h, t->buf + offset, false) < 0)
+			return -1;
+		offset += n;
+	}
+	return 0;
+}
+
+static int send_command(struct swi_session *s, struct task *t)
+{
+	uint32_t imm = 0, unsolicited = 0;
+	if (t->dir == SWI_DIR_WRITE) {
+		uint32_t first = s->neg.first_burst;
+		imm = s->neg.immediate_data ? min3(t->len, first, s->neg.max_xmit_dsl) : 0;
+		unsolicited = s->neg.initial_r2t ? imm : (t->len < first ? t->len : first);
+	}
+	struct bhs h = { .opcode = OP_SCSI_CMD, .itt = t->itt, .data_len = imm };
+	h.flags = CMD_ATTR_SIMPLE | (unsolicited == imm ? BHS_F_FINAL : 0) |
+		  (t->dir == SWI_DIR_READ ? CMD_F_READ : 0) | (t->dir == SWI_DIR_WRITE ? CMD_F_WRITE : 0);
+	memcpy(h.lun_or_isid, t->lun, 8);
+	memcpy(h.cdb, t->cdb, 16);
+	BHS_EDTL(&h) = t->len;
+	t->cmdsn = s->cmdsn++;
+	BHS_CMDSN(&h) = t->cmdsn;
+	BHS_EXPSTATSN(&h) = s->expstatsn;
+	if (session_send(s, &h, t->buf, false) < 0)
+		return -1;
+	if (unsolicited > imm)
+		return send_data_out(s, t, ISCSI_RESERVED_TAG, imm, unsolicited - imm);
+	return 0;
+}
+
+static bool window_open(const struct swi_session *s)
+{
+	return sn_le(s->cmdsn, s->maxcmdsn);
+}
+
+int task_kick(struct swi_session *s)
+{
+	struct task_table *tt = &s->tasks;
+	while (tt->queue_head && window_open(s) && s->state == SS_FULL) {
+		struct task *t = tt->queue_head;
+		tt->queue_head = t->next_queued;
+		if (!tt->queue_head)
+			tt->queue_tail = NULL;
+		t->queued = false;
+		if (send_command(s, t) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int swi_scsi_async(struct swi_session *s, uint64_t lun, const uint8_t *cdb, size_t cdb_len,
+		   enum swi_dir dir, void *buf, uint32_t len, swi_scsi_fn done, void *arg)
+{
+	const char *why = s->state != SS_FULL || !s->o.target_name ? "the session is not logged in to a target"
+			  : cdb_len == 0 || cdb_len > 16	      ? "a CDB has 1 to 16 bytes"
+			  : len && !buf && dir != SWI_DIR_NONE	      ? "no data buffer"
+			  : dir == SWI_DIR_NONE && len		      ? "a transfer length without a direction"
+								      : NULL;
+	if (why) {
+		snprintf(s->err, sizeof(s->err), "SCSI command: %s", why);
+		s->err_class = SWI_ERR_INVAL;
+		return -1;
+	}
+	struct task *t = alloc_task(s);
+	if (!t) {
+		snprintf(s->err, sizeof(s->err), "SCSI command: %d commands are already in flight",
+			 TASK_SLOTS);
+		s->err_class = SWI_ERR_NOMEM;
+		return -1;
+	}
+	encode_lun(lun, t->lun);
+	memcpy(t->cdb, cdb, cdb_len);
+	t->dir = dir;
+	t->buf = buf;
+	t->len = len;
+	t->done = done;
+	t->arg = arg;
+	if (!window_open(s) || s->tasks.queue_head) {
+		t->queued = true;
+		if (s->tasks.queue_tail)
+			s->tasks.queue_tail->next_queued = t;
+		else
+			s->tasks.queue_head = t;
+		s->tasks.queue_tail = t;
+		return 0;
+	}
+	return send_command(s, t) < 0 ? -1 : 0;
+}
+
+unsigned swi_inflight(const struct swi_session *s)
+{
+	return s->tasks.inflight;
+}
+
+uint8_t *task_data_in_dest(struct swi_session *s, const struct bhs *h)
+{
+	struct task *t = lookup(s, h->itt);
+	uint64_t end = (uint64_t)BHS_BUFFER_OFFSET(h) + h->data_len;
+	if (!t || t->dir != SWI_DIR_READ || end > t->len)
+		return NULL;
+	return t->buf + BHS_BUFFER_OFFSET(h);
+}
+
+static void set_residual(struct task *t, uint8_t flags, uint32_t residual)
+{
+	t->res.underflow = (flags & RSP_F_UNDERFLOW) != 0;
+	t->res.overflow = (flags & RSP_F_OVERFLOW) != 0;
+	t->res.residual = t->res.underflow || t->res.overflow ? residual : 0;
+}
+
+int task_on_data_in(struct swi_session *s, const struct bhs *h, const uint8_t *data)
+{
+	struct task *t = lookup(s, h->itt);
+	if (!t)
+		return session_fail(s, SWI_ERR, "Data-In for an unknown task (ITT 0x%08x)", h->itt);
+	uint64_t end = (uint64_t)BHS_BUFFER_OFFSET(h) + h->data_len;
+	if (t->dir != SWI_DIR_READ || end > t->len || data != t->buf + BHS_BUFFER_OFFSET(h))
+		return session_fail(s, SWI_ERR, "Data-In outside the command's buffer (offset %u, length %u, buffer %u)",
+				    BHS_BUFFER_OFFSET(h), h->data_len, t->len);
+	if (BHS_DATASN(h) != t->next_datasn)
+		return session_fail(s, SWI_ERR, "Data-In out of sequence (DataSN %u, expected %u)",
+				    BHS_DATASN(h), t->next_datasn);
+	t->next_datasn++;
+	t->received += h->data_len;
+	if (!(h->flags & DATAIN_F_STATUS))
+		return 0;
+	t->res.status = h->b3;
+	t->res.transferred = t->received;
+	set_residual(t, h->flags, BHS_RESIDUAL(h));
+	finish(s, t, 0);
+	return 0;
+}
+
+int task_on_response(struct swi_session *s, const struct bhs *h, const uint8_t *data)
+{
+	struct task *t = lookup(s, h->itt);
+	if (!t)
+		return session_fail(s, SWI_ERR, "SCSI Response for an unknown task (ITT 0x%08x)", h->itt);
+	if (h->b2 != 0) {
+		snprintf(s->err, sizeof(s->err), "the target could not complete the command (iSCSI response 0x%02x)",
+			 h->b2);
+		s->err_class = SWI_ERR;
+		finish(s, t, -1);
+		return 0;
+	}
+	t->res.status = h->b3;
+	t->res.transferred = t->dir == SWI_DIR_READ ? t->received : t->len;
+	set_residual(t, h->flags, BHS_RESIDUAL(h));
+	if (t->dir == SWI_DIR_WRITE && t->res.underflow)
+		t->res.transferred = t->len - t->res.residual;
+	if (h->data_len >= 2) {
+		size_t slen = (size_t)data[0] << 8 | data[1];
+		if (slen > h->data_len - 2)
+			slen = h->data_len - 2;
+		if (slen > sizeof(t->res.sense))
+			slen = sizeof(t->res.sense);
+		memcpy(t->res.sense, data + 2, slen);
+		t->res.sense_len = slen;
+	}
+	finish(s, t, 0);
+	return 0;
+}
+
+int task_on_r2t(struct swi_session *s, const struct bhs *h)
+{
+	struct task *t = lookup(s, h->itt);
+	if (!t)
+		return session_fail(s, SWI_ERR, "R2T for an unknown task (ITT 0x%08x)", h->itt);
+	uint64_t end = (uint64_t)BHS_BUFFER_OFFSET(h) + BHS_DESIRED_LEN(h);
+	if (t->dir != SWI_DIR_WRITE || end > t->len)
+		return session_fail(s, SWI_ERR, "R2T outside the command's data (offset %u, length %u, data %u)",
+				    BHS_BUFFER_OFFSET(h), BHS_DESIRED_LEN(h), t->len);
+	if (BHS_DESIRED_LEN(h) > s->neg.max_burst)
+		return session_fail(s, SWI_ERR, "R2T asks for %u bytes, more than MaxBurstLength %u",
+				    BHS_DESIRED_LEN(h), s->neg.max_burst);
+	return send_data_out(s, t, BHS_TTT(h), BHS_BUFFER_OFFSET(h), BHS_DESIRED_LEN(h));
+}
+
+void task_fail_all(struct swi_session *s)
+{
+	struct task_table *tt = &s->tasks;
+	tt->queue_head = tt->queue_tail = NULL;
+	for (uint32_t i = 0; tt->slots && i < TASK_SLOTS; i++)
+		if (tt->slots[i].used)
+			finish(s, &tt->slots[i], -1);
+}
+
+void task_table_free(struct swi_session *s)
+{
+	task_fail_all(s);
+	free(s->tasks.slots);
+	s->tasks.slots = NULL;
+}

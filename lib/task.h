@@ -1,0 +1,52 @@
+/* SCSI tasks: the table indexed by ITT, the command window, and the Data-In/R2T/Data-Out and
+ * response handling. */
+#ifndef SWISCSI_TASK_H
+#define SWISCSI_TASK_H
+
+#include <stdint.h>
+
+#include "pdu.h"
+#include "swiscsi/swiscsi.h"
+
+struct swi_session;
+
+enum { TASK_SLOTS = 1024 };
+
+struct task {
+	bool used, queued;
+	uint32_t itt;
+	uint8_t lun[8];
+	uint8_t cdb[16];
+	enum swi_dir dir;
+	uint8_t *buf;
+	uint32_t len;
+	uint32_t received;         /* Data-In bytes */
+	uint32_t next_datasn;
+	uint32_t cmdsn;
+	swi_scsi_fn done;
+	void *arg;
+	struct swi_scsi_result res;
+	struct task *next_queued;
+};
+
+struct task_table {
+	struct task *slots;        /* TASK_SLOTS, allocated at first use */
+	uint32_t free_hint;
+	uint32_t generation;
+	unsigned inflight;
+	struct task *queue_head, *queue_tail; /* waiting for the command window */
+};
+
+void task_table_free(struct swi_session *s);
+/* Fails every task (session failure or free): callbacks run with status -1. */
+void task_fail_all(struct swi_session *s);
+/* The buffer position where a Data-In's data must land, or NULL (bounds violation: the PDU is
+ * then refused by task_on_data_in). */
+uint8_t *task_data_in_dest(struct swi_session *s, const struct bhs *h);
+int task_on_data_in(struct swi_session *s, const struct bhs *h, const uint8_t *data);
+int task_on_response(struct swi_session *s, const struct bhs *h, const uint8_t *data);
+int task_on_r2t(struct swi_session *s, const struct bhs *h);
+/* The command window may have opened: send queued commands. */
+int task_kick(struct swi_session *s);
+
+#endif
