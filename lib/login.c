@@ -68,6 +68,8 @@ int swi_login_async(struct swi_session *s, swi_done_fn done, void *arg)
 	s->op_itt = session_new_itt(s);
 	s->tsih = 0;
 	s->lg.redirects = 0;
+	s->lg.alg_dropped = 0;
+	s->lg.restart = false;
 	s->state = SS_IDLE;
 	return session_open_transport(s);
 }
@@ -103,13 +105,43 @@ static int redirect(struct swi_session *s, const struct text_list *keys)
 	memcpy(&s->addr, res->ai_addr, res->ai_addrlen);
 	s->addrlen = res->ai_addrlen;
 	freeaddrinfo(res);
-	return session_open_transport(s);
+	s->lg.restart = true;
+	return 0;
+}
+
+/* Some targets mishandle CHAP algorithms they half know instead of choosing one they support:
+ * Debian 12's tgtd picks CHAP_A=7 (SHA-256) from a list and then checks the answer as SHA1,
+ * failing the login with status 2/0 "initiator error". Such a failure of our CHAP_A (step 1) or
+ * of our answer (step 2) is retried without the algorithm concerned (the first offered, or the
+ * one the target chose), as long as another is left. A plain authentication failure (2/1, a
+ * wrong secret) is never retried. */
+static bool retry_without_alg(struct swi_session *s, const struct bhs *h)
+{
+	if (LOGIN_STATUS_CLASS(h) != 2 || LOGIN_STATUS_DETAIL(h) != 0 ||
+	    (s->lg.chap_step != 1 && s->lg.chap_step != 2) || login_chap_algs_left(s) < 2)
+		return false;
+	int alg = s->lg.chap_step == 2 ? s->lg.chap_alg : login_chap_first_alg(s);
+	if (alg < 0)
+		return false;
+	s->lg.alg_dropped |= 1u << alg;
+	s->lg.chap_alg = 0;
+	s->lg.restart = true;
+	return true;
 }
 
 static int login_failed(struct swi_session *s, const struct bhs *h)
 {
+	if (retry_without_alg(s, h))
+		return 0;
 	int cls;
 	const char *text = login_status_text(LOGIN_STATUS_CLASS(h), LOGIN_STATUS_DETAIL(h), &cls);
+	if ((s->lg.chap_step == 1 || s->lg.chap_step == 2) && LOGIN_STATUS_CLASS(h) == 2 &&
+	    LOGIN_STATUS_DETAIL(h) == 0) {
+		/* refused during CHAP: an algorithm the target does not support, an authentication
+		 * failure as far as the administrator is concerned */
+		cls = SWI_ERR_AUTH;
+		text = "the target refused our CHAP exchange (does it support the CHAP algorithms offered? many targets know only MD5)";
+	}
 	return session_fail(s, cls, "login to %s%s%s failed: %s (status class 0x%02x, detail 0x%02x)",
 			    s->o.target_name ? s->o.target_name : "", s->o.target_name ? " at " : "",
 			    s->o.portal, text, LOGIN_STATUS_CLASS(h), LOGIN_STATUS_DETAIL(h));

@@ -10,22 +10,78 @@
 
 enum { CHALLENGE_MAX = 1024, OUR_CHALLENGE_LEN = 32 };
 
-/* CHAP_A list in the user's preference order. */
-static int offer_algorithms(struct swi_session *s)
+/* Walks the user's algorithm list (less the ones a fallback dropped): fn sees each CHAP_A
+ * value, or -1 for a name we do not know; it returns false to stop the walk. */
+static int each_alg(const struct swi_session *s, bool (*fn)(int alg, void *ctx), void *ctx)
 {
-	char list[64] = "", copy[128];
+	char copy[128];
 	snprintf(copy, sizeof(copy), "%s", s->o.chap_algs);
 	for (char *save, *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
 		int alg = chap_alg_from_name(t);
-		if (alg < 0)
-			return session_fail(s, SWI_ERR_INVAL, "login: unknown CHAP algorithm '%s' (use MD5, SHA1, SHA256, SHA3-256)", t);
-		size_t used = strlen(list);
-		snprintf(list + used, sizeof(list) - used, "%s%d", used ? "," : "", alg);
+		if (alg >= 0 && (s->lg.alg_dropped & (1u << alg)))
+			continue;
+		if (!fn(alg, ctx))
+			return 1;
 	}
-	if (!list[0])
+	return 0;
+}
+
+struct alg_list {
+	char text[64];
+	bool bad;
+};
+
+static bool append(int alg, void *ctx)
+{
+	struct alg_list *l = ctx;
+	if (alg < 0) {
+		l->bad = true;
+		return false;
+	}
+	size_t used = strlen(l->text);
+	snprintf(l->text + used, sizeof(l->text) - used, "%s%d", used ? "," : "", alg);
+	return true;
+}
+
+static bool count(int alg, void *ctx)
+{
+	(void)alg;
+	++*(int *)ctx;
+	return true;
+}
+
+static bool take_first(int alg, void *ctx)
+{
+	*(int *)ctx = alg;
+	return false;
+}
+
+int login_chap_first_alg(const struct swi_session *s)
+{
+	int alg = -1;
+	each_alg(s, take_first, &alg);
+	return alg;
+}
+
+int login_chap_algs_left(const struct swi_session *s)
+{
+	int n = 0;
+	each_alg(s, count, &n);
+	return n;
+}
+
+/* CHAP_A list in the user's preference order. */
+static int offer_algorithms(struct swi_session *s)
+{
+	struct alg_list l = { "", false };
+	each_alg(s, append, &l);
+	if (l.bad)
+		return session_fail(s, SWI_ERR_INVAL, "login: unknown CHAP algorithm in '%s' (use MD5, SHA1, SHA256, SHA3-256)",
+				    s->o.chap_algs);
+	if (!l.text[0])
 		return session_fail(s, SWI_ERR_INVAL, "login: no CHAP algorithm to offer");
 	struct text_buf b = { 0 };
-	text_add(&b, "CHAP_A", list);
+	text_add(&b, "CHAP_A", l.text);
 	s->lg.transit = false;
 	s->lg.chap_step = 1;
 	int rc = login_send(s, &b);
@@ -33,14 +89,14 @@ static int offer_algorithms(struct swi_session *s)
 	return rc;
 }
 
+static bool differs(int alg, void *ctx)
+{
+	return alg != *(int *)ctx;
+}
+
 static bool offered(const struct swi_session *s, int alg)
 {
-	char copy[128];
-	snprintf(copy, sizeof(copy), "%s", s->o.chap_algs);
-	for (char *save, *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
-		if (chap_alg_from_name(t) == alg)
-			return true;
-	return false;
+	return each_alg(s, differs, &alg) == 1;
 }
 
 static int auth_fail(struct swi_session *s, const char *why)

@@ -300,6 +300,8 @@ static int answer_nop(struct swi_session *s, const struct bhs *h, const uint8_t 
 static int on_pdu(void *owner, const struct bhs *h, uint8_t *data)
 {
 	struct swi_session *s = owner;
+	if (s->lg.restart)
+		return 0; /* the old connection's last words: a new one is about to replace it */
 	track_sequence(s, h);
 	if (s->tasks.queue_head && task_kick(s) < 0)
 		return -1;
@@ -368,7 +370,13 @@ int swi_service(struct swi_session *s, short revents)
 		return -1;
 	if (s->x) {
 		bool was_connecting = s->state == SS_CONNECTING;
-		if (xport_service(s->x, revents) < 0)
+		int rc = xport_service(s->x, revents);
+		if (s->lg.restart) {
+			/* the transport is replaced only here, never inside its own callback */
+			s->lg.restart = false;
+			return session_open_transport(s) < 0 ? -1 : 0;
+		}
+		if (rc < 0)
 			return s->state == SS_FAILED ? -1 : transport_failed(s);
 		if (was_connecting && xport_connected(s->x) && s->state == SS_CONNECTING &&
 		    login_on_connected(s) < 0)

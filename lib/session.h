@@ -32,6 +32,8 @@ struct login_progress {
 	uint8_t our_challenge[32];
 	size_t our_challenge_len;
 	int redirects;
+	unsigned alg_dropped;      /* bit per CHAP_A value dropped from our offer by a fallback */
+	bool restart;              /* reconnect (redirect, CHAP fallback) once the PDU is handled */
 	struct text_buf acc;       /* response text accumulated across Continue PDUs */
 };
 
@@ -90,6 +92,9 @@ int login_enter_full_feature(struct swi_session *s, const struct bhs *h,
 			     const struct text_list *keys);
 /* login_chap.c: one step of the CHAP exchange in the security stage. */
 int login_chap_step(struct swi_session *s, const struct bhs *h, const struct text_list *keys);
+/* How many algorithms the current offer holds (after lg.alg_dropped), and the first one. */
+int login_chap_algs_left(const struct swi_session *s);
+int login_chap_first_alg(const struct swi_session *s);
 
 /* discovery.c */
 int text_on_response(struct swi_session *s, const struct bhs *h, const uint8_t *data);

@@ -91,3 +91,28 @@ def fixtures_dir():
 
 def have(tool):
     return shutil.which(tool) is not None
+
+
+TOOLS = BUILD / "tools"
+
+
+def tool(name, *args, env=None, timeout=120, input=None, binary=False):
+    """Runs a swiscsi-* tool; returns a Result (out as bytes when binary)."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    proc = subprocess.run([str(TOOLS / name), *args], env=full_env, capture_output=True,
+                          timeout=timeout, input=input)
+    out = proc.stdout if binary else proc.stdout.decode(errors="replace")
+    return Result(subprocess.CompletedProcess(proc.args, proc.returncode, out,
+                                              proc.stderr.decode(errors="replace")))
+
+
+@pytest.fixture
+def tgtd(request, tmp_path):
+    """A private tgtd on a free loopback port, stopped by pid whatever the test's outcome."""
+    require(have("tgtd") and have("tgtadm"), "tgtd and tgtadm (Debian package tgt)")
+    require(os.geteuid() == 0, "root (tgtd needs it)")
+    from tgt import Tgtd
+    t = Tgtd(str(tmp_path))
+    request.addfinalizer(t.stop)
+    return t.start()
