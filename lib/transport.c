@@ -38,6 +38,7 @@ struct xport {
 	xport_data_fn want_data;
 	int fd;
 	bool connecting, connected, failed;
+	bool dispatching;           /* inside xport_service: sends wait for one batched flush */
 	bool hdig, ddig;
 	uint32_t max_recv;
 	struct txent *head, *tail, *pool;
@@ -241,8 +242,10 @@ int xport_queue(struct xport *x, const struct bhs *h, const void *data, bool cop
 	else
 		x->head = e;
 	x->tail = e;
-	/* write at once when nothing else is waiting: saves a poll round trip per command */
-	if (x->connected && x->head == e)
+	/* Write at once when nothing else is waiting (saves a poll round trip per command), except
+	 * while received PDUs are being handled: the commands they trigger go out together in one
+	 * sendmsg at the end of xport_service. */
+	if (x->connected && x->head == e && !x->dispatching)
 		return flush(x) < 0 && !x->failed ? -1 : 0;
 	return 0;
 }
@@ -494,6 +497,9 @@ static int receive(struct xport *x)
 				rc = drain(x);
 				if (rc)
 					return rc;
+				/* a short read emptied the socket: skip the recv that would say EAGAIN */
+				if ((size_t)n < RBUF_SIZE)
+					return 0;
 				continue;
 			}
 		}
@@ -528,12 +534,14 @@ int xport_service(struct xport *x, short revents)
 		if (finish_connect(x) < 0)
 			return -1;
 	}
-	if ((revents & POLLOUT) && flush(x) < 0)
-		return -1;
 	if (revents & (POLLIN | POLLERR | POLLHUP)) {
+		x->dispatching = true;
 		int rc = receive(x);
+		x->dispatching = false;
 		if (rc)
 			return rc;
 	}
+	if (x->head && flush(x) < 0)
+		return -1;
 	return x->failed ? -1 : 0;
 }
