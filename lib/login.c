@@ -177,6 +177,8 @@ int login_enter_full_feature(struct swi_session *s, const struct bhs *h,
 	s->cmdsn = BHS_EXPCMDSN(h);
 	xport_set_digests(s->x, s->neg.header_digest, s->neg.data_digest);
 	s->state = SS_FULL;
+	s->last_rx_ms = session_now_ms();
+	s->nop_itt = 0;
 	session_complete(s, 0);
 	return 0;
 }

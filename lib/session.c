@@ -94,6 +94,10 @@ static void copy_options(struct swi_session *s, const struct swi_options *o)
 	s->o.data_digest = keep(s, o->data_digest ? o->data_digest : "None");
 	if (!s->o.timeout_ms)
 		s->o.timeout_ms = 15000;
+	if (!s->o.noop_interval_ms)
+		s->o.noop_interval_ms = 5000;
+	if (!s->o.noop_timeout_ms)
+		s->o.noop_timeout_ms = 5000;
 }
 
 /* What we offer, from the options (and the library's choices for what they leave open). */
@@ -261,11 +265,28 @@ short swi_events(const struct swi_session *s)
 	return s->x && s->state != SS_FAILED ? xport_events(s->x) : 0;
 }
 
+/* When the keepalive needs attention next: sending a NOP-Out, or giving up on one. */
+static long long keepalive_due(const struct swi_session *s)
+{
+	if (s->state != SS_FULL || s->o.noop_interval_ms < 0)
+		return 0;
+	if (s->nop_itt)
+		return s->nop_sent_ms + s->o.noop_timeout_ms;
+	return s->last_rx_ms + s->o.noop_interval_ms;
+}
+
+static long long earliest(long long a, long long b)
+{
+	return !a ? b : !b ? a : a < b ? a : b;
+}
+
 int swi_timeout_ms(const struct swi_session *s)
 {
-	if (!s->deadline_ms)
+	long long due = earliest(earliest(s->deadline_ms, s->tasks.inflight ? s->task_check_ms : 0),
+				 keepalive_due(s));
+	if (!due)
 		return -1;
-	long long left = s->deadline_ms - session_now_ms();
+	long long left = due - session_now_ms();
 	return left < 0 ? 0 : (int)(left > 0x7fffffff ? 0x7fffffff : left);
 }
 
@@ -283,9 +304,12 @@ static void track_sequence(struct swi_session *s, const struct bhs *h)
 	}
 }
 
-/* A NOP-In with a target tag asks for a NOP-Out echo (RFC 7143 §11.19). */
+/* A NOP-In answers our keepalive (its ITT), or, with a target tag, asks for a NOP-Out echo
+ * (RFC 7143 §11.19). */
 static int answer_nop(struct swi_session *s, const struct bhs *h, const uint8_t *data)
 {
+	if (h->itt != ISCSI_RESERVED_TAG && h->itt == s->nop_itt)
+		s->nop_itt = 0;
 	if (BHS_TTT(h) == ISCSI_RESERVED_TAG)
 		return 0;
 	struct bhs out = { .opcode = OP_NOP_OUT, .immediate = true, .flags = BHS_F_FINAL,
@@ -302,6 +326,7 @@ static int on_pdu(void *owner, const struct bhs *h, uint8_t *data)
 	struct swi_session *s = owner;
 	if (s->lg.restart)
 		return 0; /* the old connection's last words: a new one is about to replace it */
+	s->last_rx_ms = session_now_ms();
 	track_sequence(s, h);
 	if (s->tasks.queue_head && task_kick(s) < 0)
 		return -1;
@@ -312,6 +337,8 @@ static int on_pdu(void *owner, const struct bhs *h, uint8_t *data)
 		return task_on_response(s, h, data) < 0 ? -1 : 0;
 	case OP_R2T:
 		return task_on_r2t(s, h) < 0 ? -1 : 0;
+	case OP_TMF_RSP:
+		return task_on_tmf_response(s, h) < 0 ? -1 : 0;
 	case OP_LOGIN_RSP:
 		return login_on_response(s, h, data);
 	case OP_TEXT_RSP:
@@ -364,6 +391,39 @@ static int transport_failed(struct swi_session *s)
 	return session_fail(s, cls, "connection to %s: %s", s->o.portal, xport_error(s->x));
 }
 
+/* Keepalive: after noop_interval of silence a NOP-Out asks the target to answer; no answer
+ * within noop_timeout means the target or the path is gone. */
+static int keepalive(struct swi_session *s, long long now)
+{
+	long long due = keepalive_due(s);
+	if (!due || now < due)
+		return 0;
+	if (s->nop_itt)
+		return session_fail(s, SWI_ERR_TRANS,
+				    "connection to %s: the target did not answer a NOP-Out within %d ms",
+				    s->o.portal, s->o.noop_timeout_ms);
+	struct bhs h = { .opcode = OP_NOP_OUT, .immediate = true, .flags = BHS_F_FINAL };
+	h.itt = s->nop_itt = session_new_itt(s) | 0x40000000u;
+	BHS_TTT(&h) = ISCSI_RESERVED_TAG;
+	BHS_CMDSN(&h) = s->cmdsn;
+	BHS_EXPSTATSN(&h) = s->expstatsn;
+	s->nop_sent_ms = now;
+	return session_send(s, &h, NULL, false);
+}
+
+static int run_timers(struct swi_session *s)
+{
+	long long now = session_now_ms();
+	if (keepalive(s, now) < 0)
+		return -1;
+	if (s->tasks.inflight && (!s->task_check_ms || now >= s->task_check_ms)) {
+		s->task_check_ms = task_check_timeouts(s, now);
+		if (s->state == SS_FAILED)
+			return -1;
+	}
+	return 0;
+}
+
 int swi_service(struct swi_session *s, short revents)
 {
 	if (s->state == SS_FAILED)
@@ -382,6 +442,8 @@ int swi_service(struct swi_session *s, short revents)
 		    login_on_connected(s) < 0)
 			return -1;
 	}
+	if (run_timers(s) < 0)
+		return -1;
 	if (s->deadline_ms && session_now_ms() >= s->deadline_ms) {
 		const char *what = s->op == OP_LOGIN	 ? "login"
 				   : s->op == OP_TEXT	 ? "text request"

@@ -62,6 +62,10 @@ struct swi_session {
 	struct swi_target_list *st_out;
 	long long deadline_ms;     /* of the pending operation; 0 = none */
 	struct task_table tasks;
+	long long task_check_ms;   /* next look at command deadlines; 0 = none */
+	long long last_rx_ms;      /* when the target last sent anything */
+	uint32_t nop_itt;          /* our unanswered keepalive NOP-Out, 0 when none */
+	long long nop_sent_ms;
 	char err[512];
 	int err_class;
 };

@@ -76,8 +76,5 @@ int swi_scsi(struct swi_session *s, uint64_t lun, const uint8_t *cdb, size_t cdb
 	memset(r, 0, sizeof(*r));
 	if (swi_scsi_async(s, lun, cdb, cdb_len, dir, buf, len, scsi_wake, &sw) < 0)
 		return -1;
-	s->deadline_ms = session_now_ms() + s->o.timeout_ms;
-	int rc = run(s, &sw.w);
-	s->deadline_ms = 0;
-	return rc;
+	return run(s, &sw.w); /* the command's own deadline (abort on expiry) bounds the wait */
 }

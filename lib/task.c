@@ -163,6 +163,7 @@ int swi_scsi_async(struct swi_session *s, uint64_t lun, const uint8_t *cdb, size
 	t->len = len;
 	t->done = done;
 	t->arg = arg;
+	t->deadline_ms = session_now_ms() + s->o.timeout_ms;
 	if (!window_open(s) || s->tasks.queue_head) {
 		t->queued = true;
 		if (s->tasks.queue_tail)
@@ -262,6 +263,66 @@ int task_on_r2t(struct swi_session *s, const struct bhs *h)
 		return session_fail(s, SWI_ERR, "R2T asks for %u bytes, more than MaxBurstLength %u",
 				    BHS_DESIRED_LEN(h), s->neg.max_burst);
 	return send_data_out(s, t, BHS_TTT(h), BHS_BUFFER_OFFSET(h), BHS_DESIRED_LEN(h));
+}
+
+enum { TMF_ABORT_TASK = 1, TMF_COMPLETE = 0, TMF_NO_TASK = 1 };
+
+/* ABORT TASK for t (RFC 7143 §11.5): immediate, naming the task by ITT and CmdSN. */
+static int send_abort(struct swi_session *s, struct task *t, long long now)
+{
+	struct bhs h = { .opcode = OP_TMF_REQ, .immediate = true, .flags = BHS_F_FINAL | TMF_ABORT_TASK };
+	memcpy(h.lun_or_isid, t->lun, 8);
+	h.itt = t->abort_itt = session_new_itt(s) | 0x80000000u; /* apart from task ITTs */
+	h.w20 = t->itt;            /* Referenced Task Tag */
+	BHS_CMDSN(&h) = s->cmdsn;
+	BHS_EXPSTATSN(&h) = s->expstatsn;
+	h.w32 = t->cmdsn;          /* RefCmdSN */
+	t->deadline_ms = now + s->o.timeout_ms;
+	return session_send(s, &h, NULL, false);
+}
+
+long long task_check_timeouts(struct swi_session *s, long long now)
+{
+	struct task_table *tt = &s->tasks;
+	long long next = 0;
+	for (uint32_t i = 0; tt->slots && tt->inflight && i < TASK_SLOTS; i++) {
+		struct task *t = &tt->slots[i];
+		if (!t->used)
+			continue;
+		if (now >= t->deadline_ms) {
+			/* a queued command never reached the target: its window stayed shut */
+			if (t->abort_itt || t->queued) {
+				session_fail(s, SWI_ERR_PDU_TIMEOUT,
+					     "the target did not answer a command or its abort within %d ms",
+					     s->o.timeout_ms);
+				return 0;
+			}
+			if (send_abort(s, t, now) < 0)
+				return 0;
+		}
+		if (!next || t->deadline_ms < next)
+			next = t->deadline_ms;
+	}
+	return next;
+}
+
+int task_on_tmf_response(struct swi_session *s, const struct bhs *h)
+{
+	struct task_table *tt = &s->tasks;
+	for (uint32_t i = 0; tt->slots && i < TASK_SLOTS; i++) {
+		struct task *t = &tt->slots[i];
+		if (!t->used || t->abort_itt != h->itt)
+			continue;
+		if (h->b2 != TMF_COMPLETE && h->b2 != TMF_NO_TASK)
+			return session_fail(s, SWI_ERR_PDU_TIMEOUT,
+					    "a command timed out and the target refused to abort it (response %u)", h->b2);
+		snprintf(s->err, sizeof(s->err), "SCSI command timed out after %d ms and was aborted",
+			 s->o.timeout_ms);
+		s->err_class = SWI_ERR_PDU_TIMEOUT;
+		finish(s, t, -1);
+		return 0;
+	}
+	return 0; /* the task finished before the abort arrived: nothing to do */
 }
 
 void task_fail_all(struct swi_session *s)

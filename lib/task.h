@@ -23,6 +23,8 @@ struct task {
 	uint32_t received;         /* Data-In bytes */
 	uint32_t next_datasn;
 	uint32_t cmdsn;
+	long long deadline_ms;     /* when the command times out */
+	uint32_t abort_itt;        /* ITT of our ABORT TASK for it, 0 when none */
 	swi_scsi_fn done;
 	void *arg;
 	struct swi_scsi_result res;
@@ -48,5 +50,9 @@ int task_on_response(struct swi_session *s, const struct bhs *h, const uint8_t *
 int task_on_r2t(struct swi_session *s, const struct bhs *h);
 /* The command window may have opened: send queued commands. */
 int task_kick(struct swi_session *s);
+/* Aborts commands past their deadline (ABORT TASK); fails the session when an abort itself goes
+ * unanswered. Returns the next time (ms) it needs to look again, or 0 for none. */
+long long task_check_timeouts(struct swi_session *s, long long now);
+int task_on_tmf_response(struct swi_session *s, const struct bhs *h);
 
 #endif

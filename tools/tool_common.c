@@ -49,6 +49,8 @@ struct swi_session *tool_session(struct tool_ctx *t, int for_discovery)
 		.data_digest = t->url.data_digest,
 		.initial_r2t = -1,
 		.immediate_data = -1,
+		/* a shorter bound for scripts and tests that must not wait the default 15 s */
+		.timeout_ms = getenv("SWISCSI_TIMEOUT_MS") ? atoi(getenv("SWISCSI_TIMEOUT_MS")) : 0,
 	};
 	const char *err = NULL;
 	struct swi_session *s = swi_session_new(&o, &err);

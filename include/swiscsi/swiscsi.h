@@ -63,7 +63,10 @@ struct swi_options {
 	int initial_r2t;      /* -1 library's choice, 0 No, 1 Yes */
 	int immediate_data;   /* -1, 0, 1 */
 	uint32_t max_outstanding_r2t;
-	int timeout_ms;       /* per synchronous operation; 0 = 15000 */
+	int timeout_ms;       /* login, text, logout and each SCSI command; 0 = 15000. A command
+			       * past it is aborted (ABORT TASK) and completes with an error. */
+	int noop_interval_ms; /* NOP-Out keepalive after this much silence; 0 = 5000, -1 = off */
+	int noop_timeout_ms;  /* a keepalive unanswered this long fails the session; 0 = 5000 */
 };
 
 /* A new session with a copy of opts; nothing is sent yet. NULL on bad options (message in
