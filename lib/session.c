@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "digest.h"
+#include "testing.h"
 
 long long session_now_ms(void)
 {
@@ -510,4 +511,16 @@ int swi_negotiated(const struct swi_session *s, struct swi_negotiated *out)
 		inet_ntop(local.ss_family, a, out->local_address, sizeof(out->local_address));
 	}
 	return 0;
+}
+
+int swi_test_login_on_fd(struct swi_session *s, int fd, swi_done_fn done, void *arg)
+{
+	session_begin(s, OP_LOGIN, done, arg);
+	s->op_itt = session_new_itt(s);
+	s->x = xport_new(s, on_pdu, want_data);
+	if (!s->x)
+		return session_fail(s, SWI_ERR_NOMEM, "out of memory");
+	xport_set_max_recv(s->x, s->want.max_recv_dsl);
+	xport_adopt(s->x, fd);
+	return login_on_connected(s);
 }

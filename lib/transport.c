@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "digest.h"
+#include "testing.h"
 
 enum { RBUF_SIZE = 256 * 1024, DIRECT_MIN = 8192, MAX_IOV = 64, AHS_MAX = 255 * 4 };
 
@@ -150,6 +151,12 @@ int xport_connect(struct xport *x, const struct sockaddr *addr, socklen_t len,
 		return fail(x, errno, "cannot connect: %s", strerror(errno));
 	x->connecting = true;
 	return 0;
+}
+
+void xport_adopt(struct xport *x, int fd)
+{
+	x->fd = fd;
+	x->connected = true;
 }
 
 bool xport_connected(const struct xport *x)

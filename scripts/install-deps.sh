@@ -15,6 +15,8 @@ packages=(
   tgt open-iscsi iproute2 util-linux procps iputils-ping
   # man pages
   groff-base
+  # libFuzzer harnesses (clang with its sanitizer and fuzzer runtimes)
+  clang libclang-rt-14-dev
 )
 
 missing=()

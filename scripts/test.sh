@@ -30,4 +30,25 @@ for kind in $builds; do
   echo "=== $kind: integration tests"
   SWISCSI_BUILD="$PWD/$dir" pytest-3 -q -p no:cacheprovider tests/integration || status=1
 done
+
+# Fuzzing, bounded: each harness runs FUZZ_SECONDS on a scratch copy of its committed corpus
+# (new finds stay out of the tree), with ASan+UBSan. A crash fails the run.
+if [ "${SWISCSI_FUZZ:-1}" = 1 ]; then
+  dir=build-test-fuzz
+  [ -f "$dir/build.ninja" ] || CC=clang meson setup "$dir" -Dfuzzing=true \
+    -Db_sanitize=address,undefined -Db_lundef=false
+  ninja -C "$dir"
+  for harness in pdu text login; do
+    scratch=$(mktemp -d)
+    cp tests/fuzz/corpus/$harness/* "$scratch"/
+    echo "=== fuzz-$harness for ${FUZZ_SECONDS:-20} s"
+    if ! "$dir/tests/fuzz/fuzz-$harness" -max_total_time="${FUZZ_SECONDS:-20}" \
+        -artifact_prefix="$dir/crash-$harness-" "$scratch" > "$dir/fuzz-$harness.log" 2>&1; then
+      tail -40 "$dir/fuzz-$harness.log"
+      status=1
+    fi
+    grep -E '^Done' "$dir/fuzz-$harness.log" || true
+    rm -rf "$scratch"
+  done
+fi
 exit $status

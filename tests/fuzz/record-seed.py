@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Records what a real target sends during a session, as a seed for fuzz-login.
+
+    record-seed.py TARGET_HOST:PORT OUT_FILE FIRST_BYTE -- TOOL ARGS... (with @PROXY@ in the URL)
+
+A proxy on a free loopback port sits between the tool and the target; the bytes the target
+sends become OUT_FILE, after FIRST_BYTE (the options byte fuzz-login reads first: bit 0 normal
+session, bit 1 CHAP, bit 2 mutual CHAP)."""
+import socket
+import subprocess
+import sys
+import threading
+
+
+def pump(src, dst, record=None):
+    while True:
+        try:
+            data = src.recv(65536)
+        except OSError:
+            break
+        if not data:
+            break
+        if record is not None:
+            record.append(data)
+        try:
+            dst.sendall(data)
+        except OSError:
+            break
+    for s in (src, dst):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def main():
+    target, out, first = sys.argv[1], sys.argv[2], int(sys.argv[3], 0)
+    cmd = sys.argv[sys.argv.index("--") + 1:]
+    host, port = target.rsplit(":", 1)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    proxy = f"127.0.0.1:{listener.getsockname()[1]}"
+    proc = subprocess.Popen([a.replace("@PROXY@", proxy) for a in cmd])
+    listener.settimeout(10)
+    client, _ = listener.accept()
+    upstream = socket.create_connection((host, int(port)), timeout=10)
+    recorded = []
+    t1 = threading.Thread(target=pump, args=(upstream, client, recorded))
+    t2 = threading.Thread(target=pump, args=(client, upstream))
+    t1.start()
+    t2.start()
+    proc.wait(timeout=30)
+    t1.join(timeout=10)
+    t2.join(timeout=10)
+    with open(out, "wb") as f:
+        f.write(bytes([first]) + b"".join(recorded))
+    return proc.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
