@@ -11,25 +11,6 @@ bash scripts/install-deps.sh
 
 builds=${SWISCSI_BUILDS:-"plain asan"}
 status=0
-for kind in $builds; do
-  dir="build-test-$kind"
-  case "$kind" in
-    plain) opts=() ;;
-    asan)  opts=(-Db_sanitize=address,undefined -Db_lundef=false) ;;
-    *) echo "unknown build kind $kind" >&2; exit 2 ;;
-  esac
-  if [ ! -f "$dir/build.ninja" ]; then
-    meson setup "$dir" "${opts[@]}"
-  fi
-  ninja -C "$dir"
-  echo "=== $kind: unit tests"
-  # halt_on_error makes a sanitizer finding fail the test that caused it
-  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
-  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  meson test -C "$dir" --print-errorlogs || status=1
-  echo "=== $kind: integration tests"
-  SWISCSI_BUILD="$PWD/$dir" pytest-3 -q -p no:cacheprovider tests/integration || status=1
-done
 
 # Fuzzing, bounded: each harness runs FUZZ_SECONDS on a scratch copy of its committed corpus
 # (new finds stay out of the tree), with ASan+UBSan. A crash fails the run.
@@ -51,4 +32,24 @@ if [ "${SWISCSI_FUZZ:-1}" = 1 ]; then
     rm -rf "$scratch"
   done
 fi
+for kind in $builds; do
+  dir="build-test-$kind"
+  case "$kind" in
+    plain) opts=() ;;
+    asan)  opts=(-Db_sanitize=address,undefined -Db_lundef=false) ;;
+    *) echo "unknown build kind $kind" >&2; exit 2 ;;
+  esac
+  if [ ! -f "$dir/build.ninja" ]; then
+    meson setup "$dir" "${opts[@]}"
+  fi
+  ninja -C "$dir"
+  echo "=== $kind: unit tests"
+  # halt_on_error makes a sanitizer finding fail the test that caused it
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  meson test -C "$dir" --print-errorlogs || status=1
+  echo "=== $kind: integration tests"
+  SWISCSI_BUILD="$PWD/$dir" pytest-3 -q -p no:cacheprovider tests/integration || status=1
+done
+
 exit $status
