@@ -208,13 +208,15 @@ int main(int argc, char **argv)
 	b->lun = (uint64_t)t.url.lun;
 	if (swi_login(b->s) < 0)
 		tool_fail(&t, b->s);
-	if (tool_read_capacity(b->s, b->lun, &b->info) < 0 || b->bs % b->info.block_size) {
-		fprintf(stderr, "swiscsi-bench: --bs must be a multiple of the block size (%u)\n", b->info.block_size);
-		return SWI_ERR_INVAL;
-	}
 	double elapsed = 0, cpu = 0;
 	int rc = 0;
-	if (run(b, &elapsed, &cpu) < 0) {
+	if (tool_read_capacity(b->s, b->lun, &b->info) < 0) {
+		rc = SWI_ERR;
+	} else if (b->bs % b->info.block_size) {
+		fprintf(stderr, "swiscsi-bench: --bs must be a multiple of the block size (%u)\n",
+			b->info.block_size);
+		rc = SWI_ERR_INVAL;
+	} else if (run(b, &elapsed, &cpu) < 0) {
 		fprintf(stderr, "swiscsi-bench: %s\n", swi_error(b->s)[0] ? swi_error(b->s) : "no progress");
 		rc = swi_error_class(b->s) ? swi_error_class(b->s) : SWI_ERR;
 	} else {
