@@ -116,3 +116,13 @@ def tgtd(request, tmp_path):
     t = Tgtd(str(tmp_path))
     request.addfinalizer(t.stop)
     return t.start()
+
+
+@pytest.fixture
+def istgt(request, tmp_path):
+    """A private istgt, configured by the test before start(), stopped by pid afterwards."""
+    require(have("istgt"), "istgt (Debian package istgt)")
+    from istgt import Istgt
+    t = Istgt(tmp_path)
+    request.addfinalizer(t.stop)
+    return t
