@@ -494,6 +494,10 @@ static int receive(struct xport *x)
 				if (x->ddig)
 					x->crc = digest_update(x->crc, x->dst + x->got, (size_t)n);
 				x->got += (size_t)n;
+				/* the data is complete: with no padding or digest to wait for, the PDU
+				 * is whole now, even if nothing else ever arrives on the socket */
+				if (x->got == x->h.data_len && consume_data(x, x->rbuf, 0) < 0)
+					return -1;
 				continue;
 			}
 		} else {

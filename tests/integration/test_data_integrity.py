@@ -17,6 +17,10 @@ SETTINGS = {
     "r2t-only": {"InitialR2T": "Yes", "ImmediateData": "No"},
     "immediate-only": {"InitialR2T": "Yes", "ImmediateData": "Yes"},
     "digests": {"HeaderDigest": "CRC32C,None", "DataDigest": "CRC32C,None", "InitialR2T": "No"},
+    # 256 KiB Data-In segments are read straight into the command's buffer; a command whose
+    # last segment ends the socket's data once stalled here
+    "large-segments": {"MaxRecvDataSegmentLength": 262144, "MaxXmitDataSegmentLength": 262144,
+                       "FirstBurstLength": 262144, "MaxBurstLength": 1048576, "InitialR2T": "No"},
 }
 
 

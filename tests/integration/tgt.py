@@ -28,6 +28,7 @@ class Tgtd:
         self.ctl = free_control_port()
         self.port = free_tcp_port()
         self.proc = None
+        self.start_cmd_prefix = []   # e.g. ["taskset", "-c", "1"] to pin it for benchmarks
         self.log = open(os.path.join(workdir, f"tgtd-{self.port}.log"), "w")
 
     @property
@@ -36,7 +37,7 @@ class Tgtd:
 
     def start(self):
         self.proc = subprocess.Popen(
-            ["tgtd", "-f", "-C", str(self.ctl), "--iscsi", f"portal=127.0.0.1:{self.port}"],
+            [*self.start_cmd_prefix, "tgtd", "-f", "-C", str(self.ctl), "--iscsi", f"portal=127.0.0.1:{self.port}"],
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
