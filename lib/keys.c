@@ -103,7 +103,7 @@ void text_add(struct text_buf *b, const char *key, const char *value)
 
 void text_add_raw(struct text_buf *b, const uint8_t *data, size_t len)
 {
-	if (reserve(b, len)) {
+	if (len && reserve(b, len)) {
 		memcpy(b->data + b->len, data, len);
 		b->len += len;
 	}

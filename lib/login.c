@@ -37,6 +37,7 @@ int login_send(struct swi_session *s, const struct text_buf *b)
 int login_on_connected(struct swi_session *s)
 {
 	struct text_buf b = { 0 };
+	text_buf_free(&s->lg.op_answers);
 	s->state = SS_LOGIN;
 	s->lg.csg = STAGE_SECURITY;
 	s->lg.nsg = STAGE_OPERATIONAL;
@@ -211,21 +212,33 @@ static int security_answer(struct swi_session *s, const struct bhs *h, const str
 	return login_send_operational_offer(s);
 }
 
-static int operational_answer(struct swi_session *s, const struct bhs *h,
-			      const struct text_list *keys)
+/* The target may answer our offer in one response and transit in a later, empty one (Debian's
+ * tgtd does): every answer of the stage counts, so they are gathered until the transit. */
+static int operational_answer(struct swi_session *s, const struct bhs *h, const uint8_t *text,
+			      size_t len)
 {
-	if ((h->flags & LOGIN_F_TRANSIT) && LOGIN_NSG(h) == STAGE_FULL_FEATURE)
-		return login_enter_full_feature(s, h, keys);
-	/* the target wants another round before it transits */
-	return login_send(s, NULL);
+	text_add_raw(&s->lg.op_answers, text, len);
+	if (s->lg.op_answers.failed)
+		return session_fail(s, SWI_ERR_NOMEM, "login: out of memory");
+	if (!(h->flags & LOGIN_F_TRANSIT) || LOGIN_NSG(h) != STAGE_FULL_FEATURE)
+		return login_send(s, NULL); /* another round before the target transits */
+	struct text_list all;
+	char err[256];
+	if (text_parse(s->lg.op_answers.data, s->lg.op_answers.len, &all, err, sizeof(err)) < 0)
+		return session_fail(s, SWI_ERR_LOGIN, "login to %s: %s", s->o.portal, err);
+	text_buf_free(&s->lg.op_answers);
+	int rc = login_enter_full_feature(s, h, &all);
+	text_list_free(&all);
+	return rc;
 }
 
-static int stage_answer(struct swi_session *s, const struct bhs *h, const struct text_list *keys)
+static int stage_answer(struct swi_session *s, const struct bhs *h, const struct text_list *keys,
+			const uint8_t *text, size_t len)
 {
 	if (LOGIN_CSG(h) == STAGE_SECURITY)
 		return security_answer(s, h, keys);
 	if (LOGIN_CSG(h) == STAGE_OPERATIONAL)
-		return operational_answer(s, h, keys);
+		return operational_answer(s, h, text, len);
 	return session_fail(s, SWI_ERR_LOGIN, "login to %s: the target answered in stage %u",
 			    s->o.portal, LOGIN_CSG(h));
 }
@@ -245,14 +258,16 @@ int login_on_response(struct swi_session *s, const struct bhs *h, const uint8_t 
 	struct text_list keys;
 	char err[256];
 	int rc = text_parse(s->lg.acc.data, s->lg.acc.len, &keys, err, sizeof(err));
-	text_buf_free(&s->lg.acc);
-	if (rc < 0)
+	if (rc < 0) {
+		text_buf_free(&s->lg.acc);
 		return session_fail(s, SWI_ERR_LOGIN, "login to %s: %s", s->o.portal, err);
+	}
 	s->tsih = (uint16_t)(h->lun_or_isid[6] << 8 | h->lun_or_isid[7]);
 	if (LOGIN_STATUS_CLASS(h) == 1)
 		rc = redirect(s, &keys);
 	else
-		rc = stage_answer(s, h, &keys);
+		rc = stage_answer(s, h, &keys, s->lg.acc.data, s->lg.acc.len);
+	text_buf_free(&s->lg.acc);
 	text_list_free(&keys);
 	return rc < 0 ? -1 : 0;
 }

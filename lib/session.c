@@ -185,6 +185,7 @@ void swi_session_free(struct swi_session *s)
 	task_table_free(s);
 	xport_free(s->x);
 	text_buf_free(&s->lg.acc);
+	text_buf_free(&s->lg.op_answers);
 	text_buf_free(&s->text_acc);
 	for (size_t i = 0; i < s->nstrs; i++) {
 		/* secrets do not linger in freed memory */

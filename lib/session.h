@@ -35,6 +35,7 @@ struct login_progress {
 	unsigned alg_dropped;      /* bit per CHAP_A value dropped from our offer by a fallback */
 	bool restart;              /* reconnect (redirect, CHAP fallback) once the PDU is handled */
 	struct text_buf acc;       /* response text accumulated across Continue PDUs */
+	struct text_buf op_answers;/* every answer of the operational stage, applied at transit */
 };
 
 struct swi_session {

@@ -89,3 +89,28 @@ def test_errors(tgtd):
     assert r.rc == 7 and "must name a target and a LUN" in r.err, r
     r = tool("swiscsi-readcap", f"{url}/1?header_digest=md5")
     assert r.rc == 7, r
+
+
+def negotiated(url, env=None):
+    r = tool("swiscsi-readcap", "-n", url, env=env)
+    assert r.rc == 0, r
+    return dict(line.split(": ", 1) for line in r.out.splitlines())
+
+
+def test_negotiated_values_are_the_targets(tgtd):
+    """tgtd answers in one response and transits in a later, empty one: its answers must still
+    be the session's values (they once fell back to RFC defaults)."""
+    stock = tgtd.target(1, "iqn.2026-11.test:stock") + "/1"
+    tuned = tgtd.target(2, "iqn.2026-11.test:tuned", MaxRecvDataSegmentLength=262144,
+                        MaxXmitDataSegmentLength=262144, FirstBurstLength=262144,
+                        MaxBurstLength=1048576, InitialR2T="No") + "/1"
+    n = negotiated(stock)
+    assert (n["MaxXmitDataSegmentLength"], n["FirstBurstLength"], n["MaxBurstLength"],
+            n["InitialR2T"], n["ImmediateData"]) == ("8192", "65536", "262144", "Yes", "Yes")
+    assert n["MaxRecvDataSegmentLength"] == "262144"
+    n = negotiated(tuned)
+    assert (n["MaxXmitDataSegmentLength"], n["FirstBurstLength"], n["MaxBurstLength"],
+            n["InitialR2T"]) == ("262144", "262144", "1048576", "No")
+    tgtd.chap(2, "alice", "alicesecret12")
+    n = negotiated(tuned, env=CHAP)
+    assert n["CHAP"] == "MD5" and n["MaxBurstLength"] == "1048576"
