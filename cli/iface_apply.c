@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "exit_codes.h"
 #include "iface_schema.h"
@@ -72,7 +73,7 @@ int iface_op_applyall(const struct cli_opts *o)
 	int first = EXIT_OK;
 	for (size_t i = 0; i < set.n; i++) {
 		const struct record *r = &set.v[i];
-		if (mac[0] && strcmp(r->values[IFACE_F_HWADDRESS], mac) != 0)
+		if (mac[0] && strcasecmp(r->values[IFACE_F_HWADDRESS], mac) != 0)
 			continue;
 		if (!mac[0] && iface_is_builtin(r->values[IFACE_F_NAME]))
 			continue;

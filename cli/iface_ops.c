@@ -66,9 +66,17 @@ static int set_param(struct record *r, const char *key, const char *value)
 	}
 	if (!binding_switch_ok(r, key, value) || !firmware_ok(r, f))
 		return EXIT_INVAL;
+	/* A MAC is stored as typed, as iscsiadm stores it (scripts grep for their own spelling);
+	 * only the dash form is turned into the colon form every reader expects. Comparisons of
+	 * MACs ignore case. */
 	char mac[18];
-	if (f->check == FC_MAC && mac_normalize(value, mac))
+	if (f->check == FC_MAC && strchr(value, '-') && strlen(value) < sizeof(mac)) {
+		snprintf(mac, sizeof(mac), "%s", value);
+		for (char *c = mac; *c; c++)
+			if (*c == '-')
+				*c = ':';
 		value = mac;
+	}
 	if (record_set(r, key, value) < 0) {
 		msg_error("Out of memory");
 		return EXIT_NOMEM;

@@ -142,6 +142,10 @@ int sysfs_names(const char *rel, char ***names)
 	free(ents);
 	if (!out)
 		return -1;
+	if (!k) {
+		free(out); /* an empty directory: nothing for the caller to free */
+		return 0;
+	}
 	for (int i = 0; i < k; i++) {
 		if (!out[i]) {
 			sysfs_names_free(out, k);

@@ -30,8 +30,18 @@ int mkdir_p(const char *dir, mode_t mode)
 	return 0;
 }
 
+/* The lock this process holds, and how many callers share it: a command that holds the lock
+ * may call code that takes it again (an update reading an iface that detection must first
+ * write), and flock() on a second descriptor of the same file would wait for ourselves. */
+static int held_fd = -1;
+static unsigned held_depth;
+
 int db_lock(const char *root, char *err, size_t errlen)
 {
+	if (held_fd >= 0) {
+		held_depth++;
+		return held_fd;
+	}
 	char path[4096];
 	if (mkdir_p(root, 0700) < 0) {
 		snprintf(err, errlen, "Could not create database directory %s: %s", root,
@@ -51,13 +61,17 @@ int db_lock(const char *root, char *err, size_t errlen)
 		close(fd);
 		return -1;
 	}
+	held_fd = fd;
+	held_depth = 1;
 	return fd;
 }
 
 void db_unlock(int fd)
 {
-	if (fd >= 0)
-		close(fd); /* closing the last descriptor releases the flock */
+	if (fd < 0 || fd != held_fd || --held_depth)
+		return;
+	held_fd = -1;
+	close(fd); /* closing the last descriptor releases the flock */
 }
 
 static int write_all(int fd, const char *data, size_t len)

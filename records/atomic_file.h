@@ -8,7 +8,9 @@
 
 /* Takes the database lock: flock() on DBROOT/.swiscsi.lock (created 0600, DBROOT created 0700
  * when missing). The lock dies with its holder, so a crash never leaves the database locked.
- * Blocks until the lock is free. Returns the fd to pass to db_unlock, or -1 with err set. */
+ * Blocks until the lock is free. Nests within one process (the lock is released by the
+ * db_unlock matching the first db_lock). Returns the fd to pass to db_unlock, or -1 with err
+ * set. Not for use from several threads at once. */
 int db_lock(const char *root, char *err, size_t errlen);
 void db_unlock(int fd);
 

@@ -13,6 +13,7 @@
 #include "atomic_file.h"
 #include "db_paths.h"
 #include "iface_schema.h"
+#include "record_file.h"
 
 static void ifaces_dir(char *buf, size_t len)
 {
@@ -77,19 +78,9 @@ int iface_load(const char *name, struct record *out, record_warn_fn warn, void *
 	}
 	ifaces_dir(dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	char *text;
-	size_t len;
-	if (file_read_all(path, RECORD_FILE_MAX, &text, &len, err, errlen) < 0)
+	if (record_read_file(path, &iface_schema, out, warn, warn_ctx, err, errlen) < 0)
 		return -1;
-	if (record_init(out, &iface_schema) < 0) {
-		free(text);
-		snprintf(err, errlen, "Out of memory");
-		return -1;
-	}
-	int rc = record_parse(out, text, len, path, warn, warn_ctx, err, errlen);
-	free(text);
-	if (rc == 0)
-		rc = check_loaded(out, name, path, warn, warn_ctx, err, errlen);
+	int rc = check_loaded(out, name, path, warn, warn_ctx, err, errlen);
 	if (rc < 0) {
 		record_free(out);
 		errno = EINVAL;
@@ -223,19 +214,7 @@ int iface_store(const struct record *r, char *err, size_t errlen)
 {
 	char dir[4096];
 	ifaces_dir(dir, sizeof(dir));
-	if (mkdir_p(dir, 0700) < 0) {
-		snprintf(err, errlen, "Could not create %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	size_t len;
-	char *text = record_format(r, RS_FILE, &len);
-	if (!text) {
-		snprintf(err, errlen, "Out of memory");
-		return -1;
-	}
-	int rc = file_write_atomic(dir, r->values[IFACE_F_NAME], text, len, 0600, err, errlen);
-	free(text);
-	return rc;
+	return record_write_file(dir, r->values[IFACE_F_NAME], r, err, errlen);
 }
 
 int iface_remove(const char *name, char *err, size_t errlen)

@@ -7,7 +7,6 @@
 
 #include "record.h"
 
-#define RECORD_FILE_MAX (1u << 20) /* a record file larger than this is not a record */
 
 struct iface_set {
 	struct record *v;

@@ -11,6 +11,7 @@
 #include "atomic_file.h"
 #include "db_paths.h"
 #include "iface_db.h"
+#include "record_file.h"
 
 static void warnf(record_warn_fn warn, void *ctx, const char *path, const char *why)
 {

@@ -61,7 +61,8 @@ int record_copy(struct record *dst, const struct record *src)
 		if (record_set(dst, src->schema->fields[i].key, src->values[i]) < 0)
 			goto fail;
 	for (size_t i = 0; i < src->nextra; i++)
-		if (record_set_extra(dst, src->extra[i].key, src->extra[i].value) < 0)
+		if (record_set_extra_at(dst, src->extra[i].key, src->extra[i].value,
+					src->extra[i].after) < 0)
 			goto fail;
 	return 0;
 fail:
@@ -92,6 +93,11 @@ int record_set(struct record *r, const char *key, const char *value)
 
 int record_set_extra(struct record *r, const char *key, const char *value)
 {
+	return record_set_extra_at(r, key, value, (long)r->schema->nfields - 1);
+}
+
+int record_set_extra_at(struct record *r, const char *key, const char *value, long after)
+{
 	char *v = strdup(value);
 	if (!v)
 		return -1;
@@ -115,6 +121,7 @@ int record_set_extra(struct record *r, const char *key, const char *value)
 	r->extra = grown;
 	r->extra[r->nextra].key = k;
 	r->extra[r->nextra].value = v;
+	r->extra[r->nextra].after = after;
 	r->nextra++;
 	return 0;
 }

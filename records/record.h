@@ -36,12 +36,22 @@ enum field_check {
 	FC_IPV6_AUTOCFG, /* nd | dhcpv6 */
 	FC_AUTO,         /* auto */
 	FC_IQN,          /* iSCSI name: iqn., eui. or naa. */
+	FC_STARTUP,      /* manual | automatic | onboot */
+	FC_DSTARTUP,     /* manual | automatic (discovery records) */
+	FC_YESNO,        /* Yes | No */
+	FC_AUTHMETHOD,   /* None | CHAP */
+	FC_CHAP_ALGS,    /* comma list of MD5, SHA1, SHA256, SHA3-256 */
+	FC_DIGEST,       /* None | CRC32C | CRC32C,None | None,CRC32C */
+	FC_DISCOVERY_TYPE, /* send_targets | isns | offload_send_targets | slp | static | fw */
+	FC_DISCOVERY_KIND, /* sendtargets | isns | offload_send_targets | slp | static | fw */
+	FC_SCAN,         /* manual | auto */
 };
 
 enum field_flag {
 	FF_READONLY = 1 << 0, /* identifies the record: never updated in place */
 	FF_FIRMWARE = 1 << 1, /* network setting an offload HBA's firmware may own */
 	FF_BINDING = 1 << 2,  /* decides which NIC a software iface binds to */
+	FF_SECRET = 1 << 3,   /* a CHAP secret: shown as ******** unless asked (-S) */
 };
 
 struct field_def {
@@ -58,8 +68,11 @@ struct record;
 
 struct schema {
 	const char *kind;                 /* "iface", "node", ... for messages */
-	const struct field_def *fields;
+	const struct field_def *fields;   /* in the order files are written */
 	size_t nfields;
+	/* The order `-o show` prints fields in, when it differs from the file order (node records
+	 * show their iface section in the iface record's order); NULL: file order. */
+	const unsigned *show_order;
 	/* Which IP family group is active for this record (FG_IPV4 or FG_IPV6), or NULL when the
 	 * kind has no groups. */
 	enum field_group (*active_group)(const struct record *r);
@@ -68,6 +81,8 @@ struct schema {
 struct extra_kv {
 	char *key;
 	char *value;
+	long after;   /* schema index of the known key it followed in the file (-1: before all),
+		       * so that writing the record back keeps it where it was */
 };
 
 struct record {
@@ -92,8 +107,11 @@ const char *record_get(const struct record *r, const char *key);
 /* Stores value (copied) without validation. Returns 0, -1 with errno ENOENT for an unknown
  * key or ENOMEM. */
 int record_set(struct record *r, const char *key, const char *value);
-/* Keeps an unknown key and its value, replacing an earlier value of the same key. */
+/* Keeps an unknown key and its value, replacing an earlier value of the same key (which keeps
+ * its place). record_set_extra_at places a new key after schema field `after` (-1: first);
+ * record_set_extra places it last. */
 int record_set_extra(struct record *r, const char *key, const char *value);
+int record_set_extra_at(struct record *r, const char *key, const char *value, long after);
 
 /* Whether field i is written/printed for this record (its IP family group is active). */
 bool record_field_active(const struct record *r, size_t i);
@@ -119,7 +137,8 @@ int record_parse(struct record *r, const char *text, size_t len, const char *pat
 
 enum record_style {
 	RS_FILE, /* on-disk: empty strings omitted */
-	RS_SHOW, /* for people: empty strings as <empty> */
+	RS_SHOW, /* for people: empty strings as <empty>, CHAP secrets as ******** */
+	RS_SHOW_SECRETS, /* RS_SHOW with the secrets in clear (-S) */
 };
 
 /* The whole record between "# BEGIN RECORD <version>" and "# END RECORD". Returns a malloc'd,

@@ -22,6 +22,7 @@ struct parse_state {
 	char *err;
 	size_t errlen;
 	bool *seen;        /* per schema field: set by a line of this text */
+	long last_known;   /* schema index of the last known key read, -1 before any */
 	bool begin, end;
 };
 
@@ -75,6 +76,7 @@ static int store_known(struct parse_state *ps, int idx, const char *key, const c
 	if (ps->seen[idx])
 		warnf(ps, "duplicate key %s; the last value is used", key);
 	ps->seen[idx] = true;
+	ps->last_known = idx;
 	if (f->type != FT_STR && value[0] && !value_is_number(f, value)) {
 		warnf(ps, "%s: '%s' is not a valid number; the default is used", key, value);
 		value = f->def ? f->def : "0";
@@ -114,7 +116,8 @@ static int parse_line(struct parse_state *ps, char *s)
 			return failf(ps, "%s: the value contains a control character", k);
 	const char *value = strcmp(s, "<empty>") == 0 ? "" : s;
 	int idx = schema_find(ps->r->schema, k);
-	int rc = idx >= 0 ? store_known(ps, idx, k, value) : record_set_extra(ps->r, k, value);
+	int rc = idx >= 0 ? store_known(ps, idx, k, value)
+			   : record_set_extra_at(ps->r, k, value, ps->last_known);
 	if (rc < 0)
 		return failf(ps, "out of memory");
 	return 0;
@@ -128,7 +131,7 @@ static int move_inactive_to_extra(struct record *r, const bool *seen)
 		if (!seen[i] || record_field_active(r, i))
 			continue;
 		const struct field_def *f = &r->schema->fields[i];
-		if (record_set_extra(r, f->key, r->values[i]) < 0 ||
+		if (record_set_extra_at(r, f->key, r->values[i], (long)i) < 0 ||
 		    record_set(r, f->key, f->def ? f->def : (f->type == FT_STR ? "" : "0")) < 0)
 			return -1;
 	}
@@ -139,7 +142,7 @@ int record_parse(struct record *r, const char *text, size_t len, const char *pat
 		 record_warn_fn warn, void *warn_ctx, char *err, size_t errlen)
 {
 	struct parse_state ps = { .r = r, .path = path, .warn = warn, .warn_ctx = warn_ctx,
-				  .err = err, .errlen = errlen };
+				  .err = err, .errlen = errlen, .last_known = -1 };
 	ps.seen = calloc(r->schema->nfields ? r->schema->nfields : 1, sizeof(bool));
 	char *line = malloc(RECORD_MAX_LINE + 1);
 	int rc = -1;

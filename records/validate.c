@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,32 @@ static bool iscsi_name_ok(const char *v)
 	return true;
 }
 
+/* Whether v is one of the NULL-terminated words (exact case, as open-iscsi compares). */
+static bool one_of(const char *v, ...)
+{
+	va_list ap;
+	va_start(ap, v);
+	bool found = false;
+	for (const char *w; !found && (w = va_arg(ap, const char *));)
+		found = strcmp(v, w) == 0;
+	va_end(ap);
+	return found;
+}
+
+static bool chap_algs_ok(const char *v)
+{
+	char buf[128];
+	if (strlen(v) >= sizeof(buf))
+		return false;
+	snprintf(buf, sizeof(buf), "%s", v);
+	char *save = NULL;
+	int n = 0;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save), n++)
+		if (!one_of(t, "MD5", "SHA1", "SHA256", "SHA3-256", NULL))
+			return false;
+	return n > 0 && v[strlen(v) - 1] != ',';
+}
+
 static bool check_kind(const struct field_def *f, const char *v, const char **what)
 {
 	switch (f->check) {
@@ -151,6 +178,35 @@ static bool check_kind(const struct field_def *f, const char *v, const char **wh
 	case FC_IQN:
 		*what = "an iSCSI name (iqn., eui. or naa.)";
 		return iscsi_name_ok(v);
+	case FC_STARTUP:
+		*what = "'manual', 'automatic' or 'onboot'";
+		return one_of(v, "manual", "automatic", "onboot", NULL);
+	case FC_DSTARTUP:
+		*what = "'manual' or 'automatic'";
+		return one_of(v, "manual", "automatic", NULL);
+	case FC_YESNO:
+		*what = "'Yes' or 'No'";
+		return one_of(v, "Yes", "No", NULL);
+	case FC_AUTHMETHOD:
+		*what = "'None' or 'CHAP'";
+		return one_of(v, "None", "CHAP", NULL);
+	case FC_CHAP_ALGS:
+		*what = "a comma-separated list of MD5, SHA1, SHA256 and SHA3-256";
+		return chap_algs_ok(v);
+	case FC_DIGEST:
+		*what = "'None', 'CRC32C', 'CRC32C,None' or 'None,CRC32C'";
+		return one_of(v, "None", "CRC32C", "CRC32C,None", "None,CRC32C", NULL);
+	case FC_DISCOVERY_TYPE:
+		*what = "send_targets, isns, offload_send_targets, slp, static or fw";
+		return one_of(v, "send_targets", "isns", "offload_send_targets", "slp", "static",
+			      "fw", NULL);
+	case FC_DISCOVERY_KIND:
+		*what = "sendtargets, isns, offload_send_targets, slp, static or fw";
+		return one_of(v, "sendtargets", "isns", "offload_send_targets", "slp", "static",
+			      "fw", NULL);
+	case FC_SCAN:
+		*what = "'manual' or 'auto'";
+		return one_of(v, "manual", "auto", NULL);
 	}
 	*what = "a valid value";
 	return false;

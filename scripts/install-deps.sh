@@ -10,9 +10,9 @@ packages=(
   libcmocka-dev python3 python3-pytest
   # protocol engine: CRC32C (ISA-L), CHAP digests (libcrypto)
   libisal-dev libssl-dev
-  # real peers and the tools the tests drive: tgtd target, open-iscsi for record round trips,
+  # real peers and the tools the tests drive: tgtd and istgt targets, open-iscsi for record round trips,
   # iproute2 for network namespaces, util-linux for unshare/flock, procps for sysctl
-  tgt open-iscsi iproute2 util-linux procps iputils-ping
+  tgt istgt open-iscsi iproute2 util-linux procps iputils-ping
   # man pages
   groff-base
   # libFuzzer harnesses (clang with its sanitizer and fuzzer runtimes)

@@ -88,9 +88,13 @@ def test_show(adm):
     lines = r.out.splitlines()
     assert lines[:8] == [lines[0], "iface.iscsi_ifacename = iface0", "iface.net_ifacename = <empty>",
                          "iface.ipaddress = <empty>", "iface.prefix_len = 0",
-                         "iface.hwaddress = 02:00:00:00:00:aa", "iface.transport_name = tcp",
+                         "iface.hwaddress = 02:00:00:00:00:AA", "iface.transport_name = tcp",
                          "iface.initiatorname = <empty>"]
     assert lines[-1] == "# END RECORD"
+    # the dash form is accepted and stored in the colon form, case kept
+    assert adm.run("-m", "iface", "-I", "iface0", "-o", "update", "-n", "iface.hwaddress",
+                   "-v", "02-00-00-00-00-Bb").rc == 0
+    assert "iface.hwaddress = 02:00:00:00:00:Bb\n" in adm.iface_file("iface0").read_text()
     # 2.1.8 shows 55 settings for an IPv4-family iface (the IPv6-only ones are left out)
     assert len(lines) == 2 + 55
     assert len(set(lines)) == len(lines)

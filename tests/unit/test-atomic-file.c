@@ -112,6 +112,26 @@ static void test_lock_is_exclusive_and_dies_with_holder(void **state)
 	assert_int_equal(st.st_mode & 0777, 0700);
 }
 
+/* Code that holds the lock may call code that takes it again: that must not wait for itself,
+ * and the lock stays held until the outermost db_unlock. */
+static void test_lock_nests_within_a_process(void **state)
+{
+	(void)state;
+	char err[512], lockpath[600];
+	int outer = db_lock(dir, err, sizeof(err));
+	assert_true(outer >= 0);
+	int inner = db_lock(dir, err, sizeof(err));
+	assert_int_equal(inner, outer);
+	snprintf(lockpath, sizeof(lockpath), "%s/.swiscsi.lock", dir);
+	int other = open(lockpath, O_RDWR);
+	assert_true(other >= 0);
+	db_unlock(inner);
+	assert_int_equal(flock(other, LOCK_EX | LOCK_NB), -1);
+	db_unlock(outer);
+	assert_int_equal(flock(other, LOCK_EX | LOCK_NB), 0);
+	close(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -119,6 +139,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_into_missing_dir_fails_cleanly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_is_exclusive_and_dies_with_holder, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_nests_within_a_process, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -123,6 +123,41 @@ static void test_copy(void **state)
 	record_free(&c);
 }
 
+/* Unknown keys are written back where they were: first, after a given known key, and last, and
+ * a listing (RS_SHOW) leaves them out. */
+static void test_unknown_keys_keep_their_place(void **state)
+{
+	(void)state;
+	static const char file[] = "# BEGIN RECORD 9.9\n"
+				   "zz.first = 1\n"
+				   "iface.iscsi_ifacename = u\n"
+				   "iface.transport_name = tcp\n"
+				   "iface.mtu = 1500\n"
+				   "zz.middle = 2\n"
+				   "iface.port = 0\n"
+				   "iface.max_burst_len = 0\n"
+				   "zz.last = 3\n"
+				   "# END RECORD\n";
+	struct record r;
+	char err[256];
+	assert_int_equal(record_init(&r, &iface_schema), 0);
+	assert_int_equal(record_parse(&r, file, strlen(file), "u", NULL, NULL, err, sizeof(err)), 0);
+	char *text = record_format(&r, RS_FILE, NULL);
+	const char *first = strstr(text, "zz.first = 1\n"), *middle = strstr(text, "zz.middle = 2\n");
+	const char *last = strstr(text, "zz.last = 3\n");
+	assert_non_null(first);
+	assert_non_null(middle);
+	assert_non_null(last);
+	assert_ptr_equal(first, strchr(text, '\n') + 1);
+	assert_ptr_equal(middle, strstr(text, "iface.mtu = 1500\n") + strlen("iface.mtu = 1500\n"));
+	assert_ptr_equal(last + strlen("zz.last = 3\n"), strstr(text, "# END RECORD\n"));
+	free(text);
+	text = record_format(&r, RS_SHOW, NULL);
+	assert_null(strstr(text, "zz."));
+	free(text);
+	record_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -130,6 +165,7 @@ int main(void)
 		cmocka_unit_test(test_show_prints_empty),
 		cmocka_unit_test(test_round_trip_every_field),
 		cmocka_unit_test(test_copy),
+		cmocka_unit_test(test_unknown_keys_keep_their_place),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,95 @@
+"""Runs Debian's real open-iscsi `iscsiadm` against a private database, never the machine's.
+
+Every call happens in a fresh mount + network namespace (`unshare --mount --net`) where a
+temporary directory is bind-mounted over /etc/iscsi (Debian's DBROOT), another over /run/lock
+(iscsiadm's lock files) and a tiny private sysfs tree over /sys. The namespace dies with the
+command, so nothing outside the temporary directory is ever written.
+
+Why a private sysfs instead of /work/shared/fixtures/sysfs/none: iscsiadm `-o update` needs
+`/sys/class/iscsi_transport/tcp/handle`, i.e. `class/iscsi_transport/tcp` must be a symlink to a
+directory. In the shared copy the symlinks are stored as plain files holding the link text, so
+with `none` over /sys the listing works but every `-o update` fails ("Cound not locate transport
+for iface X", exit 7). The tree built here has just the tcp transport, as a real kernel with
+iscsi_tcp loaded and no HBAs would.
+"""
+import os
+import pathlib
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import Result, require
+
+ISCSIADM = shutil.which("iscsiadm") or "/usr/sbin/iscsiadm"
+REAL_ISCSID_CONF = pathlib.Path("/etc/iscsi/iscsid.conf")
+VERSION = "2.1.8"
+
+# Mount failures get their own exit codes so that a broken namespace can never be mistaken
+# for an iscsiadm result.
+MOUNT_FAILED = {90: "/etc/iscsi", 91: "/run/lock", 92: "/sys"}
+INNER = """
+mount --bind "$1" /etc/iscsi || exit 90
+mount --bind "$2" /run/lock || exit 91
+mount --bind "$3" /sys || exit 92
+shift 3
+exec "$@"
+"""
+
+
+def check_tools():
+    """Fails the test (never skips) when open-iscsi 2.1.8 or the namespace tools are missing."""
+    require(os.geteuid() == 0, "root (mount namespaces)")
+    require(shutil.which("unshare") is not None, "unshare (util-linux)")
+    require(os.path.isfile(ISCSIADM), "iscsiadm (Debian package open-iscsi)")
+    version = subprocess.run([ISCSIADM, "--version"], capture_output=True, text=True).stdout
+    require(version.strip().endswith(" " + VERSION), f"open-iscsi {VERSION} (found {version!r})")
+
+
+def make_sysfs(path):
+    """A /sys with the tcp transport loaded and nothing else (no iSCSI hosts, no sessions)."""
+    device = path / "devices" / "virtual" / "iscsi_transport" / "tcp"
+    device.mkdir(parents=True)
+    (device / "caps").write_text("0x39\n")  # iscsi_tcp's capabilities
+    (device / "handle").write_text("18446744072642760768\n")  # any non-zero module address
+    for cls in ("iscsi_transport", "iscsi_host", "scsi_host", "iscsi_iface", "iscsi_session"):
+        (path / "class" / cls).mkdir(parents=True)
+    (path / "class" / "iscsi_transport" / "tcp").symlink_to("../../devices/virtual/iscsi_transport/tcp")
+    return path
+
+
+class OpenIscsi:
+    """iscsiadm with DBROOT = ROOT/db, the same directory swiscsiadm's Adm(ROOT) uses."""
+
+    def __init__(self, root):
+        check_tools()
+        self.root = pathlib.Path(root)
+        self.db = self.root / "db"
+        self.lock = self.root / "lock"
+        self.db.mkdir(parents=True, exist_ok=True)
+        self.lock.mkdir(exist_ok=True)
+        self.sysfs = make_sysfs(self.root / "sysfs-tcp")
+        self._write_config()
+
+    def _write_config(self):
+        # Reading the machine's iscsid.conf is harmless; the copy keeps iscsiadm's config
+        # lookups realistic. Without one, a minimal file is enough for -m iface.
+        conf = self.db / "iscsid.conf"
+        if REAL_ISCSID_CONF.is_file():
+            shutil.copyfile(REAL_ISCSID_CONF, conf)
+        else:
+            conf.write_text("node.startup = manual\n")
+        (self.db / "initiatorname.iscsi").write_text("InitiatorName=iqn.2026-11.test.openiscsi:host\n")
+
+    def run(self, *args, timeout=60):
+        cmd = ["unshare", "--mount", "--net", "--propagation", "private",
+               "sh", "-c", INNER, "sh", str(self.db), str(self.lock), str(self.sysfs),
+               ISCSIADM, *args]
+        env = dict(os.environ, LC_ALL="C")
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+        if proc.returncode in MOUNT_FAILED:
+            pytest.fail(f"could not bind-mount over {MOUNT_FAILED[proc.returncode]}: {proc.stderr}")
+        return Result(proc)
+
+    def iface_file(self, name):
+        return self.db / "ifaces" / name
