@@ -175,6 +175,9 @@ static int do_update(const struct cli_opts *o, const char *name)
 	rc = set_params(&r, o);
 	if (rc == EXIT_OK)
 		rc = store(&r);
+	/* the node records bound to the iface carry a copy of its settings */
+	if (rc == EXIT_OK && node_refresh_iface(&r, msg_warn_cb, NULL) < 0)
+		rc = EXIT_IDBM;
 	record_free(&r);
 	if (rc != EXIT_OK) {
 		msg_error("Could not update iface %s: invalid parameter", name);

@@ -6,7 +6,9 @@
 
 #include "exit_codes.h"
 #include "modes.h"
+#include "discovery_modes.h"
 #include "msg.h"
+#include "node_modes.h"
 #include "options.h"
 
 static int not_yet(const struct cli_opts *o)
@@ -20,9 +22,9 @@ static const struct {
 	int (*run)(const struct cli_opts *o);
 } modes[] = {
 	{ "iface", mode_iface },
-	{ "discovery", not_yet },
-	{ "discoverydb", not_yet },
-	{ "node", not_yet },
+	{ "discovery", mode_discovery },
+	{ "discoverydb", mode_discoverydb },
+	{ "node", mode_node },
 	{ "session", not_yet },
 	{ "host", not_yet },
 };

@@ -23,3 +23,8 @@ const char *sysfs_root(void)
 {
 	return env_or("SWISCSI_SYSFS", "/sys");
 }
+
+const char *iscsid_conf_file(void)
+{
+	return env_or("SWISCSI_CONF", "/etc/iscsi/iscsid.conf");
+}

@@ -9,5 +9,7 @@ const char *db_root(void);
 const char *initiatorname_file(void);
 /* $SWISCSI_SYSFS, else /sys. */
 const char *sysfs_root(void);
+/* $SWISCSI_CONF, else /etc/iscsi/iscsid.conf (open-iscsi's own file is valid input). */
+const char *iscsid_conf_file(void);
 
 #endif

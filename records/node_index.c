@@ -201,10 +201,16 @@ void node_index_free(struct node_index *ix)
 	ix->n = 0;
 }
 
+void portal_format(const char *address, int port, int tpgt, bool with_tpgt, char *buf,
+		   size_t len)
+{
+	bool v6 = strchr(address, ':') != NULL;
+	int n = snprintf(buf, len, "%s%s%s:%d", v6 ? "[" : "", address, v6 ? "]" : "", port);
+	if (with_tpgt && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, ",%d", tpgt);
+}
+
 void node_portal_text(const struct node_ref *n, char *buf, size_t len)
 {
-	if (strchr(n->address, ':'))
-		snprintf(buf, len, "[%s]:%d,%d", n->address, n->port, n->tpgt);
-	else
-		snprintf(buf, len, "%s:%d,%d", n->address, n->port, n->tpgt);
+	portal_format(n->address, n->port, n->tpgt, true, buf, len);
 }

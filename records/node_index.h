@@ -4,6 +4,7 @@
 #ifndef SWISCSI_NODE_INDEX_H
 #define SWISCSI_NODE_INDEX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "record.h"
@@ -28,5 +29,8 @@ void node_index_free(struct node_index *ix);
 
 /* "addr:port,tpgt" with IPv6 addresses in brackets, into buf. */
 void node_portal_text(const struct node_ref *n, char *buf, size_t len);
+/* "addr:port" (IPv6 in brackets), followed by ",tpgt" when with_tpgt. */
+void portal_format(const char *address, int port, int tpgt, bool with_tpgt, char *buf,
+		   size_t len);
 
 #endif

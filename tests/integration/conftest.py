@@ -57,7 +57,9 @@ class Adm:
     @property
     def env(self):
         env = dict(os.environ)
+        # SWISCSI_CONF names a file the test may write; absent, the built-in defaults apply
         env.update(SWISCSI_DB=str(self.db), SWISCSI_INITIATORNAME_FILE=str(self.initiatorname),
+                   SWISCSI_CONF=str(self.root / "iscsid.conf"),
                    SWISCSI_SYSFS=str(self.sysfs), LC_ALL="C")
         return env
 

@@ -84,16 +84,24 @@ class NetLab:
     def mac(self, dev):
         return json.loads(sh("ip", "-n", self.host, "-j", "link", "show", "dev", dev))[0]["address"]
 
-    @contextlib.contextmanager
     def echo_counter(self):
         """Counts, per host-side device, the echo requests that left and the echo replies that
         arrived while the block ran: yields a dict filled in {"out": {dev: n}, "in": {...}}."""
-        script = pathlib.Path(__file__).with_name("icmp_count.py")
-        proc = subprocess.Popen(["ip", "netns", "exec", self.host, sys.executable, str(script)],
+        return self._counter("echo")
+
+    def tcp_counter(self, port):
+        """Counts, per host-side device, TCP segments sent to and received from port."""
+        return self._counter("tcp", str(port))
+
+    @contextlib.contextmanager
+    def _counter(self, *what):
+        script = pathlib.Path(__file__).with_name("packet_count.py")
+        proc = subprocess.Popen(["ip", "netns", "exec", self.host, sys.executable, str(script),
+                                 *what],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         result = {}
         try:
-            assert proc.stdout.readline().strip() == "ready", "icmp_count.py did not start"
+            assert proc.stdout.readline().strip() == "ready", "packet_count.py did not start"
             yield result
             out, _ = proc.communicate(timeout=10)   # closes stdin: the counter's stop signal
             counts = json.loads(out)

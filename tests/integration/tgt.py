@@ -23,21 +23,29 @@ def free_control_port():
 
 
 class Tgtd:
-    def __init__(self, workdir):
+    """netns: run inside that network namespace, listening on `addresses` (port 3260, the
+    namespace is private); else on a free port of 127.0.0.1."""
+
+    def __init__(self, workdir, netns=None, addresses=("127.0.0.1",)):
         self.workdir = workdir
         self.ctl = free_control_port()
-        self.port = free_tcp_port()
+        self.netns = netns
+        self.addresses = list(addresses)
+        self.port = 3260 if netns else free_tcp_port()
         self.proc = None
         self.start_cmd_prefix = []   # e.g. ["taskset", "-c", "1"] to pin it for benchmarks
-        self.log = open(os.path.join(workdir, f"tgtd-{self.port}.log"), "w")
+        if netns:
+            self.start_cmd_prefix = ["ip", "netns", "exec", netns]
+        self.log = open(os.path.join(workdir, f"tgtd-{self.ctl}-{self.port}.log"), "w")
 
     @property
     def portal(self):
-        return f"127.0.0.1:{self.port}"
+        return f"{self.addresses[0]}:{self.port}"
 
     def start(self):
         self.proc = subprocess.Popen(
-            [*self.start_cmd_prefix, "tgtd", "-f", "-C", str(self.ctl), "--iscsi", f"portal=127.0.0.1:{self.port}"],
+            [*self.start_cmd_prefix, "tgtd", "-f", "-C", str(self.ctl), "--iscsi",
+             f"portal={self.addresses[0]}:{self.port}"],
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
@@ -46,6 +54,9 @@ class Tgtd:
             r = subprocess.run(["tgtadm", "-C", str(self.ctl), "--op", "show", "--mode", "system"],
                                capture_output=True, text=True)
             if r.returncode == 0 and self._listening():
+                for extra in self.addresses[1:]:
+                    self.adm("--op", "new", "--mode", "portal", "--param",
+                             f"portal={extra}:{self.port}")
                 return self
             try:
                 self.proc.wait(timeout=0.05)  # doubles as a short pause between polls
@@ -54,6 +65,10 @@ class Tgtd:
         raise RuntimeError("tgtd did not become ready in 15 s")
 
     def _listening(self):
+        if self.netns:
+            r = subprocess.run(["ip", "netns", "exec", self.netns, "ss", "-Hltn",
+                                f"sport = :{self.port}"], capture_output=True, text=True)
+            return bool(r.stdout.strip())
         with socket.socket() as s:
             return s.connect_ex(("127.0.0.1", self.port)) == 0
 

@@ -1,0 +1,328 @@
+/* `swiscsiadm -m discovery` and `-m discoverydb`: SendTargets discovery records and runs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomic_file.h"
+#include "db_paths.h"
+#include "discovery_db.h"
+#include "discovery_modes.h"
+#include "exit_codes.h"
+#include "iscsid_conf.h"
+#include "msg.h"
+#include "node_modes.h"
+#include "node_schema.h"
+#include "validate.h"
+
+#define EXIT_UNKNOWN_DISCOVERY_TYPE 30
+
+static int parse_ops(const struct cli_opts *o, unsigned *ops, bool *show, bool *del, bool *upd,
+		     bool *add)
+{
+	static const struct { const char *name; unsigned bit; } names[] = {
+		{ "new", DOP_NEW }, { "update", DOP_UPDATE }, { "delete", DOP_DELETE },
+		{ "nonpersistent", DOP_NONPERSISTENT },
+	};
+	*ops = 0;
+	*show = *del = *upd = *add = false;
+	for (int i = 0; i < o->nops; i++) {
+		bool known = strcmp(o->ops[i], "show") == 0;
+		*show |= known;
+		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+			if (strcmp(o->ops[i], names[k].name) == 0) {
+				*ops |= names[k].bit;
+				known = true;
+			}
+		}
+		if (!known) {
+			msg_error("can not recognize operation: '%s'", o->ops[i]);
+			return EXIT_INVAL;
+		}
+	}
+	*del = *ops & DOP_DELETE;
+	*upd = *ops & DOP_UPDATE;
+	*add = *ops & DOP_NEW;
+	if (!(*ops & (DOP_NEW | DOP_UPDATE | DOP_DELETE)))
+		*ops |= DOP_NEW | DOP_UPDATE;
+	return EXIT_OK;
+}
+
+/* -t: SendTargets only; the other kinds get iscsiadm's answers or a clear refusal. */
+static int check_type(const char *type)
+{
+	if (!type || strcmp(type, "st") == 0 || strcmp(type, "sendtargets") == 0)
+		return EXIT_OK;
+	if (strcmp(type, "slp") == 0) {
+		msg_error("SLP discovery is not fully implemented yet.");
+		return EXIT_INVAL;
+	}
+	if (strcmp(type, "isns") == 0 || strcmp(type, "fw") == 0) {
+		msg_error("%s discovery is not supported by swiscsiadm %s; use -t sendtargets", type,
+			  SWISCSI_VERSION);
+		return EXIT_OP_NOT_SUPP;
+	}
+	msg_error("Invalid discovery type %s.", type);
+	return EXIT_UNKNOWN_DISCOVERY_TYPE;
+}
+
+static int get_portal(const struct cli_opts *o, struct portal *p)
+{
+	if (!o->portal) {
+		msg_error("Please specify the portal of the discovery: -p ADDRESS[:PORT]");
+		return EXIT_INVAL;
+	}
+	if (!portal_parse(o->portal, 3260, p)) {
+		msg_error("Invalid portal %s: use ADDRESS[:PORT], IPv6 in brackets", o->portal);
+		return EXIT_INVAL;
+	}
+	return EXIT_OK;
+}
+
+/* The stored record, or a new one from iscsid.conf's defaults. *stored says which. */
+static int load_or_new(const struct portal *p, struct record *r, bool *stored)
+{
+	char err[1024], port[16];
+	*stored = discovery_load(p->address, p->port, r, msg_warn_cb, NULL, err, sizeof(err)) == 0;
+	if (*stored)
+		return EXIT_OK;
+	if (iscsid_conf_defaults(r, &discovery_schema, msg_warn_cb, NULL) < 0)
+		return EXIT_NOMEM;
+	snprintf(port, sizeof(port), "%d", p->port);
+	if (record_set(r, "discovery.sendtargets.address", p->address) < 0 ||
+	    record_set(r, "discovery.sendtargets.port", port) < 0) {
+		record_free(r);
+		return EXIT_NOMEM;
+	}
+	return EXIT_OK;
+}
+
+static void not_found(const struct portal *p)
+{
+	msg_error("Discovery record [%s,%d] not found.", p->address, p->port);
+}
+
+static int show_record(const struct cli_opts *o, const struct portal *p)
+{
+	struct record r;
+	bool stored;
+	int rc = load_or_new(p, &r, &stored);
+	if (rc != EXIT_OK)
+		return rc;
+	if (!stored) {
+		record_free(&r);
+		not_found(p);
+		return EXIT_IDBM;
+	}
+	char *text = record_format(&r, o->show_secrets ? RS_SHOW_SECRETS : RS_SHOW, NULL);
+	record_free(&r);
+	if (!text)
+		return EXIT_NOMEM;
+	fputs(text, stdout);
+	free(text);
+	return EXIT_OK;
+}
+
+static int locked_change(const struct portal *p, const struct record *r, bool remove)
+{
+	char err[1024];
+	int lock = db_lock(db_root(), err, sizeof(err));
+	if (lock < 0) {
+		msg_error("%s", err);
+		return EXIT_IDBM;
+	}
+	int rc = EXIT_OK;
+	if (remove && discovery_delete(p->address, p->port, msg_warn_cb, NULL) < 0)
+		rc = EXIT_IDBM;
+	if (!remove && discovery_store(r, err, sizeof(err)) < 0) {
+		msg_error("%s", err);
+		rc = EXIT_IDBM;
+	}
+	db_unlock(lock);
+	return rc;
+}
+
+static int delete_record(const struct portal *p)
+{
+	struct record r;
+	bool stored;
+	int rc = load_or_new(p, &r, &stored);
+	if (rc != EXIT_OK)
+		return rc;
+	record_free(&r);
+	if (!stored) {
+		not_found(p);
+		return EXIT_IDBM;
+	}
+	return locked_change(p, NULL, true);
+}
+
+static int update_record(const struct cli_opts *o, const struct portal *p)
+{
+	struct record r;
+	bool stored;
+	int rc = load_or_new(p, &r, &stored);
+	if (rc != EXIT_OK)
+		return rc;
+	if (!stored) {
+		record_free(&r);
+		not_found(p);
+		return EXIT_IDBM;
+	}
+	for (int i = 0; i < o->nparams && rc == EXIT_OK; i++) {
+		int k = schema_find(&discovery_schema, o->params[i].name);
+		char err[512];
+		if (k < 0 || (discovery_schema.fields[k].flags & FF_READONLY)) {
+			msg_error("Cannot modify %s. %s", o->params[i].name,
+				  k < 0 ? "Invalid param name." : "It is read only.");
+			rc = EXIT_INVAL;
+		} else if (!value_is_valid(&discovery_schema.fields[k], o->params[i].value, err,
+					   sizeof(err))) {
+			msg_error("%s", err);
+			rc = EXIT_INVAL;
+		} else if (record_set(&r, o->params[i].name, o->params[i].value) < 0) {
+			rc = EXIT_NOMEM;
+		}
+	}
+	if (rc == EXIT_OK)
+		rc = locked_change(p, &r, false);
+	record_free(&r);
+	return rc;
+}
+
+static void print_tree(const struct node_index *ix)
+{
+	if (!ix->n) {
+		printf("No targets found.\n");
+		return;
+	}
+	node_list(ix, 1);
+}
+
+/* -m discovery with nothing else: the stored discovery records. */
+static int list(const struct cli_opts *o)
+{
+	struct discovery_list dl;
+	if (discovery_list_load(&dl) < 0)
+		return EXIT_NOMEM;
+	if (o->print_level == 1) {
+		printf("SENDTARGETS:\n");
+		for (size_t i = 0; i < dl.n; i++) {
+			char rel[400];
+			struct node_index ix;
+			printf("DiscoveryAddress: %s,%d\n", dl.v[i].address, dl.v[i].port);
+			discovery_link_dir(dl.v[i].address, dl.v[i].port, rel, sizeof(rel));
+			if (link_dir_nodes(rel, &ix) == 0) {
+				print_tree(&ix);
+				node_index_free(&ix);
+			}
+		}
+		if (!dl.n)
+			printf("No targets found.\n");
+		struct node_index st;
+		printf("iSNS:\nNo targets found.\nSTATIC:\n");
+		if (link_dir_nodes("static", &st) == 0) {
+			print_tree(&st);
+			node_index_free(&st);
+		}
+		printf("FIRMWARE:\nNo targets found.\n");
+		discovery_list_free(&dl);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < dl.n; i++) {
+		char text[400];
+		portal_format(dl.v[i].address, dl.v[i].port, 0, false, text, sizeof(text));
+		printf("%s via sendtargets\n", text);
+	}
+	int rc = dl.n ? EXIT_OK : EXIT_NO_OBJS_FOUND;
+	discovery_list_free(&dl);
+	return rc;
+}
+
+static int common_checks(const struct cli_opts *o, const char *mode)
+{
+	if (!options_only(o, mode, "DSIPdmntplov"))
+		return EXIT_INVAL;
+	if (o->print_level > 1) {
+		msg_error("Invalid info level %d. Try 0 or 1.", o->print_level);
+		return EXIT_INVAL;
+	}
+	if (o->seen['l']) {
+		msg_error("logging in needs swiscsid, the session daemon, which swiscsiadm %s does "
+			  "not have yet; run discovery without -l, the node records are kept",
+			  SWISCSI_VERSION);
+		return EXIT_OP_NOT_SUPP;
+	}
+	return check_type(o->type);
+}
+
+static int discover(const struct cli_opts *o, const struct portal *p, unsigned ops)
+{
+	struct record st;
+	bool stored;
+	int rc = load_or_new(p, &st, &stored);
+	if (rc != EXIT_OK)
+		return rc;
+	rc = discovery_perform(o, p, &st, ops, o->print_level < 0 ? 0 : o->print_level);
+	record_free(&st);
+	return rc;
+}
+
+int mode_discovery(const struct cli_opts *o)
+{
+	int rc = common_checks(o, "discovery");
+	if (rc != EXIT_OK)
+		return rc;
+	unsigned ops;
+	bool show, del, upd, add;
+	if ((rc = parse_ops(o, &ops, &show, &del, &upd, &add)) != EXIT_OK)
+		return rc;
+	if (!o->type && !o->portal)
+		return list(o);
+	struct portal p;
+	if ((rc = get_portal(o, &p)) != EXIT_OK)
+		return rc;
+	if (!o->type) {
+		if (add || upd) {
+			msg_error("Operations new and update for discovery mode is not supported. "
+				  "Use discoverydb mode.");
+			return EXIT_INVAL;
+		}
+		return del ? delete_record(&p) : show_record(o, &p);
+	}
+	return discover(o, &p, ops);
+}
+
+int mode_discoverydb(const struct cli_opts *o)
+{
+	int rc = common_checks(o, "discoverydb");
+	if (rc != EXIT_OK)
+		return rc;
+	unsigned ops;
+	bool show, del, upd, add;
+	if ((rc = parse_ops(o, &ops, &show, &del, &upd, &add)) != EXIT_OK)
+		return rc;
+	if (!o->type && !o->portal)
+		return list(o);
+	struct portal p;
+	if ((rc = get_portal(o, &p)) != EXIT_OK)
+		return rc;
+	if (o->seen['D'])
+		return discover(o, &p, ops);
+	if (del)
+		return delete_record(&p);
+	if (upd)
+		return update_record(o, &p);
+	if (add) {
+		struct record r;
+		bool stored;
+		if ((rc = load_or_new(&p, &r, &stored)) != EXIT_OK)
+			return rc;
+		if (!stored)
+			rc = locked_change(&p, &r, false);
+		record_free(&r);
+		if (rc == EXIT_OK)
+			printf("New discovery record for [%s,%d] added.\n", p.address, p.port);
+		return rc;
+	}
+	return show_record(o, &p);
+}

@@ -1,0 +1,62 @@
+/* `swiscsiadm -m node`: list, show, new, update, delete (unbinding is delete with selectors).
+ * Logging in belongs to the daemon, which is not part of this release. */
+#include <stdio.h>
+#include <string.h>
+
+#include "exit_codes.h"
+#include "msg.h"
+#include "node_modes.h"
+
+static int listing(const struct cli_opts *o, const struct node_selector *sel, bool show)
+{
+	struct node_index ix;
+	if (node_index_load(&ix, msg_warn_cb, NULL) < 0) {
+		msg_error("Out of memory");
+		return EXIT_NOMEM;
+	}
+	int rc;
+	if (show || !node_selector_empty(sel)) {
+		rc = node_show(&ix, sel, o->show_secrets);
+	} else if (!ix.n) {
+		msg_error("No records found");
+		rc = EXIT_NO_OBJS_FOUND;
+	} else {
+		rc = node_list(&ix, o->print_level < 0 ? 0 : o->print_level);
+	}
+	node_index_free(&ix);
+	return rc;
+}
+
+int mode_node(const struct cli_opts *o)
+{
+	if (!options_only(o, "node", "RsPIdmlSonvupTULW"))
+		return EXIT_INVAL;
+	if (o->print_level > 1) {
+		msg_error("Invalid info level %d. Try 0 or 1.", o->print_level);
+		return EXIT_INVAL;
+	}
+	if (o->seen['l'] || o->seen['u'] || o->seen['L'] || o->seen['U']) {
+		msg_error("logging in and out needs swiscsid, the session daemon, which swiscsiadm "
+			  "%s does not have yet; the node records are ready for it", SWISCSI_VERSION);
+		return EXIT_OP_NOT_SUPP;
+	}
+	struct node_selector sel;
+	int rc = node_selector_from(o, &sel);
+	if (rc != EXIT_OK)
+		return rc;
+	if (o->nops > 1) {
+		msg_error("node mode takes one operation; got '%s' and '%s'", o->ops[0], o->ops[1]);
+		return EXIT_INVAL;
+	}
+	const char *op = o->nops ? o->ops[0] : NULL;
+	if (!op || strcmp(op, "show") == 0)
+		return listing(o, &sel, op != NULL);
+	if (strcmp(op, "new") == 0)
+		return node_op_new(o, &sel);
+	if (strcmp(op, "update") == 0)
+		return node_op_update(o, &sel);
+	if (strcmp(op, "delete") == 0)
+		return node_op_delete(&sel);
+	msg_error("can not recognize operation: '%s'", op);
+	return EXIT_INVAL;
+}

@@ -1,0 +1,257 @@
+/* -m node -o new | update | delete. Every change happens under the database lock; an update is
+ * checked whole before any record is written. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "atomic_file.h"
+#include "db_paths.h"
+#include "exit_codes.h"
+#include "iface_schema.h"
+#include "msg.h"
+#include "node_db.h"
+#include "node_modes.h"
+#include "node_schema.h"
+#include "validate.h"
+
+static int load_index(struct node_index *ix)
+{
+	if (node_index_load(ix, msg_warn_cb, NULL) < 0) {
+		msg_error("Out of memory");
+		return EXIT_NOMEM;
+	}
+	return EXIT_OK;
+}
+
+static int lock_db(void)
+{
+	char err[1024];
+	int fd = db_lock(db_root(), err, sizeof(err));
+	if (fd < 0)
+		msg_error("%s", err);
+	return fd;
+}
+
+/* The tpgt of an existing portal directory of this target and portal, else -1 (old style). */
+static int known_tpgt(const struct node_index *ix, const char *target, const struct portal *p)
+{
+	for (size_t i = 0; i < ix->n; i++)
+		if (strcmp(ix->v[i].target, target) == 0 && ix->v[i].tpgt >= 0 &&
+		    address_equal(ix->v[i].address, p->address) && ix->v[i].port == p->port)
+			return ix->v[i].tpgt;
+	return -1;
+}
+
+static void print_added(const struct record *r)
+{
+	printf("New iSCSI node [%s:[hw=%s,ip=%s,net_if=%s,iscsi_if=%s] %s,%s,%s %s] added\n",
+	       record_get(r, "iface.transport_name"), record_get(r, "iface.hwaddress"),
+	       record_get(r, "iface.ipaddress"), record_get(r, "iface.net_ifacename"),
+	       record_get(r, "iface.iscsi_ifacename"), record_get(r, "node.conn[0].address"),
+	       record_get(r, "node.conn[0].port"), record_get(r, "node.tpgt"),
+	       record_get(r, "node.name"));
+}
+
+/* Adds one static record unless it exists: -o new never resets a record's settings. */
+static int add_one(const char *target, const char *address, int port, int tpgt,
+		   const struct record *iface)
+{
+	struct record r;
+	int rc = node_build(target, address, port, tpgt, iface, &r);
+	if (rc != EXIT_OK)
+		return rc;
+	struct node_ref ref;
+	node_ref_of(&r, &ref);
+	char path[8192], err[1024];
+	node_file_path(&ref, path, sizeof(path));
+	if (access(path, F_OK) == 0) {
+		msg_error("node record %s already exists and is kept as it is (delete it first to "
+			  "start again from the defaults)", path);
+		record_free(&r);
+		return EXIT_OK;
+	}
+	if (record_set(&r, "node.discovery_type", "static") < 0 ||
+	    node_store(&r, "static", err, sizeof(err)) < 0) {
+		msg_error("Error while adding record: %s", err);
+		record_free(&r);
+		return EXIT_IDBM;
+	}
+	print_added(&r);
+	record_free(&r);
+	return EXIT_OK;
+}
+
+/* -o new -I IFACE alone: bind every known target portal to IFACE as well. */
+static int bind_all(const struct node_index *ix, const struct record *iface)
+{
+	const char *name = iface->values[IFACE_F_NAME];
+	int rc = EXIT_OK;
+	for (size_t i = 0; i < ix->n && rc == EXIT_OK; i++) {
+		const struct node_ref *n = &ix->v[i];
+		bool bound = false, first = true;
+		for (size_t j = 0; j < ix->n; j++) {
+			const struct node_ref *m = &ix->v[j];
+			if (strcmp(m->target, n->target) || strcmp(m->address, n->address) ||
+			    m->port != n->port || m->tpgt != n->tpgt)
+				continue;
+			bound |= strcmp(m->iface, name) == 0;
+			first &= j >= i;   /* handle each portal at its first record only */
+		}
+		if (!bound && first)
+			rc = add_one(n->target, n->address, n->port, n->tpgt, iface);
+	}
+	return rc;
+}
+
+int node_op_new(const struct cli_opts *o, const struct node_selector *sel)
+{
+	if (!sel->iface && (!sel->target || !sel->has_portal)) {
+		msg_error("Error while adding record: -o new needs -T TARGET and -p PORTAL, or -I "
+			  "IFACE to bind every known portal to it");
+		return EXIT_INVAL;
+	}
+	if ((sel->target != NULL) != sel->has_portal) {
+		msg_error("Error while adding record: -o new needs both -T and -p");
+		return EXIT_INVAL;
+	}
+	(void)o;
+	struct record iface;
+	int rc = node_iface(sel->iface, &iface);
+	if (rc != EXIT_OK)
+		return rc;
+	struct node_index ix;
+	if ((rc = load_index(&ix)) != EXIT_OK) {
+		record_free(&iface);
+		return rc;
+	}
+	int lock = lock_db();
+	if (lock < 0) {
+		rc = EXIT_IDBM;
+	} else if (sel->target) {
+		int tpgt = sel->portal.has_tpgt ? sel->portal.tpgt
+						: known_tpgt(&ix, sel->target, &sel->portal);
+		rc = add_one(sel->target, sel->portal.address, sel->portal.port, tpgt, &iface);
+	} else {
+		rc = bind_all(&ix, &iface);
+	}
+	db_unlock(lock);
+	node_index_free(&ix);
+	record_free(&iface);
+	return rc;
+}
+
+/* iscsiadm's rules for what -o update may change, with its messages. */
+static int check_param(const struct schema *s, const char *key, const char *value)
+{
+	int i = schema_find(s, key);
+	if (i < 0) {
+		msg_error("Cannot modify %s. Invalid param name.", key);
+		msg_error("Could not execute operation on all records: invalid parameter");
+		return EXIT_INVAL;
+	}
+	const struct field_def *f = &s->fields[i];
+	if (strncmp(key, "iface.", 6) == 0 && strcmp(key, "iface.transport_name") != 0) {
+		msg_error("Cannot modify %s. Use iface mode to update this value.", key);
+		return EXIT_INVAL;
+	}
+	if (f->flags & FF_READONLY) {
+		msg_error("Cannot modify %s. It is used to look up the record and cannot be changed.",
+			  key);
+		msg_error("Could not execute operation on all records: invalid parameter");
+		return EXIT_INVAL;
+	}
+	char err[512];
+	if (!value_is_valid(f, value, err, sizeof(err))) {
+		msg_error("%s", err);
+		msg_error("Could not execute operation on all records: invalid parameter");
+		return EXIT_INVAL;
+	}
+	return EXIT_OK;
+}
+
+/* node.transport_name is iscsiadm's old name of iface.transport_name. */
+static const char *canonical_key(const char *key)
+{
+	return strcmp(key, "node.transport_name") == 0 ? "iface.transport_name" : key;
+}
+
+static int update_one(const struct node_ref *n, const struct cli_opts *o)
+{
+	struct record r;
+	char err[1024];
+	if (node_load(n, &r, msg_warn_cb, NULL, err, sizeof(err)) < 0) {
+		msg_error("%s", err);
+		return EXIT_IDBM;
+	}
+	int rc = EXIT_OK;
+	for (int i = 0; i < o->nparams && rc == EXIT_OK; i++)
+		if (record_set(&r, canonical_key(o->params[i].name), o->params[i].value) < 0)
+			rc = EXIT_NOMEM;
+	if (rc == EXIT_OK && node_store(&r, NULL, err, sizeof(err)) < 0) {
+		msg_error("%s", err);
+		rc = EXIT_IDBM;
+	}
+	record_free(&r);
+	return rc;
+}
+
+int node_op_update(const struct cli_opts *o, const struct node_selector *sel)
+{
+	if (!o->nparams) {
+		msg_error("Update requires name and value.");
+		return EXIT_INVAL;
+	}
+	const struct schema *s = node_schema();
+	for (int i = 0; i < o->nparams; i++) {
+		int rc = check_param(s, canonical_key(o->params[i].name), o->params[i].value);
+		if (rc != EXIT_OK)
+			return rc;
+	}
+	struct node_index ix;
+	int rc = load_index(&ix);
+	if (rc != EXIT_OK)
+		return rc;
+	int lock = lock_db(), matched = 0;
+	rc = lock < 0 ? EXIT_IDBM : EXIT_OK;
+	for (size_t i = 0; lock >= 0 && i < ix.n; i++) {
+		if (!node_selected(sel, &ix.v[i]))
+			continue;
+		matched++;
+		int r1 = update_one(&ix.v[i], o);
+		if (rc == EXIT_OK)
+			rc = r1;
+	}
+	db_unlock(lock);
+	node_index_free(&ix);
+	if (rc == EXIT_OK && !matched) {
+		msg_error("No records found");
+		return EXIT_NO_OBJS_FOUND;
+	}
+	return rc;
+}
+
+int node_op_delete(const struct node_selector *sel)
+{
+	struct node_index ix;
+	int rc = load_index(&ix);
+	if (rc != EXIT_OK)
+		return rc;
+	int lock = lock_db(), matched = 0;
+	rc = lock < 0 ? EXIT_IDBM : EXIT_OK;
+	for (size_t i = 0; lock >= 0 && i < ix.n; i++) {
+		if (!node_selected(sel, &ix.v[i]))
+			continue;
+		matched++;
+		if (node_delete(&ix.v[i], msg_warn_cb, NULL) < 0)
+			rc = EXIT_IDBM;
+	}
+	db_unlock(lock);
+	node_index_free(&ix);
+	if (rc == EXIT_OK && !matched) {
+		msg_error("No records found");
+		return EXIT_NO_OBJS_FOUND;
+	}
+	return rc;
+}

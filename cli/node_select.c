@@ -1,0 +1,56 @@
+#include "node_select.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "exit_codes.h"
+#include "iface_db.h"
+#include "msg.h"
+
+int node_selector_from(const struct cli_opts *o, struct node_selector *sel)
+{
+	memset(sel, 0, sizeof(*sel));
+	sel->target = o->targetname;
+	if (o->portal) {
+		if (!portal_parse(o->portal, 3260, &sel->portal)) {
+			msg_error("Invalid portal %s: use ADDRESS[:PORT][,TPGT], IPv6 in brackets",
+				  o->portal);
+			return EXIT_INVAL;
+		}
+		sel->has_portal = true;
+	}
+	if (o->nifaces) {
+		sel->iface = o->ifaces[0];
+		/* deviation 5: a missing iface is "nothing found", not iscsiadm's out-of-memory 3 */
+		if (!iface_is_builtin(sel->iface) && !iface_file_exists(sel->iface)) {
+			msg_error("Could not read iface info for %s.", sel->iface);
+			return EXIT_NO_OBJS_FOUND;
+		}
+	}
+	return EXIT_OK;
+}
+
+bool node_selector_empty(const struct node_selector *sel)
+{
+	return !sel->target && !sel->has_portal && !sel->iface;
+}
+
+bool address_equal(const char *a, const char *b)
+{
+	if (strcmp(a, b) == 0)
+		return true;
+	unsigned char x[16], y[16];
+	int family = strchr(a, ':') ? AF_INET6 : AF_INET;
+	return inet_pton(family, a, x) == 1 && inet_pton(family, b, y) == 1 &&
+	       memcmp(x, y, family == AF_INET6 ? 16 : 4) == 0;
+}
+
+bool node_selected(const struct node_selector *sel, const struct node_ref *n)
+{
+	if (sel->target && strcmp(sel->target, n->target) != 0)
+		return false;
+	if (sel->has_portal && (!address_equal(sel->portal.address, n->address) ||
+				sel->portal.port != n->port))
+		return false;
+	return !sel->iface || strcmp(sel->iface, n->iface) == 0;
+}

@@ -1,0 +1,169 @@
+#include "discovery_db.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db_paths.h"
+#include "node_db.h"
+#include "node_schema.h"
+#include "record_file.h"
+
+void discovery_link_dir(const char *address, int port, char *buf, size_t len)
+{
+	snprintf(buf, len, "send_targets/%s,%d", address, port);
+}
+
+int discovery_load(const char *address, int port, struct record *out, record_warn_fn warn,
+		   void *warn_ctx, char *err, size_t errlen)
+{
+	char path[4400];
+	snprintf(path, sizeof(path), "%s/send_targets/%s,%d/st_config", db_root(), address, port);
+	return record_read_file(path, &discovery_schema, out, warn, warn_ctx, err, errlen);
+}
+
+int discovery_store(const struct record *r, char *err, size_t errlen)
+{
+	char dir[4400];
+	snprintf(dir, sizeof(dir), "%s/send_targets/%s,%s", db_root(),
+		 record_get(r, "discovery.sendtargets.address"),
+		 record_get(r, "discovery.sendtargets.port"));
+	return record_write_file(dir, "st_config", r, err, errlen);
+}
+
+/* A link names its node record: TARGET,ADDR,PORT,TPGT,IFACE. The target name may hold commas
+ * no more than the iface name may, so split from both ends: the iface after the last comma,
+ * then tpgt, port, and the address (IPv6 holds no comma either). */
+static int parse_link(char *name, struct node_ref *n)
+{
+	char *parts[3];
+	for (int i = 0; i < 3; i++) {
+		char *c = strrchr(name, ',');
+		if (!c)
+			return -1;
+		*c = '\0';
+		parts[i] = c + 1;
+	}
+	char *addr = strrchr(name, ',');
+	if (!addr)
+		return -1;
+	*addr++ = '\0';
+	n->iface = parts[0];
+	n->tpgt = atoi(parts[1]);
+	n->port = atoi(parts[2]);
+	n->address = addr;
+	n->target = name;
+	return 0;
+}
+
+int discovery_delete(const char *address, int port, record_warn_fn warn, void *warn_ctx)
+{
+	char dir[4400], path[8800];
+	snprintf(dir, sizeof(dir), "%s/send_targets/%s,%d", db_root(), address, port);
+	struct dirent **ents;
+	int n = scandir(dir, &ents, NULL, alphasort);
+	if (n < 0)
+		return errno == ENOENT ? 0 : -1;
+	int rc = 0;
+	for (int i = 0; i < n; i++) {
+		char *name = ents[i]->d_name;
+		struct node_ref ref;
+		if (name[0] != '.' && strcmp(name, "st_config") != 0 && parse_link(name, &ref) == 0 &&
+		    node_delete(&ref, warn, warn_ctx) < 0)
+			rc = -1;
+		free(ents[i]);
+	}
+	free(ents);
+	snprintf(path, sizeof(path), "%s/st_config", dir);
+	unlink(path);
+	if (rmdir(dir) < 0 && errno != ENOENT)
+		rc = -1;
+	return rc;
+}
+
+int discovery_list_load(struct discovery_list *out)
+{
+	out->v = NULL;
+	out->n = 0;
+	char dir[4400];
+	snprintf(dir, sizeof(dir), "%s/send_targets", db_root());
+	struct dirent **ents;
+	int n = scandir(dir, &ents, NULL, alphasort);
+	if (n < 0)
+		return 0;
+	int rc = 0;
+	for (int i = 0; i < n; i++) {
+		char *name = ents[i]->d_name, *comma = strrchr(name, ',');
+		if (rc == 0 && name[0] != '.' && comma) {
+			struct discovery_ref *grown = realloc(out->v, (out->n + 1) * sizeof(*grown));
+			if (grown) {
+				out->v = grown;
+				*comma = '\0';
+				grown[out->n].address = strdup(name);
+				grown[out->n].port = atoi(comma + 1);
+				if (grown[out->n].address)
+					out->n++;
+				else
+					rc = -1;
+			} else {
+				rc = -1;
+			}
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	if (rc < 0)
+		discovery_list_free(out);
+	return rc;
+}
+
+void discovery_list_free(struct discovery_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].address);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int link_dir_nodes(const char *rel_dir, struct node_index *out)
+{
+	out->v = NULL;
+	out->n = 0;
+	char dir[4400];
+	snprintf(dir, sizeof(dir), "%s/%s", db_root(), rel_dir);
+	struct dirent **ents;
+	int n = scandir(dir, &ents, NULL, alphasort);
+	if (n < 0)
+		return 0;
+	int rc = 0;
+	for (int i = 0; i < n; i++) {
+		struct node_ref ref;
+		char *name = ents[i]->d_name;
+		if (rc == 0 && name[0] != '.' && strcmp(name, "st_config") != 0 &&
+		    parse_link(name, &ref) == 0) {
+			struct node_ref *grown = realloc(out->v, (out->n + 1) * sizeof(*grown));
+			if (!grown) {
+				rc = -1;
+			} else {
+				out->v = grown;
+				struct node_ref *r = &grown[out->n++];
+				r->target = strdup(ref.target);
+				r->address = strdup(ref.address);
+				r->iface = strdup(ref.iface);
+				r->port = ref.port;
+				r->tpgt = ref.tpgt;
+				if (!r->target || !r->address || !r->iface)
+					rc = -1;
+			}
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	if (rc < 0)
+		node_index_free(out);
+	return rc;
+}

@@ -1,0 +1,39 @@
+#include "iscsid_conf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "db_paths.h"
+#include "record_file.h"
+
+static void drop_extras(struct record *r)
+{
+	for (size_t i = 0; i < r->nextra; i++) {
+		free(r->extra[i].key);
+		free(r->extra[i].value);
+	}
+	free(r->extra);
+	r->extra = NULL;
+	r->nextra = 0;
+}
+
+int iscsid_conf_defaults(struct record *r, const struct schema *s, record_warn_fn warn,
+			 void *warn_ctx)
+{
+	char err[1024];
+	struct record conf;
+	if (record_read_file(iscsid_conf_file(), s, &conf, warn, warn_ctx, err, sizeof(err)) < 0) {
+		if (errno == ENOMEM)
+			return -1;
+		if (errno != ENOENT && warn) {
+			char msg[1200];
+			snprintf(msg, sizeof(msg), "%s; using the built-in defaults", err);
+			warn(warn_ctx, msg);
+		}
+		return record_init(r, s);
+	}
+	drop_extras(&conf);
+	*r = conf;
+	return 0;
+}

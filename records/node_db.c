@@ -1,0 +1,144 @@
+#include "node_db.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "atomic_file.h"
+#include "db_paths.h"
+#include "node_schema.h"
+#include "record_file.h"
+
+void node_file_path(const struct node_ref *n, char *buf, size_t len)
+{
+	if (n->tpgt < 0)
+		snprintf(buf, len, "%s/nodes/%s/%s,%d", db_root(), n->target, n->address, n->port);
+	else
+		snprintf(buf, len, "%s/nodes/%s/%s,%d,%d/%s", db_root(), n->target, n->address,
+			 n->port, n->tpgt, n->iface);
+}
+
+int node_load(const struct node_ref *n, struct record *out, record_warn_fn warn, void *warn_ctx,
+	      char *err, size_t errlen)
+{
+	const struct schema *s = node_schema();
+	if (!s) {
+		snprintf(err, errlen, "Out of memory");
+		errno = ENOMEM;
+		return -1;
+	}
+	char path[8192];
+	node_file_path(n, path, sizeof(path));
+	return record_read_file(path, s, out, warn, warn_ctx, err, errlen);
+}
+
+void node_ref_of(const struct record *r, struct node_ref *n)
+{
+	n->target = (char *)record_get(r, "node.name");
+	n->address = (char *)record_get(r, "node.conn[0].address");
+	n->port = atoi(record_get(r, "node.conn[0].port"));
+	n->tpgt = atoi(record_get(r, "node.tpgt"));
+	n->iface = (char *)record_get(r, "iface.iscsi_ifacename");
+}
+
+static void link_name(const struct node_ref *n, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s,%s,%d,%d,%s", n->target, n->address, n->port, n->tpgt, n->iface);
+}
+
+/* An absolute symlink to the portal directory, as open-iscsi makes them. */
+static int make_link(const struct node_ref *n, const char *link_dir, char *err, size_t errlen)
+{
+	char dir[4400], name[4400], path[9000], target[8800];
+	snprintf(dir, sizeof(dir), "%s/%s", db_root(), link_dir);
+	if (mkdir_p(dir, 0700) < 0) {
+		snprintf(err, errlen, "Could not create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	link_name(n, name, sizeof(name));
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(target, sizeof(target), "%s/nodes/%s/%s,%d,%d", db_root(), n->target, n->address,
+		 n->port, n->tpgt);
+	unlink(path);
+	if (symlink(target, path) < 0) {
+		snprintf(err, errlen, "Could not link %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int node_store(const struct record *r, const char *link_dir, char *err, size_t errlen)
+{
+	struct node_ref n;
+	node_ref_of(r, &n);
+	char dir[8192], name[4400];
+	if (n.tpgt < 0) {
+		snprintf(dir, sizeof(dir), "%s/nodes/%s", db_root(), n.target);
+		snprintf(name, sizeof(name), "%s,%d", n.address, n.port);
+	} else {
+		snprintf(dir, sizeof(dir), "%s/nodes/%s/%s,%d,%d", db_root(), n.target, n.address,
+			 n.port, n.tpgt);
+		snprintf(name, sizeof(name), "%s", n.iface);
+	}
+	if (record_write_file(dir, name, r, err, errlen) < 0)
+		return -1;
+	if (n.tpgt < 0 || !link_dir)
+		return 0;
+	return make_link(&n, link_dir, err, errlen);
+}
+
+static void report(record_warn_fn warn, void *ctx, const char *path)
+{
+	if (!warn)
+		return;
+	char msg[9200];
+	snprintf(msg, sizeof(msg), "Could not remove %s: %s", path, strerror(errno));
+	warn(ctx, msg);
+}
+
+/* Links are named TARGET,ADDRESS,PORT,TPGT,IFACE in static/ and in every directory of
+ * send_targets/ and isns/. */
+static void remove_links(const char *kind_dir, const char *link)
+{
+	char root[4400], path[8800];
+	snprintf(root, sizeof(root), "%s/%s", db_root(), kind_dir);
+	snprintf(path, sizeof(path), "%s/%s", root, link);
+	unlink(path);
+	struct dirent **ents;
+	int n = scandir(root, &ents, NULL, NULL);
+	for (int i = 0; i < n; i++) {
+		if (ents[i]->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s/%s", root, ents[i]->d_name, link);
+			unlink(path);
+		}
+		free(ents[i]);
+	}
+	if (n >= 0)
+		free(ents);
+}
+
+int node_delete(const struct node_ref *n, record_warn_fn warn, void *warn_ctx)
+{
+	char file[8192];
+	node_file_path(n, file, sizeof(file));
+	if (unlink(file) < 0 && errno != ENOENT) {
+		report(warn, warn_ctx, file);
+		return -1;
+	}
+	char tdir[4400];
+	snprintf(tdir, sizeof(tdir), "%s/nodes/%s", db_root(), n->target);
+	if (n->tpgt >= 0) {
+		char link[4400], pdir[8800];
+		link_name(n, link, sizeof(link));
+		remove_links("send_targets", link);
+		remove_links("static", link);
+		remove_links("isns", link);
+		snprintf(pdir, sizeof(pdir), "%s/%s,%d,%d", tdir, n->address, n->port, n->tpgt);
+		rmdir(pdir); /* fails, as it should, while other ifaces' records remain */
+	}
+	rmdir(tdir);
+	return 0;
+}
