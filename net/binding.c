@@ -34,6 +34,38 @@ static void mac_text(const struct netdev *d, char out[18])
 		 d->mac[3], d->mac[4], d->mac[5]);
 }
 
+/* Whether two entries are one device, an alias ("eth0:1") counting as its base ("eth0"). */
+static bool same_device(const struct netdev *a, const struct netdev *b)
+{
+	size_t la = strcspn(a->name, ":"), lb = strcspn(b->name, ":");
+	return la == lb && strncmp(a->name, b->name, la) == 0;
+}
+
+/* An alias ("eth0:1", an address label) is its base device plus the alias's address as the
+ * source: the kernel binds sockets to devices, not to labels. */
+static int bind_device(const struct netdev_list *l, const struct netdev *d, struct net_binding *b,
+		       char *err, size_t errlen)
+{
+	const char *colon = strchr(d->name, ':');
+	if (!colon) {
+		snprintf(b->dev, sizeof(b->dev), "%s", d->name);
+		b->ifindex = d->ifindex;
+		return 0;
+	}
+	char base_name[IF_NAMESIZE];
+	snprintf(base_name, sizeof(base_name), "%.*s", (int)(colon - d->name), d->name);
+	const struct netdev *base = netdev_by_name(l, base_name);
+	if (!base) {
+		snprintf(err, errlen, "alias %s: no network device %s", d->name, base_name);
+		return -1;
+	}
+	snprintf(b->dev, sizeof(b->dev), "%s", base->name);
+	b->ifindex = base->ifindex;
+	if (!b->source[0])
+		net_addr_text(&d->addrs[0], b->source, sizeof(b->source));
+	return 0;
+}
+
 int net_binding_resolve(const struct netdev_list *l, const char *netdev, const char *hwaddress,
 			const char *ipaddress, struct net_binding *b, char *err, size_t errlen)
 {
@@ -85,7 +117,7 @@ int net_binding_resolve(const struct netdev_list *l, const char *netdev, const c
 				 "address", ipaddress);
 			return -1;
 		}
-		if (d && holder != d) {
+		if (d && !same_device(holder, d)) {
 			snprintf(err, errlen,
 				 "iface.ipaddress = %s is on %s, not on the bound device %s (%s)",
 				 ipaddress, holder->name, d->name, key);
@@ -104,9 +136,7 @@ int net_binding_resolve(const struct netdev_list *l, const char *netdev, const c
 		return 0;
 	if (usable(d, key, value, err, errlen) < 0)
 		return -1;
-	snprintf(b->dev, sizeof(b->dev), "%s", d->name);
-	b->ifindex = d->ifindex;
-	return 0;
+	return bind_device(l, d, b, err, errlen);
 }
 
 const char *net_binding_how_text(enum bind_how how)

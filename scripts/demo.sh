@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The main job: installs what is needed, builds swiscsi, and walks through the iface workflow of
-# Red Hat's "Configuring iSCSI Offload and Interface Binding" on a temporary record database:
-# list ifaces (with offload HBA ports found in sysfs), create and bind software ifaces, run the
-# binding preflight against a local tgtd target's address, change and show settings, unbind.
+# The main job: installs what is needed, builds swiscsi, and walks through Red Hat's "Configuring
+# iSCSI Offload and Interface Binding" on a temporary record database: list ifaces (with offload
+# HBA ports found in sysfs), create and bind software ifaces, run the binding preflight against
+# a local tgtd target, discover its targets through the ifaces, list and show the node records
+# bound to each iface, change settings, unbind.
 # Nothing outside a temporary directory is written; tgtd is stopped again by its pid.
 #   usage: scripts/demo.sh   (as root on Debian 12)
 set -euo pipefail
@@ -28,6 +29,7 @@ trap cleanup EXIT
 
 export SWISCSI_DB=$work/db
 export SWISCSI_INITIATORNAME_FILE=$work/initiatorname.iscsi
+export SWISCSI_CONF=$work/iscsid.conf   # absent: open-iscsi's built-in defaults
 echo "InitiatorName=iqn.2026-11.org.example.swiscsi:demo" > "$SWISCSI_INITIATORNAME_FILE"
 # Offload HBAs are shown from the shared fixture tree of a machine that has all of them (beside
 # the repository); without it, from this machine's own /sys (read only).
@@ -49,7 +51,10 @@ done
 tgtadm -C "$tgt_ctl" --lld iscsi --op new --mode target --tid 1 -T iqn.2026-11.org.example:demo
 tgtadm -C "$tgt_ctl" --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 --bstype null -b /dev/null
 tgtadm -C "$tgt_ctl" --lld iscsi --op bind --mode target --tid 1 -I ALL
-echo "tgtd (pid $tgtd_pid) serves iqn.2026-11.org.example:demo on 127.0.0.1:$tgt_port"
+tgtadm -C "$tgt_ctl" --lld iscsi --op new --mode target --tid 2 -T iqn.2026-11.org.example:demo2
+tgtadm -C "$tgt_ctl" --lld iscsi --op new --mode logicalunit --tid 2 --lun 1 --bstype null -b /dev/null
+tgtadm -C "$tgt_ctl" --lld iscsi --op bind --mode target --tid 2 -I ALL
+echo "tgtd (pid $tgtd_pid) serves iqn.2026-11.org.example:demo and :demo2 on 127.0.0.1:$tgt_port"
 
 echo; echo "== 11.1 Viewing available iface configurations (offload ports come from sysfs)"
 step "$adm" -m iface
@@ -70,8 +75,22 @@ echo; echo "== Values are validated; nothing half-written"
 step "$adm" -m iface -I iface0 -o update -n iface.hwaddress -v 00:11:22:33:44
 step "$adm" -m iface
 
-echo; echo "== Unbinding: deleting an iface removes its node records too"
+echo; echo "== 11.4 Binding/unbinding an iface to a portal: discovery through each iface"
+step "$adm" -m discovery -t st -p 127.0.0.1:$tgt_port -I iface0 -I iface1 -P 1
+step "$adm" -m node
+step "$adm" -m iface -P 1
+step "$adm" -m node -T iqn.2026-11.org.example:demo -p 127.0.0.1:$tgt_port -I iface0 -o show
+step "$adm" -m node -T iqn.2026-11.org.example:demo -I iface0 -o update -n node.startup -v automatic
+step "$adm" -m discovery -t st -p 127.0.0.1:$tgt_port -I iface0
+echo "(re-discovery kept node.startup:)"
+"$adm" -m node -T iqn.2026-11.org.example:demo -I iface0 -o show | grep node.startup
+step "$adm" -m discovery -P 1
+
+echo; echo "== Unbinding: one target from one iface, then everything of an iface"
+step "$adm" -m node -T iqn.2026-11.org.example:demo2 -I iface0 -o delete
+step "$adm" -m node -P 1
 step "$adm" -m iface -I iface1 -o delete
+step "$adm" -m node -P 1
 step "$adm" -m iface
-echo; echo "Record files written (open-iscsi's format):"
-ls -l "$SWISCSI_DB/ifaces"
+echo; echo "Record files written (open-iscsi's format and layout):"
+(cd "$SWISCSI_DB" && find . -path ./.swiscsi.lock -prune -o -print | sort)

@@ -105,8 +105,7 @@ class NetLab:
             yield result
             out, _ = proc.communicate(timeout=10)   # closes stdin: the counter's stop signal
             counts = json.loads(out)
-            result["out"] = counts["out"]
-            result["in"] = counts["in"]
+            result.update(counts)
         finally:
             if proc.poll() is None:
                 proc.kill()

@@ -3,8 +3,8 @@
 segments to and from a port (`tcp PORT`). Unlike the devices' own counters, ARP and other
 background traffic do not move these numbers.
 
-Prints "ready" once listening; on end of stdin prints {"out": {dev: n}, "in": {dev: n}} as JSON
-and exits."""
+Prints "ready" once listening; on end of stdin prints {"out": {dev: n}, "in": {dev: n},
+"src": {dev: [source addresses of the packets counted out]}} as JSON and exits."""
 import json
 import select
 import socket
@@ -17,15 +17,16 @@ TCP = 6
 
 
 def ip_payload(frame):
-    """(ethertype, protocol, payload) of an IPv4/IPv6 Ethernet frame, else None."""
+    """(ethertype, protocol, payload, source address) of an IPv4/IPv6 Ethernet frame, else
+    None."""
     if len(frame) < 14:
         return None
     ethertype = int.from_bytes(frame[12:14], "big")
     ip = frame[14:]
     if ethertype == ETHERTYPE_IPV4 and len(ip) >= 20:
-        return ethertype, ip[9], ip[(ip[0] & 0x0F) * 4:]
+        return ethertype, ip[9], ip[(ip[0] & 0x0F) * 4:], socket.inet_ntop(socket.AF_INET, ip[12:16])
     if ethertype == ETHERTYPE_IPV6 and len(ip) >= 40:
-        return ethertype, ip[6], ip[40:]
+        return ethertype, ip[6], ip[40:], socket.inet_ntop(socket.AF_INET6, ip[8:24])
     return None
 
 
@@ -34,7 +35,7 @@ def classify(frame, outgoing, port):
     parsed = ip_payload(frame)
     if not parsed:
         return None
-    ethertype, proto, payload = parsed
+    ethertype, proto, payload, _source = parsed
     if port is None:
         want, request, reply = ECHO[ethertype]
         if proto != want or not payload:
@@ -59,12 +60,16 @@ def count(sock, counts, port):
     way = classify(frame, pkttype == socket.PACKET_OUTGOING, port)
     if way:
         counts[way][ifname] = counts[way].get(ifname, 0) + 1
+    if way == "out":
+        sources = counts["src"].setdefault(ifname, [])
+        if ip_payload(frame)[3] not in sources:
+            sources.append(ip_payload(frame)[3])
 
 
 def main():
     port = int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[1] == "tcp" else None
     sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
-    counts = {"out": {}, "in": {}}
+    counts = {"out": {}, "in": {}, "src": {}}
     print("ready", flush=True)
     while True:
         readable, _, _ = select.select([sock, sys.stdin], [], [])

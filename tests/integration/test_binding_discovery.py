@@ -154,3 +154,21 @@ def test_offload_iface_is_refused_naming_the_driver(adm, lab):
     assert r.rc == 12, r
     assert "needs the kernel driver bnx2i" in r.err
     assert not (adm.db / "nodes").exists()
+
+
+def test_alias_binds_its_base_device_and_address(adm, lab):
+    sh("ip", "-n", lab.host, "addr", "add", "10.91.1.5/24", "dev", "h0", "label", "h0:7")
+    try:
+        make_iface(adm, "alias", "iface.net_ifacename", "h0:7")
+        with lab.tcp_counter(3260) as seen:
+            r = run(adm, "-m", "discovery", "-t", "st", "-p", PORTALS["h0"], "-I", "alias")
+        assert r.rc == 0, r
+        assert only(seen["out"], "h0"), seen
+        assert seen["src"] == {"h0": ["10.91.1.5"]}, seen
+        with lab.echo_counter() as seen:
+            r = run(adm, "-m", "iface", "-I", "alias", "-C", "ping", "-a", PORTALS["h0"])
+        assert r.rc == 0, r
+        assert "sends through h0 (by iface.net_ifacename)" in r.out
+        assert seen["src"] == {"h0": ["10.91.1.5"]}, seen
+    finally:
+        sh("ip", "-n", lab.host, "addr", "del", "10.91.1.5/24", "dev", "h0")
