@@ -71,6 +71,7 @@ int swi_login_async(struct swi_session *s, swi_done_fn done, void *arg)
 	s->lg.redirects = 0;
 	s->lg.alg_dropped = 0;
 	s->lg.restart = false;
+	s->logout_requested = false;
 	s->state = SS_IDLE;
 	return session_open_transport(s);
 }

@@ -155,6 +155,23 @@ static int answer_challenge(struct swi_session *s, const struct text_list *keys)
 	return rc;
 }
 
+/* Whether answer is what our own secret gives for our challenge. A target that knows no secret
+ * can get that answer by handing our challenge to another of our logins; RFC 7143 §12.1.3
+ * makes it an authentication failure (and so forbids one secret for both directions). */
+static bool is_own_answer(const struct swi_session *s, const uint8_t *answer, size_t len)
+{
+	char mine[2 * 64 + 3];
+	uint8_t raw[64];
+	if (chap_response(s->lg.chap_alg, s->lg.chap_id, s->o.chap_secret, s->lg.our_challenge,
+			  s->lg.our_challenge_len, mine, sizeof(mine)) < 0)
+		return false;
+	int n = chap_decode(mine, raw, sizeof(raw));
+	bool same = n == (int)len && CRYPTO_memcmp(raw, answer, len) == 0;
+	OPENSSL_cleanse(mine, sizeof(mine));
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return same;
+}
+
 /* Mutual CHAP: the target must prove it knows the target secret. */
 static int check_target(struct swi_session *s, const struct text_list *keys)
 {
@@ -170,6 +187,8 @@ static int check_target(struct swi_session *s, const struct text_list *keys)
 	uint8_t got[64], want[64];
 	int gl = chap_decode(r, got, sizeof(got)), wl = chap_decode(expect, want, sizeof(want));
 	OPENSSL_cleanse(expect, sizeof(expect));
+	if (gl > 0 && is_own_answer(s, got, (size_t)gl))
+		return auth_fail(s, "mutual CHAP: the target answered with our own response, a reflection (the target secret must differ from ours)");
 	if (gl != wl || CRYPTO_memcmp(got, want, (size_t)wl) != 0)
 		return auth_fail(s, "mutual CHAP: the target's answer is wrong (target secret mismatch)");
 	return 0;

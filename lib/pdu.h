@@ -54,6 +54,9 @@ enum {
 	RSP_F_UNDERFLOW = 0x02,
 };
 
+/* AsyncEvent codes of an Asynchronous Message (RFC 7143 §11.9.1). */
+enum { ASYNC_LOGOUT_REQUEST = 1 };
+
 /* Login stages (CSG/NSG). */
 enum { STAGE_SECURITY = 0, STAGE_OPERATIONAL = 1, STAGE_FULL_FEATURE = 3 };
 
@@ -93,6 +96,7 @@ struct bhs {
 #define BHS_DESIRED_LEN(h) ((h)->w44)
 #define LOGIN_STATUS_CLASS(h) ((uint8_t)((h)->w36 >> 24))
 #define LOGIN_STATUS_DETAIL(h) ((uint8_t)((h)->w36 >> 16))
+#define ASYNC_EVENT(h) ((uint8_t)((h)->w36 >> 24))
 #define LOGIN_CSG(h) (((h)->flags >> 2) & 3)
 #define LOGIN_NSG(h) ((h)->flags & 3)
 

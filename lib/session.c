@@ -323,6 +323,19 @@ static int answer_nop(struct swi_session *s, const struct bhs *h, const uint8_t 
 	return session_send(s, &out, data, true);
 }
 
+/* An Asynchronous Message (RFC 7143 §11.9.1). On a logout request the initiator must send no
+ * new commands and log out: commands in flight may still complete, queued ones never reach
+ * the target, and the application's next command fails and tells it why, so that it logs
+ * out. Other events need nothing here: without error recovery a dropped connection shows as
+ * one, and SCSI events come back as unit attentions on the next command. */
+static void on_async(struct swi_session *s, const struct bhs *h)
+{
+	if (ASYNC_EVENT(h) != ASYNC_LOGOUT_REQUEST)
+		return;
+	s->logout_requested = true;
+	task_fail_queued(s, "the target asked us to log out (Async Message)");
+}
+
 static int on_pdu(void *owner, const struct bhs *h, uint8_t *data)
 {
 	struct swi_session *s = owner;
@@ -330,6 +343,8 @@ static int on_pdu(void *owner, const struct bhs *h, uint8_t *data)
 		return 0; /* the old connection's last words: a new one is about to replace it */
 	s->last_rx_ms = session_now_ms();
 	track_sequence(s, h);
+	if (h->opcode == OP_ASYNC)
+		on_async(s, h); /* first: the window it may open is not for commands it forbids */
 	if (s->tasks.queue_head && task_kick(s) < 0)
 		return -1;
 	switch (h->opcode) {
@@ -353,7 +368,7 @@ static int on_pdu(void *owner, const struct bhs *h, uint8_t *data)
 		return session_fail(s, SWI_ERR, "the target rejected our %s (reason 0x%02x)",
 				    opcode_name(data[0] & 0x3f), h->b2);
 	case OP_ASYNC:
-		return 0; /* events are reported to sessions with tasks (later: reconnect, logout) */
+		return 0; /* handled above */
 	default:
 		return session_fail(s, SWI_ERR, "unexpected %s from the target",
 				    opcode_name(h->opcode));

@@ -67,6 +67,7 @@ struct swi_session {
 	long long last_rx_ms;      /* when the target last sent anything */
 	uint32_t nop_itt;          /* our unanswered keepalive NOP-Out, 0 when none */
 	long long nop_sent_ms;
+	bool logout_requested;     /* the target asked for a logout: no new commands */
 	char err[512];
 	int err_class;
 };

@@ -139,6 +139,13 @@ int task_kick(struct swi_session *s)
 int swi_scsi_async(struct swi_session *s, uint64_t lun, const uint8_t *cdb, size_t cdb_len,
 		   enum swi_dir dir, void *buf, uint32_t len, swi_scsi_fn done, void *arg)
 {
+	if (s->state == SS_FAILED)
+		return -1; /* s->err holds why the session failed: a new message would hide it */
+	if (s->logout_requested) {
+		snprintf(s->err, sizeof(s->err), "SCSI command: the target asked us to log out (Async Message)");
+		s->err_class = SWI_ERR;
+		return -1;
+	}
 	const char *why = s->state != SS_FULL || !s->o.target_name ? "the session is not logged in to a target"
 			  : cdb_len == 0 || cdb_len > 16	      ? "a CDB has 1 to 16 bytes"
 			  : len && !buf && dir != SWI_DIR_NONE	      ? "no data buffer"
@@ -164,6 +171,10 @@ int swi_scsi_async(struct swi_session *s, uint64_t lun, const uint8_t *cdb, size
 	t->done = done;
 	t->arg = arg;
 	t->deadline_ms = session_now_ms() + s->o.timeout_ms;
+	/* arm the command timer: swi_timeout_ms() knows of no deadline until it is set, and with
+	 * the keepalive off a stalled command would wait forever */
+	if (!s->task_check_ms || s->tasks.inflight == 1 || t->deadline_ms < s->task_check_ms)
+		s->task_check_ms = t->deadline_ms;
 	if (!window_open(s) || s->tasks.queue_head) {
 		t->queued = true;
 		if (s->tasks.queue_tail)
@@ -332,6 +343,21 @@ void task_fail_all(struct swi_session *s)
 	for (uint32_t i = 0; tt->slots && i < TASK_SLOTS; i++)
 		if (tt->slots[i].used)
 			finish(s, &tt->slots[i], -1);
+}
+
+void task_fail_queued(struct swi_session *s, const char *why)
+{
+	struct task_table *tt = &s->tasks;
+	struct task *t = tt->queue_head;
+	tt->queue_head = tt->queue_tail = NULL;
+	while (t) {
+		struct task *next = t->next_queued;
+		snprintf(s->err, sizeof(s->err), "SCSI command: %s", why);
+		s->err_class = SWI_ERR;
+		t->queued = false;
+		finish(s, t, -1);
+		t = next;
+	}
 }
 
 void task_table_free(struct swi_session *s)

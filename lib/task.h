@@ -42,6 +42,8 @@ struct task_table {
 void task_table_free(struct swi_session *s);
 /* Fails every task (session failure or free): callbacks run with status -1. */
 void task_fail_all(struct swi_session *s);
+/* Fails the commands still waiting for the command window (they never reached the target). */
+void task_fail_queued(struct swi_session *s, const char *why);
 /* The buffer position where a Data-In's data must land, or NULL (bounds violation: the PDU is
  * then refused by task_on_data_in). */
 uint8_t *task_data_in_dest(struct swi_session *s, const struct bhs *h);

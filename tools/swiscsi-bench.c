@@ -67,14 +67,19 @@ static void record(struct bench *b, double secs)
 
 static void done(struct swi_session *s, int status, const struct swi_scsi_result *res, void *arg)
 {
-	(void)s;
 	struct req *r = arg;
 	struct bench *b = r->b;
 	double t = now();
-	if (status < 0 || res->status != 0)
-		b->errors++;
-	else
+	if (status < 0 || res->status != 0) {
+		/* the first failure says what went wrong; the count says how often */
+		if (!b->errors++) {
+			char why[256];
+			fprintf(stderr, "swiscsi-bench: %s\n",
+				status < 0 ? swi_error(s) : swi_status_text(res, why, sizeof(why)));
+		}
+	} else {
 		b->ios++;
+	}
 	record(b, t - r->started);
 	if (t < b->deadline && status == 0)
 		submit(b, r);
@@ -137,12 +142,9 @@ static int run(struct bench *b, double *elapsed, double *cpu)
 	for (uint32_t i = 0; i < b->qd; i++)
 		if (submit(b, &b->reqs[i]) < 0)
 			return -1;
-	while (swi_inflight(b->s)) {
-		struct pollfd p = { .fd = swi_fd(b->s), .events = swi_events(b->s) };
-		int n = poll(&p, 1, 10000);
-		if (n == 0 || swi_service(b->s, n > 0 ? p.revents : 0) < 0)
+	while (swi_inflight(b->s))
+		if (tool_wait(b->s) < 0)
 			return -1;
-	}
 	*elapsed = now() - t0;
 	*cpu = cpu_seconds() - cpu0;
 	return 0;

@@ -180,13 +180,8 @@ static int pump(struct copy *c)
 		if (!inflight)
 			return 0;
 		while (!c->slots[head].done) {
-			struct pollfd p = { .fd = swi_fd(c->s), .events = swi_events(c->s) };
-			int n = poll(&p, 1, 30000);
-			if (n == 0) {
-				fprintf(stderr, "swiscsi-cp: no progress for 30 s\n");
-				return -1;
-			}
-			if (swi_service(c->s, n > 0 ? p.revents : 0) < 0 && !c->slots[head].done) {
+			/* a stalled command ends at its deadline (SWISCSI_TIMEOUT_MS), aborted */
+			if (tool_wait(c->s) < 0 && !c->slots[head].done) {
 				fprintf(stderr, "swiscsi-cp: %s\n", swi_error(c->s));
 				return -1;
 			}

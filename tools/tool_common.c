@@ -1,6 +1,7 @@
 /* Shared plumbing of the swiscsi-* tools. */
 #include "tool_common.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,4 +85,13 @@ void tool_need_lun(struct tool_ctx *t)
 		t->prog);
 	tool_done(t);
 	exit(SWI_ERR_INVAL);
+}
+
+int tool_wait(struct swi_session *s)
+{
+	struct pollfd p = { .fd = swi_fd(s), .events = swi_events(s) };
+	int timeout = swi_timeout_ms(s);
+	/* no timer pending: the socket alone can move things; wake now and then all the same */
+	int n = poll(&p, 1, timeout < 0 ? 1000 : timeout);
+	return swi_service(s, n > 0 ? p.revents : 0);
 }

@@ -23,4 +23,8 @@ void tool_done(struct tool_ctx *t);
 /* Exits 7 unless the URL names a target and a LUN. */
 void tool_need_lun(struct tool_ctx *t);
 
+/* Waits for the session's socket or its next timer (a command deadline, a keepalive), whichever
+ * comes first, and lets the library handle it. Returns what swi_service returns. */
+int tool_wait(struct swi_session *s);
+
 #endif
