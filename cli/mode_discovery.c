@@ -10,6 +10,7 @@
 #include "exit_codes.h"
 #include "iscsid_conf.h"
 #include "msg.h"
+#include "node_db.h"
 #include "node_modes.h"
 #include "node_schema.h"
 #include "validate.h"
@@ -198,6 +199,33 @@ static void print_tree(const struct node_index *ix)
 	node_list(ix, 1);
 }
 
+/* STATIC: the records -m node -o new made: those with a static/ link, and the old-style ones
+ * (no tpgt, so no link) whose discovery type is static. */
+static int static_nodes(struct node_index *out)
+{
+	struct node_index all;
+	if (link_dir_nodes("static", out) < 0)
+		return -1;
+	if (node_index_load(&all, msg_warn_cb, NULL) < 0) {
+		node_index_free(out);
+		return -1;
+	}
+	int rc = 0;
+	for (size_t i = 0; i < all.n && rc == 0; i++) {
+		struct record r;
+		char err[1024];
+		if (all.v[i].tpgt >= 0 || node_load(&all.v[i], &r, NULL, NULL, err, sizeof(err)) < 0)
+			continue;
+		if (strcmp(record_get(&r, "node.discovery_type"), "static") == 0)
+			rc = node_index_append(out, &all.v[i]);
+		record_free(&r);
+	}
+	node_index_free(&all);
+	if (rc < 0)
+		node_index_free(out);
+	return rc;
+}
+
 /* -m discovery with nothing else: the stored discovery records. */
 static int list(const struct cli_opts *o)
 {
@@ -220,7 +248,7 @@ static int list(const struct cli_opts *o)
 			printf("No targets found.\n");
 		struct node_index st;
 		printf("iSNS:\nNo targets found.\nSTATIC:\n");
-		if (link_dir_nodes("static", &st) == 0) {
+		if (static_nodes(&st) == 0) {
 			print_tree(&st);
 			node_index_free(&st);
 		}

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "atomic_file.h"
 #include "db_paths.h"
@@ -54,7 +53,8 @@ static void print_added(const struct record *r)
 	       record_get(r, "node.name"));
 }
 
-/* Adds one static record unless it exists: -o new never resets a record's settings. */
+/* Writes one static record from the defaults. Like iscsiadm, -o new on an existing record
+ * starts it again from the defaults: asking for a new record is how users get them back. */
 static int add_one(const char *target, const char *address, int port, int tpgt,
 		   const struct record *iface)
 {
@@ -62,16 +62,7 @@ static int add_one(const char *target, const char *address, int port, int tpgt,
 	int rc = node_build(target, address, port, tpgt, iface, &r);
 	if (rc != EXIT_OK)
 		return rc;
-	struct node_ref ref;
-	node_ref_of(&r, &ref);
-	char path[8192], err[1024];
-	node_file_path(&ref, path, sizeof(path));
-	if (access(path, F_OK) == 0) {
-		msg_error("node record %s already exists and is kept as it is (delete it first to "
-			  "start again from the defaults)", path);
-		record_free(&r);
-		return EXIT_OK;
-	}
+	char err[1024];
 	if (record_set(&r, "node.discovery_type", "static") < 0 ||
 	    node_store(&r, "static", err, sizeof(err)) < 0) {
 		msg_error("Error while adding record: %s", err);
@@ -107,14 +98,11 @@ static int bind_all(const struct node_index *ix, const struct record *iface)
 
 int node_op_new(const struct cli_opts *o, const struct node_selector *sel)
 {
-	if (!sel->iface && (!sel->target || !sel->has_portal)) {
-		msg_error("Error while adding record: -o new needs -T TARGET and -p PORTAL, or -I "
-			  "IFACE to bind every known portal to it");
-		return EXIT_INVAL;
-	}
-	if ((sel->target != NULL) != sel->has_portal) {
-		msg_error("Error while adding record: -o new needs both -T and -p");
-		return EXIT_INVAL;
+	/* iscsiadm's answer, word for word, exit status included (the manual page says what
+	 * -o new needs) */
+	if ((sel->target != NULL) != sel->has_portal || (!sel->iface && !sel->target)) {
+		msg_error("Error while adding record: ");
+		return EXIT_OK;
 	}
 	(void)o;
 	struct record iface;
@@ -142,6 +130,17 @@ int node_op_new(const struct cli_opts *o, const struct node_selector *sel)
 	return rc;
 }
 
+static bool field_is_enum(const struct field_def *f)
+{
+	switch (f->check) {
+	case FC_STARTUP: case FC_DSTARTUP: case FC_YESNO: case FC_AUTHMETHOD: case FC_DIGEST:
+	case FC_DISCOVERY_TYPE: case FC_DISCOVERY_KIND: case FC_SCAN:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* iscsiadm's rules for what -o update may change, with its messages. */
 static int check_param(const struct schema *s, const char *key, const char *value)
 {
@@ -164,7 +163,12 @@ static int check_param(const struct schema *s, const char *key, const char *valu
 	}
 	char err[512];
 	if (!value_is_valid(f, value, err, sizeof(err))) {
-		msg_error("%s", err);
+		if (field_is_enum(f)) {   /* iscsiadm's words for a value not in the list */
+			msg_error("unknown value format '%s' for parameter name '%s'", value, key);
+			msg_error("Unknown parameter %s.", key);
+		} else {
+			msg_error("%s", err);
+		}
 		msg_error("Could not execute operation on all records: invalid parameter");
 		return EXIT_INVAL;
 	}

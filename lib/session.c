@@ -111,7 +111,8 @@ static void choose_offer(struct swi_session *s)
 	s->want.first_burst = o->first_burst_length ? o->first_burst_length : 262144;
 	s->want.initial_r2t = o->initial_r2t == 1;
 	s->want.immediate_data = o->immediate_data != 0;
-	s->want.max_outstanding_r2t = o->max_outstanding_r2t ? o->max_outstanding_r2t : 1;
+	/* several R2Ts in flight let a target that allows it pull write data faster */
+	s->want.max_outstanding_r2t = o->max_outstanding_r2t ? o->max_outstanding_r2t : 8;
 	s->want.time2wait = 2;
 	s->want.time2retain = 0;
 	snprintf(s->hdig, sizeof(s->hdig), "%s", o->header_digest);

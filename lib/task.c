@@ -276,18 +276,23 @@ int task_on_r2t(struct swi_session *s, const struct bhs *h)
 	return send_data_out(s, t, BHS_TTT(h), BHS_BUFFER_OFFSET(h), BHS_DESIRED_LEN(h));
 }
 
-enum { TMF_ABORT_TASK = 1, TMF_COMPLETE = 0, TMF_NO_TASK = 1 };
+enum { TMF_ABORT_TASK = 1, TMF_LUN_RESET = 5 };
+enum { TMF_COMPLETE = 0, TMF_NO_TASK = 1 };
 
-/* ABORT TASK for t (RFC 7143 §11.5): immediate, naming the task by ITT and CmdSN. */
-static int send_abort(struct swi_session *s, struct task *t, long long now)
+/* A task management request about t (RFC 7143 §11.5), immediate: ABORT TASK names the task by
+ * ITT and CmdSN; LUN RESET, the next step when the abort is refused or unanswered, ends every
+ * task of t's LUN. */
+static int send_tmf(struct swi_session *s, struct task *t, uint8_t function, long long now)
 {
-	struct bhs h = { .opcode = OP_TMF_REQ, .immediate = true, .flags = BHS_F_FINAL | TMF_ABORT_TASK };
+	struct bhs h = { .opcode = OP_TMF_REQ, .immediate = true, .flags = BHS_F_FINAL | function };
 	memcpy(h.lun_or_isid, t->lun, 8);
-	h.itt = t->abort_itt = session_new_itt(s) | 0x80000000u; /* apart from task ITTs */
-	h.w20 = t->itt;            /* Referenced Task Tag */
+	h.itt = t->tmf_itt = session_new_itt(s) | 0x80000000u; /* apart from task ITTs */
+	bool abort = function == TMF_ABORT_TASK;
+	h.w20 = abort ? t->itt : 0xffffffffu;   /* Referenced Task Tag, reserved for LUN RESET */
 	BHS_CMDSN(&h) = s->cmdsn;
 	BHS_EXPSTATSN(&h) = s->expstatsn;
-	h.w32 = t->cmdsn;          /* RefCmdSN */
+	h.w32 = abort ? t->cmdsn : 0;            /* RefCmdSN */
+	t->tmf = function;
 	t->deadline_ms = now + s->o.timeout_ms;
 	return session_send(s, &h, NULL, false);
 }
@@ -302,13 +307,13 @@ long long task_check_timeouts(struct swi_session *s, long long now)
 			continue;
 		if (now >= t->deadline_ms) {
 			/* a queued command never reached the target: its window stayed shut */
-			if (t->abort_itt || t->queued) {
+			if (t->tmf == TMF_LUN_RESET || t->queued) {
 				session_fail(s, SWI_ERR_PDU_TIMEOUT,
-					     "the target did not answer a command or its abort within %d ms",
+					     "the target did not answer a command, its abort or a LUN reset within %d ms",
 					     s->o.timeout_ms);
 				return 0;
 			}
-			if (send_abort(s, t, now) < 0)
+			if (send_tmf(s, t, t->tmf ? TMF_LUN_RESET : TMF_ABORT_TASK, now) < 0)
 				return 0;
 		}
 		if (!next || t->deadline_ms < next)
@@ -317,23 +322,51 @@ long long task_check_timeouts(struct swi_session *s, long long now)
 	return next;
 }
 
+/* After a LUN RESET the target has ended every task of the LUN; so do we. */
+static void fail_lun(struct swi_session *s, const uint8_t lun[8])
+{
+	uint8_t which[8];
+	memcpy(which, lun, 8);
+	snprintf(s->err, sizeof(s->err),
+		 "SCSI command timed out after %d ms; its abort failed and the LUN was reset",
+		 s->o.timeout_ms);
+	s->err_class = SWI_ERR_PDU_TIMEOUT;
+	/* marked first: a callback may start new commands on the LUN, which live on */
+	bool ended[TASK_SLOTS];
+	for (uint32_t i = 0; i < TASK_SLOTS; i++) {
+		const struct task *t = &s->tasks.slots[i];
+		ended[i] = t->used && !t->queued && memcmp(t->lun, which, 8) == 0;
+	}
+	for (uint32_t i = 0; i < TASK_SLOTS; i++)
+		if (ended[i] && s->tasks.slots[i].used)
+			finish(s, &s->tasks.slots[i], -1);
+}
+
 int task_on_tmf_response(struct swi_session *s, const struct bhs *h)
 {
 	struct task_table *tt = &s->tasks;
 	for (uint32_t i = 0; tt->slots && i < TASK_SLOTS; i++) {
 		struct task *t = &tt->slots[i];
-		if (!t->used || t->abort_itt != h->itt)
+		if (!t->used || !t->tmf_itt || t->tmf_itt != h->itt)
 			continue;
-		if (h->b2 != TMF_COMPLETE && h->b2 != TMF_NO_TASK)
+		bool done = h->b2 == TMF_COMPLETE || (t->tmf == TMF_ABORT_TASK && h->b2 == TMF_NO_TASK);
+		if (!done && t->tmf == TMF_ABORT_TASK)
+			return send_tmf(s, t, TMF_LUN_RESET, session_now_ms());
+		if (!done)
 			return session_fail(s, SWI_ERR_PDU_TIMEOUT,
-					    "a command timed out and the target refused to abort it (response %u)", h->b2);
+					    "a command timed out and the target refused both to abort it and to reset its LUN (response %u)",
+					    h->b2);
+		if (t->tmf == TMF_LUN_RESET) {
+			fail_lun(s, t->lun);
+			return 0;
+		}
 		snprintf(s->err, sizeof(s->err), "SCSI command timed out after %d ms and was aborted",
 			 s->o.timeout_ms);
 		s->err_class = SWI_ERR_PDU_TIMEOUT;
 		finish(s, t, -1);
 		return 0;
 	}
-	return 0; /* the task finished before the abort arrived: nothing to do */
+	return 0; /* the task finished before the request arrived: nothing to do */
 }
 
 void task_fail_all(struct swi_session *s)

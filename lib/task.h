@@ -24,7 +24,8 @@ struct task {
 	uint32_t next_datasn;
 	uint32_t cmdsn;
 	long long deadline_ms;     /* when the command times out */
-	uint32_t abort_itt;        /* ITT of our ABORT TASK for it, 0 when none */
+	uint32_t tmf_itt;          /* ITT of our task management request for it, 0 when none */
+	uint8_t tmf;               /* which: 0, ABORT TASK (1), then LUN RESET (5) */
 	swi_scsi_fn done;
 	void *arg;
 	struct swi_scsi_result res;

@@ -189,6 +189,12 @@ int node_index_load(struct node_index *out, record_warn_fn warn, void *warn_ctx)
 	return rc;
 }
 
+int node_index_append(struct node_index *ix, const struct node_ref *n)
+{
+	char *addr = strdup(n->address);
+	return addr ? push(ix, n->target, addr, n->port, n->tpgt, n->iface) : -1;
+}
+
 void node_index_free(struct node_index *ix)
 {
 	for (size_t i = 0; i < ix->n; i++) {

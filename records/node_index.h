@@ -26,6 +26,8 @@ struct node_index {
  * do not look like records are reported through warn and skipped. 0, or -1 (out of memory). */
 int node_index_load(struct node_index *out, record_warn_fn warn, void *warn_ctx);
 void node_index_free(struct node_index *ix);
+/* Adds a copy of n. 0, or -1 (out of memory). */
+int node_index_append(struct node_index *ix, const struct node_ref *n);
 
 /* "addr:port,tpgt" with IPv6 addresses in brackets, into buf. */
 void node_portal_text(const struct node_ref *n, char *buf, size_t len);

@@ -32,6 +32,7 @@ RESERVED = 0xFFFFFFFF
 OP_NOP_OUT, OP_SCSI_CMD, OP_TMF_REQ, OP_LOGIN_REQ = 0x00, 0x01, 0x02, 0x03
 OP_TEXT_REQ, OP_DATA_OUT, OP_LOGOUT_REQ = 0x04, 0x05, 0x06
 OP_NOP_IN, OP_SCSI_RSP, OP_TMF_RSP, OP_LOGIN_RSP = 0x20, 0x21, 0x22, 0x23
+TMF_ABORT_TASK, TMF_LUN_RESET = 1, 5
 OP_TEXT_RSP, OP_DATA_IN, OP_LOGOUT_RSP = 0x24, 0x25, 0x26
 OP_R2T, OP_ASYNC, OP_REJECT = 0x31, 0x32, 0x3F
 
@@ -368,11 +369,18 @@ class Conn:
                   **self.sn_fields())
 
     def tmf(self, p):
-        self.t.tmfs.append((p.flags & 0x7F, p.w20))
-        if not self.t.answer_tmf:
+        function = p.flags & 0x7F
+        self.t.tmfs.append((function, p.w20))
+        answer = self.t.answer_tmf   # True, False, or {function: response}
+        if answer is False or (isinstance(answer, dict) and function not in answer):
             return
-        self.tasks.pop(p.w20, None)
-        self.send(OP_TMF_RSP, flags=F_FINAL, b2=0, itt=p.itt, **self.sn_fields())
+        response = answer[function] if isinstance(answer, dict) else 0
+        if response == 0:
+            if function == TMF_LUN_RESET:
+                self.tasks.clear()
+            else:
+                self.tasks.pop(p.w20, None)
+        self.send(OP_TMF_RSP, flags=F_FINAL, b2=response, itt=p.itt, **self.sn_fields())
 
     def command(self, p):
         task = Task(p)

@@ -245,14 +245,13 @@ def test_r2t_small_bursts_and_segments(targets, tmp_path):
 @pytest.mark.parametrize("order", ["reverse", "shuffle"])
 def test_r2t_out_of_order_and_outstanding(targets, tmp_path, order):
     """Unsolicited data up to FirstBurstLength, then R2Ts of odd sizes, four outstanding at
-    once and out of order. The library offers MaxOutstandingR2T=1 (the tools have no knob),
-    so this target exceeds the negotiated value; the initiator still answers each R2T with
-    exactly the range it asked for."""
+    once (the negotiated MaxOutstandingR2T: the library offers 8, the target allows 4) and out
+    of order; the initiator answers each R2T with exactly the range it asked for."""
     t = targets(blocks=4096, params={"FirstBurstLength": 5000, "MaxRecvDataSegmentLength": 3000,
-                                     "MaxOutstandingR2T": 8})
+                                     "MaxOutstandingR2T": 4})
     t.r2t_chunk, t.r2t_order, t.r2t_burst = 12345, order, 4
     r = readcap(t)
-    assert negotiated(r)["MaxOutstandingR2T"] == "1", r
+    assert negotiated(r)["MaxOutstandingR2T"] == "4", r
     r, data = write_lun(t, tmp_path, 2 * MiB, seed=7)
     assert r.rc == 0, r
     assert bytes(t.lun) == data
@@ -317,15 +316,38 @@ def test_stalled_read_ends_at_its_deadline_in_pipelined_tools(targets, tmp_path,
     assert secs < 5, secs
 
 
-def test_stalled_read_and_unanswered_abort(targets):
+def test_stalled_read_and_unanswered_abort_and_reset(targets):
     t = targets()
     t.on_command = lambda conn, task: task.op in READ_CAPACITY
     t.answer_tmf = False
     r, secs = timed(run, "swiscsi-readcap", t.url(), env=FAST, timeout=20)
     assert r.rc == 1, r
-    assert "READ CAPACITY: the target did not answer a command or its abort within 500 ms" in r.err, r
-    assert [fn for fn, _ in t.tmfs] == [1], "one abort, then the session is given up"
-    assert secs < 3, "two 500 ms deadlines, not the 5 s keepalive, bound the wait"
+    assert ("READ CAPACITY: the target did not answer a command, its abort or a LUN reset "
+            "within 500 ms") in r.err, r
+    assert [fn for fn, _ in t.tmfs] == [1, 5], "ABORT TASK, then LUN RESET, then give up"
+    assert t.tmfs[1][1] == 0xFFFFFFFF, "LUN RESET references no task"
+    assert secs < 4, "three 500 ms deadlines, not the 5 s keepalive, bound the wait"
+
+
+@pytest.mark.parametrize("answer", [{5: 0}, {1: 5, 5: 0}])
+def test_abort_unanswered_or_refused_escalates_to_lun_reset(targets, answer):
+    t = targets()
+    t.on_command = lambda conn, task: task.op in READ_CAPACITY
+    t.answer_tmf = answer
+    r, secs = timed(run, "swiscsi-readcap", t.url(), env=FAST, timeout=20)
+    assert r.rc == 1, r
+    assert "its abort failed and the LUN was reset" in r.err, r
+    assert [fn for fn, _ in t.tmfs][:2] == [1, 5]
+    assert t.logouts, "the session outlives a LUN reset"
+
+
+def test_lun_reset_refused_ends_the_session(targets):
+    t = targets()
+    t.on_command = lambda conn, task: task.op in READ_CAPACITY
+    t.answer_tmf = {1: 5, 5: 5}
+    r = run("swiscsi-readcap", t.url(), env=FAST, timeout=20)
+    assert r.rc == 1, r
+    assert "refused both to abort it and to reset its LUN (response 5)" in r.err, r
 
 
 def test_stalled_login(targets):

@@ -37,11 +37,11 @@ def test_new_prints_iscsiadm_line_and_writes_the_layout(adm):
     assert os.readlink(link) == str(adm.db / "nodes" / T1 / "192.0.2.10,3260,1")
     text = f.read_text()
     assert "node.discovery_type = static" in text and "node.conn[0].port = 3260" in text
-    # -o new again never resets a record
+    # -o new again starts the record from the defaults, as iscsiadm does
     assert node(adm, "-o", "update", "-n", "node.startup", "-v", "automatic").rc == 0
     r = node(adm, "-o", "new", "-T", T1, "-p", "192.0.2.10:3260,1")
-    assert r.rc == 0 and "already exists" in r.err, r
-    assert "node.startup = automatic" in f.read_text()
+    assert r.rc == 0 and "added" in r.out, r
+    assert "node.startup = manual" in f.read_text()
 
 
 def test_listings(db):
@@ -84,7 +84,8 @@ def test_show_masks_secrets_unless_asked(db):
     (("-n", "iface.mtu", "-v", "1500"), 7,
      "Cannot modify iface.mtu. Use iface mode to update this value."),
     (("-n", "node.nonsense", "-v", "1"), 7, "Cannot modify node.nonsense. Invalid param name."),
-    (("-n", "node.startup", "-v", "often"), 7, "'often' is not a valid value for node.startup"),
+    (("-n", "node.startup", "-v", "often"), 7,
+     "unknown value format 'often' for parameter name 'node.startup'"),
     (("-n", "node.session.cmds_max", "-v", "lots"), 7, "node.session.cmds_max"),
     (("-n", "node.session.auth.chap_algs", "-v", "MD5,SHA512"), 7, "SHA3-256"),
 ])
