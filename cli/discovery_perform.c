@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "atomic_file.h"
+#include "cli_lock.h"
 #include "db_paths.h"
 #include "discovery_db.h"
 #include "discovery_modes.h"
@@ -160,11 +161,9 @@ static int persist(struct iface_run *runs, size_t n, const struct portal *disc,
 		   const struct record *st_config, unsigned ops)
 {
 	char err[1024];
-	int lock = db_lock(db_root(), err, sizeof(err));
-	if (lock < 0) {
-		msg_error("%s", err);
+	int lock = cli_lock();
+	if (lock < 0)
 		return EXIT_IDBM;
-	}
 	int rc = EXIT_OK;
 	if (discovery_store(st_config, err, sizeof(err)) < 0) {
 		msg_error("%s", err);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "atomic_file.h"
+#include "cli_lock.h"
 #include "db_paths.h"
 #include "exit_codes.h"
 #include "iface_db.h"
@@ -106,12 +107,9 @@ static int store(const struct record *r)
 
 static int locked(int (*fn)(const struct cli_opts *o, const char *name), const struct cli_opts *o)
 {
-	char err[1024];
-	int lock = db_lock(db_root(), err, sizeof(err));
-	if (lock < 0) {
-		msg_error("%s", err);
+	int lock = cli_lock();
+	if (lock < 0)
 		return EXIT_IDBM;
-	}
 	int rc = fn(o, o->ifaces[0]);
 	db_unlock(lock);
 	return rc;

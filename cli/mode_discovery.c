@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "atomic_file.h"
+#include "cli_lock.h"
 #include "db_paths.h"
 #include "discovery_db.h"
 #include "discovery_modes.h"
@@ -97,23 +98,24 @@ static int load_or_new(const struct portal *p, struct record *r, bool *stored)
 	return EXIT_OK;
 }
 
-static void not_found(const struct portal *p)
+/* The stored record of p, or iscsiadm's "not found" (6). */
+static int load_stored(const struct portal *p, struct record *r)
 {
+	bool stored;
+	int rc = load_or_new(p, r, &stored);
+	if (rc != EXIT_OK || stored)
+		return rc;
+	record_free(r);
 	msg_error("Discovery record [%s,%d] not found.", p->address, p->port);
+	return EXIT_IDBM;
 }
 
 static int show_record(const struct cli_opts *o, const struct portal *p)
 {
 	struct record r;
-	bool stored;
-	int rc = load_or_new(p, &r, &stored);
+	int rc = load_stored(p, &r);
 	if (rc != EXIT_OK)
 		return rc;
-	if (!stored) {
-		record_free(&r);
-		not_found(p);
-		return EXIT_IDBM;
-	}
 	char *text = record_format(&r, o->show_secrets ? RS_SHOW_SECRETS : RS_SHOW, NULL);
 	record_free(&r);
 	if (!text)
@@ -126,11 +128,9 @@ static int show_record(const struct cli_opts *o, const struct portal *p)
 static int locked_change(const struct portal *p, const struct record *r, bool remove)
 {
 	char err[1024];
-	int lock = db_lock(db_root(), err, sizeof(err));
-	if (lock < 0) {
-		msg_error("%s", err);
+	int lock = cli_lock();
+	if (lock < 0)
 		return EXIT_IDBM;
-	}
 	int rc = EXIT_OK;
 	if (remove && discovery_delete(p->address, p->port, msg_warn_cb, NULL) < 0)
 		rc = EXIT_IDBM;
@@ -145,30 +145,19 @@ static int locked_change(const struct portal *p, const struct record *r, bool re
 static int delete_record(const struct portal *p)
 {
 	struct record r;
-	bool stored;
-	int rc = load_or_new(p, &r, &stored);
+	int rc = load_stored(p, &r);
 	if (rc != EXIT_OK)
 		return rc;
 	record_free(&r);
-	if (!stored) {
-		not_found(p);
-		return EXIT_IDBM;
-	}
 	return locked_change(p, NULL, true);
 }
 
 static int update_record(const struct cli_opts *o, const struct portal *p)
 {
 	struct record r;
-	bool stored;
-	int rc = load_or_new(p, &r, &stored);
+	int rc = load_stored(p, &r);
 	if (rc != EXIT_OK)
 		return rc;
-	if (!stored) {
-		record_free(&r);
-		not_found(p);
-		return EXIT_IDBM;
-	}
 	for (int i = 0; i < o->nparams && rc == EXIT_OK; i++) {
 		int k = schema_find(&discovery_schema, o->params[i].name);
 		char err[512];
@@ -295,52 +284,61 @@ static int discover(const struct cli_opts *o, const struct portal *p, unsigned o
 	return rc;
 }
 
-int mode_discovery(const struct cli_opts *o)
+/* What both modes do first: the checks, the operations, and the portal. Returns an exit code
+ * and sets *done when the command is complete already (a listing, or an error). */
+static int prologue(const struct cli_opts *o, const char *mode, unsigned *ops, bool flags[4],
+		    struct portal *p, bool *done)
 {
-	int rc = common_checks(o, "discovery");
+	*done = true;
+	int rc = common_checks(o, mode);
+	if (rc == EXIT_OK)
+		rc = parse_ops(o, ops, &flags[0], &flags[1], &flags[2], &flags[3]);
 	if (rc != EXIT_OK)
-		return rc;
-	unsigned ops;
-	bool show, del, upd, add;
-	if ((rc = parse_ops(o, &ops, &show, &del, &upd, &add)) != EXIT_OK)
 		return rc;
 	if (!o->type && !o->portal)
 		return list(o);
+	if ((rc = get_portal(o, p)) != EXIT_OK)
+		return rc;
+	*done = false;
+	return EXIT_OK;
+}
+
+enum { F_SHOW, F_DELETE, F_UPDATE, F_NEW };
+
+int mode_discovery(const struct cli_opts *o)
+{
+	unsigned ops;
+	bool f[4], done;
 	struct portal p;
-	if ((rc = get_portal(o, &p)) != EXIT_OK)
+	int rc = prologue(o, "discovery", &ops, f, &p, &done);
+	if (done)
 		return rc;
 	if (!o->type) {
-		if (add || upd) {
+		if (f[F_NEW] || f[F_UPDATE]) {
 			msg_error("Operations new and update for discovery mode is not supported. "
 				  "Use discoverydb mode.");
 			return EXIT_INVAL;
 		}
-		return del ? delete_record(&p) : show_record(o, &p);
+		return f[F_DELETE] ? delete_record(&p) : show_record(o, &p);
 	}
 	return discover(o, &p, ops);
 }
 
 int mode_discoverydb(const struct cli_opts *o)
 {
-	int rc = common_checks(o, "discoverydb");
-	if (rc != EXIT_OK)
-		return rc;
 	unsigned ops;
-	bool show, del, upd, add;
-	if ((rc = parse_ops(o, &ops, &show, &del, &upd, &add)) != EXIT_OK)
-		return rc;
-	if (!o->type && !o->portal)
-		return list(o);
+	bool f[4], done;
 	struct portal p;
-	if ((rc = get_portal(o, &p)) != EXIT_OK)
+	int rc = prologue(o, "discoverydb", &ops, f, &p, &done);
+	if (done)
 		return rc;
 	if (o->seen['D'])
 		return discover(o, &p, ops);
-	if (del)
+	if (f[F_DELETE])
 		return delete_record(&p);
-	if (upd)
+	if (f[F_UPDATE])
 		return update_record(o, &p);
-	if (add) {
+	if (f[F_NEW]) {
 		struct record r;
 		bool stored;
 		if ((rc = load_or_new(&p, &r, &stored)) != EXIT_OK)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "atomic_file.h"
+#include "cli_lock.h"
 #include "db_paths.h"
 #include "exit_codes.h"
 #include "iface_schema.h"
@@ -22,15 +23,6 @@ static int load_index(struct node_index *ix)
 		return EXIT_NOMEM;
 	}
 	return EXIT_OK;
-}
-
-static int lock_db(void)
-{
-	char err[1024];
-	int fd = db_lock(db_root(), err, sizeof(err));
-	if (fd < 0)
-		msg_error("%s", err);
-	return fd;
 }
 
 /* The tpgt of an existing portal directory of this target and portal, else -1 (old style). */
@@ -114,7 +106,7 @@ int node_op_new(const struct cli_opts *o, const struct node_selector *sel)
 		record_free(&iface);
 		return rc;
 	}
-	int lock = lock_db();
+	int lock = cli_lock();
 	if (lock < 0) {
 		rc = EXIT_IDBM;
 	} else if (sel->target) {
@@ -181,8 +173,9 @@ static const char *canonical_key(const char *key)
 	return strcmp(key, "node.transport_name") == 0 ? "iface.transport_name" : key;
 }
 
-static int update_one(const struct node_ref *n, const struct cli_opts *o)
+static int update_one(const struct node_ref *n, const void *arg)
 {
+	const struct cli_opts *o = arg;
 	struct record r;
 	char err[1024];
 	if (node_load(n, &r, msg_warn_cb, NULL, err, sizeof(err)) < 0) {
@@ -201,29 +194,28 @@ static int update_one(const struct node_ref *n, const struct cli_opts *o)
 	return rc;
 }
 
-int node_op_update(const struct cli_opts *o, const struct node_selector *sel)
+static int delete_one(const struct node_ref *n, const void *arg)
 {
-	if (!o->nparams) {
-		msg_error("Update requires name and value.");
-		return EXIT_INVAL;
-	}
-	const struct schema *s = node_schema();
-	for (int i = 0; i < o->nparams; i++) {
-		int rc = check_param(s, canonical_key(o->params[i].name), o->params[i].value);
-		if (rc != EXIT_OK)
-			return rc;
-	}
+	(void)arg;
+	return node_delete(n, msg_warn_cb, NULL) < 0 ? EXIT_IDBM : EXIT_OK;
+}
+
+/* Runs fn on every selected record under the lock; the first error is the result, and no
+ * match at all is iscsiadm's "No records found" (21). */
+static int for_each_selected(const struct node_selector *sel,
+			     int (*fn)(const struct node_ref *n, const void *arg), const void *arg)
+{
 	struct node_index ix;
 	int rc = load_index(&ix);
 	if (rc != EXIT_OK)
 		return rc;
-	int lock = lock_db(), matched = 0;
+	int lock = cli_lock(), matched = 0;
 	rc = lock < 0 ? EXIT_IDBM : EXIT_OK;
 	for (size_t i = 0; lock >= 0 && i < ix.n; i++) {
 		if (!node_selected(sel, &ix.v[i]))
 			continue;
 		matched++;
-		int r1 = update_one(&ix.v[i], o);
+		int r1 = fn(&ix.v[i], arg);
 		if (rc == EXIT_OK)
 			rc = r1;
 	}
@@ -236,26 +228,22 @@ int node_op_update(const struct cli_opts *o, const struct node_selector *sel)
 	return rc;
 }
 
+int node_op_update(const struct cli_opts *o, const struct node_selector *sel)
+{
+	if (!o->nparams) {
+		msg_error("Update requires name and value.");
+		return EXIT_INVAL;
+	}
+	const struct schema *s = node_schema();
+	for (int i = 0; i < o->nparams; i++) {
+		int rc = check_param(s, canonical_key(o->params[i].name), o->params[i].value);
+		if (rc != EXIT_OK)
+			return rc;
+	}
+	return for_each_selected(sel, update_one, o);
+}
+
 int node_op_delete(const struct node_selector *sel)
 {
-	struct node_index ix;
-	int rc = load_index(&ix);
-	if (rc != EXIT_OK)
-		return rc;
-	int lock = lock_db(), matched = 0;
-	rc = lock < 0 ? EXIT_IDBM : EXIT_OK;
-	for (size_t i = 0; lock >= 0 && i < ix.n; i++) {
-		if (!node_selected(sel, &ix.v[i]))
-			continue;
-		matched++;
-		if (node_delete(&ix.v[i], msg_warn_cb, NULL) < 0)
-			rc = EXIT_IDBM;
-	}
-	db_unlock(lock);
-	node_index_free(&ix);
-	if (rc == EXIT_OK && !matched) {
-		msg_error("No records found");
-		return EXIT_NO_OBJS_FOUND;
-	}
-	return rc;
+	return for_each_selected(sel, delete_one, NULL);
 }

@@ -61,22 +61,17 @@ static int parse_link(char *name, struct node_ref *n)
 
 int discovery_delete(const char *address, int port, record_warn_fn warn, void *warn_ctx)
 {
-	char dir[4400], path[8800];
-	snprintf(dir, sizeof(dir), "%s/send_targets/%s,%d", db_root(), address, port);
-	struct dirent **ents;
-	int n = scandir(dir, &ents, NULL, alphasort);
-	if (n < 0)
-		return errno == ENOENT ? 0 : -1;
+	char rel[4400], dir[8800], path[9000];
+	struct node_index ix;
+	discovery_link_dir(address, port, rel, sizeof(rel));
+	if (link_dir_nodes(rel, &ix) < 0)
+		return -1;
 	int rc = 0;
-	for (int i = 0; i < n; i++) {
-		char *name = ents[i]->d_name;
-		struct node_ref ref;
-		if (name[0] != '.' && strcmp(name, "st_config") != 0 && parse_link(name, &ref) == 0 &&
-		    node_delete(&ref, warn, warn_ctx) < 0)
+	for (size_t i = 0; i < ix.n; i++)
+		if (node_delete(&ix.v[i], warn, warn_ctx) < 0)
 			rc = -1;
-		free(ents[i]);
-	}
-	free(ents);
+	node_index_free(&ix);
+	snprintf(dir, sizeof(dir), "%s/%s", db_root(), rel);
 	snprintf(path, sizeof(path), "%s/st_config", dir);
 	unlink(path);
 	if (rmdir(dir) < 0 && errno != ENOENT)
