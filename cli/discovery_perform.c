@@ -202,9 +202,13 @@ static void print_results(const struct iface_run *runs, size_t n, const struct p
 				char text[400];
 				target_portal(&l->v[t], k, disc, &p);
 				portal_format(p.address, p.port, p.tpgt, true, text, sizeof(text));
+				/* which address and device the discovery really used, in the
+				 * words of iscsiadm's session listing */
 				if (level == 1)
-					printf("\tPortal: %s\n\t\tIface Name: %s\n", text,
-					       runs[i].iface.values[IFACE_F_NAME]);
+					printf("\tPortal: %s\n\t\tIface Name: %s\n"
+					       "\t\tIface IPaddress: %s\n\t\tIface Netdev: %s\n",
+					       text, runs[i].iface.values[IFACE_F_NAME],
+					       runs[i].out.local_address, runs[i].out.used_dev);
 				else
 					printf("%s %s\n", text, l->v[t].name);
 			}

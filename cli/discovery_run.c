@@ -64,6 +64,20 @@ static void chap_options(const struct record *st, struct swi_options *opt)
 	opt->chap_algs = nonempty(record_get(st, "node.session.auth.chap_algs"));
 }
 
+/* Which device holds our side's address: without a binding, where the routing table sent
+ * the connection. */
+static void device_of(const char *address, char *dev, size_t len)
+{
+	struct netdev_list devs;
+	snprintf(dev, len, "?");
+	if (netdev_list_load(&devs) < 0)
+		return;
+	const struct netdev *d = netdev_by_address(&devs, address);
+	if (d)
+		snprintf(dev, len, "%.*s", (int)strcspn(d->name, ":"), d->name);
+	netdev_list_free(&devs);
+}
+
 static int run_session(struct swi_options *opt, const char *iface_name, const char *portal,
 		       struct discovery_outcome *out)
 {
@@ -80,9 +94,11 @@ static int run_session(struct swi_options *opt, const char *iface_name, const ch
 		rc = swi_error_class(s) ? swi_error_class(s) : EXIT_ERR;
 	} else {
 		struct swi_negotiated neg;
-		if (swi_negotiated(s, &neg) == 0)
+		if (swi_negotiated(s, &neg) == 0) {
 			snprintf(out->local_address, sizeof(out->local_address), "%s",
 				 neg.local_address);
+			device_of(out->local_address, out->used_dev, sizeof(out->used_dev));
+		}
 		swi_logout(s);   /* the answer is in; a failed logout loses nothing */
 	}
 	swi_session_free(s);

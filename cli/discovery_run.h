@@ -11,6 +11,7 @@ struct discovery_outcome {
 	struct swi_target_list targets;
 	char bound_dev[16];        /* device the connection was bound to, "" when unbound */
 	char local_address[64];    /* our address on the connection */
+	char used_dev[16];         /* the device that holds it: the one the traffic used */
 };
 
 /* Returns an exit code; on 0, out->targets holds the answer (free with

@@ -287,10 +287,12 @@ int swi_timeout_ms(const struct swi_session *s)
 {
 	long long due = earliest(earliest(s->deadline_ms, s->tasks.inflight ? s->task_check_ms : 0),
 				 keepalive_due(s));
+	int guard = s->x ? xport_guard_ms(s->x) : -1;
 	if (!due)
-		return -1;
+		return guard;
 	long long left = due - session_now_ms();
-	return left < 0 ? 0 : (int)(left > 0x7fffffff ? 0x7fffffff : left);
+	int ms = left < 0 ? 0 : (int)(left > 0x7fffffff ? 0x7fffffff : left);
+	return guard >= 0 && guard < ms ? guard : ms;
 }
 
 /* StatSN and the command window travel on most target PDUs. */
@@ -377,6 +379,11 @@ static int on_pdu(void *owner, const struct bhs *h, uint8_t *data)
 }
 
 /* Data-In lands in the reading command's own buffer; everything else in the transport's. */
+static uint64_t read_expected(void *owner)
+{
+	return task_read_expected(owner);
+}
+
 static uint8_t *want_data(void *owner, const struct bhs *h)
 {
 	return h->opcode == OP_DATA_IN ? task_data_in_dest(owner, h) : NULL;
@@ -386,6 +393,8 @@ int session_open_transport(struct swi_session *s)
 {
 	xport_free(s->x);
 	s->x = xport_new(s, on_pdu, want_data);
+	if (s->x)
+		xport_set_expect(s->x, read_expected);
 	if (!s->x)
 		return session_fail(s, SWI_ERR_NOMEM, "out of memory");
 	xport_set_max_recv(s->x, s->want.max_recv_dsl);
@@ -535,6 +544,8 @@ int swi_test_login_on_fd(struct swi_session *s, int fd, swi_done_fn done, void *
 	session_begin(s, OP_LOGIN, done, arg);
 	s->op_itt = session_new_itt(s);
 	s->x = xport_new(s, on_pdu, want_data);
+	if (s->x)
+		xport_set_expect(s->x, read_expected);
 	if (!s->x)
 		return session_fail(s, SWI_ERR_NOMEM, "out of memory");
 	xport_set_max_recv(s->x, s->want.max_recv_dsl);

@@ -44,6 +44,8 @@ static struct task *alloc_task(struct swi_session *s)
 
 static void finish(struct swi_session *s, struct task *t, int status)
 {
+	if (t->counted)
+		s->tasks.read_expected -= t->len - t->received;
 	swi_scsi_fn done = t->done;
 	void *arg = t->arg;
 	struct swi_scsi_result res = t->res;
@@ -99,6 +101,10 @@ static int send_command(struct swi_session *s, struct task *t)
 		uint32_t first = s->neg.first_burst;
 		imm = s->neg.immediate_data ? min3(t->len, first, s->neg.max_xmit_dsl) : 0;
 		unsolicited = s->neg.initial_r2t ? imm : (t->len < first ? t->len : first);
+	}
+	if (t->dir == SWI_DIR_READ) {
+		t->counted = true;
+		s->tasks.read_expected += t->len;
 	}
 	struct bhs h = { .opcode = OP_SCSI_CMD, .itt = t->itt, .data_len = imm };
 	h.flags = CMD_ATTR_SIMPLE | (unsolicited == imm ? BHS_F_FINAL : 0) |
@@ -187,6 +193,11 @@ int swi_scsi_async(struct swi_session *s, uint64_t lun, const uint8_t *cdb, size
 	return send_command(s, t) < 0 ? -1 : 0;
 }
 
+uint64_t task_read_expected(const struct swi_session *s)
+{
+	return s->tasks.read_expected;
+}
+
 unsigned swi_inflight(const struct swi_session *s)
 {
 	return s->tasks.inflight;
@@ -222,6 +233,7 @@ int task_on_data_in(struct swi_session *s, const struct bhs *h, const uint8_t *d
 				    BHS_DATASN(h), t->next_datasn);
 	t->next_datasn++;
 	t->received += h->data_len;
+	s->tasks.read_expected -= h->data_len;
 	if (!(h->flags & DATAIN_F_STATUS))
 		return 0;
 	t->res.status = h->b3;

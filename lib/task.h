@@ -26,6 +26,7 @@ struct task {
 	long long deadline_ms;     /* when the command times out */
 	uint32_t tmf_itt;          /* ITT of our task management request for it, 0 when none */
 	uint8_t tmf;               /* which: 0, ABORT TASK (1), then LUN RESET (5) */
+	bool counted;              /* a sent read: its data is in task_table.read_expected */
 	swi_scsi_fn done;
 	void *arg;
 	struct swi_scsi_result res;
@@ -37,10 +38,14 @@ struct task_table {
 	uint32_t free_hint;
 	uint32_t generation;
 	unsigned inflight;
+	uint64_t read_expected;    /* Data-In bytes the sent reads still wait for */
 	struct task *queue_head, *queue_tail; /* waiting for the command window */
 };
 
 void task_table_free(struct swi_session *s);
+/* Data-In bytes that in-flight reads still wait for: a lower bound of what the target will
+ * send (less only if a read ends early, with an error or an underflow). */
+uint64_t task_read_expected(const struct swi_session *s);
 /* Fails every task (session failure or free): callbacks run with status -1. */
 void task_fail_all(struct swi_session *s);
 /* Fails the commands still waiting for the command window (they never reached the target). */

@@ -12,12 +12,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "digest.h"
 #include "testing.h"
 
 enum { RBUF_SIZE = 256 * 1024, DIRECT_MIN = 8192, MAX_IOV = 64, AHS_MAX = 255 * 4 };
+/* SO_RCVLOWAT: worth a system call only when it saves many wake-ups; the guard bounds the
+ * wait when a read ends early (an error status instead of its data). */
+enum { LOWAT_MIN = 64 * 1024, LOWAT_MAX = 256 * 1024, LOWAT_GUARD_MS = 2 };
 
 enum rx_state { RX_BHS, RX_AHS, RX_HDIGEST, RX_DATA, RX_DDIGEST };
 
@@ -37,10 +41,14 @@ struct xport {
 	void *owner;
 	xport_pdu_fn on_pdu;
 	xport_data_fn want_data;
+	xport_expect_fn expect;
+	int lowat;                  /* the socket's SO_RCVLOWAT, 1 by default */
 	int fd;
 	bool connecting, connected, failed;
 	bool dispatching;           /* inside xport_service: sends wait for one batched flush */
 	bool hdig, ddig;
+	bool streaming;             /* large Data-In going straight to the owner: read headers
+				     * alone, so that no data lands in rbuf to be copied */
 	uint32_t max_recv;
 	struct txent *head, *tail, *pool;
 	/* receive */
@@ -90,7 +98,39 @@ struct xport *xport_new(void *owner, xport_pdu_fn on_pdu, xport_data_fn want_dat
 	x->want_data = want_data;
 	x->fd = -1;
 	x->max_recv = 8192;
+	x->lowat = 1;
 	return x;
+}
+
+void xport_set_expect(struct xport *x, xport_expect_fn expect)
+{
+	x->expect = expect;
+}
+
+int xport_guard_ms(const struct xport *x)
+{
+	return x->lowat > 1 ? LOWAT_GUARD_MS : -1;
+}
+
+static void set_lowat(struct xport *x, int lowat)
+{
+	if (lowat == x->lowat)
+		return;
+	if (setsockopt(x->fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat)) == 0)
+		x->lowat = lowat;
+}
+
+/* Before waiting: the read data certainly still to come, less what of it the current PDU has
+ * already delivered into the owner's buffer. */
+static void tune_lowat(struct xport *x)
+{
+	uint64_t coming = x->expect ? x->expect(x->owner) : 0;
+	if (x->st == RX_DATA && x->dst != x->own)
+		coming = coming > x->got ? coming - x->got : 0;
+	int lowat = 1;
+	if (coming >= LOWAT_MIN)
+		lowat = coming < LOWAT_MAX ? (int)coming : LOWAT_MAX;
+	set_lowat(x, lowat);
 }
 
 static void free_list(struct txent *e)
@@ -357,6 +397,8 @@ static int header_done(struct xport *x)
 	x->st = RX_DATA;
 	x->got = 0;
 	x->crc = DIGEST_SEED;
+	if (x->dst == x->own || x->h.data_len < DIRECT_MIN)
+		x->streaming = false;
 	return 0;
 }
 
@@ -483,25 +525,49 @@ static bool read_direct(const struct xport *x)
 	return x->st == RX_DATA && x->dst != x->own && x->got + DIRECT_MIN <= x->h.data_len;
 }
 
+/* What may follow a data segment before the next PDU's data: padding, data digest, the next
+ * BHS and its digest. Reading no further keeps the next data segment for a direct read. */
+static size_t lookahead(const struct xport *x)
+{
+	return pdu_pad(x->h.data_len) + (x->ddig ? ISCSI_DIGEST_LEN : 0) + ISCSI_BHS_LEN +
+	       (x->hdig ? ISCSI_DIGEST_LEN : 0);
+}
+
 static int receive(struct xport *x)
 {
 	int rc;
 	for (;;) {
 		ssize_t n;
 		if (read_direct(x)) {
-			n = recv(x->fd, x->dst + x->got, x->h.data_len - x->got, 0);
+			/* the rest of the data straight into the owner's buffer and, in the same
+			 * call, what follows it up to the next header: a stream of large Data-In
+			 * PDUs costs one system call each and no copy */
+			size_t left = x->h.data_len - x->got;
+			struct iovec iov[2] = { { x->dst + x->got, left }, { x->rbuf, lookahead(x) } };
+			n = readv(x->fd, iov, 2);
 			if (n > 0) {
+				size_t in_data = (size_t)n < left ? (size_t)n : left;
 				if (x->ddig)
-					x->crc = digest_update(x->crc, x->dst + x->got, (size_t)n);
-				x->got += (size_t)n;
+					x->crc = digest_update(x->crc, x->dst + x->got, in_data);
+				x->got += in_data;
+				if (x->got < x->h.data_len)
+					continue;
+				x->streaming = true;
 				/* the data is complete: with no padding or digest to wait for, the PDU
 				 * is whole now, even if nothing else ever arrives on the socket */
-				if (x->got == x->h.data_len && consume_data(x, x->rbuf, 0) < 0)
+				if (consume_data(x, x->rbuf, 0) < 0)
+					return -1;
+				x->rstart = 0;
+				x->rend = (size_t)n - in_data;
+				if (drain(x) < 0)
 					return -1;
 				continue;
 			}
 		} else {
-			n = recv(x->fd, x->rbuf, RBUF_SIZE, 0);
+			size_t want = RBUF_SIZE;
+			if (x->streaming && x->st == RX_BHS)
+				want = ISCSI_BHS_LEN + (x->hdig ? ISCSI_DIGEST_LEN : 0) - x->got;
+			n = recv(x->fd, x->rbuf, want, 0);
 			if (n > 0) {
 				x->rstart = 0;
 				x->rend = (size_t)n;
@@ -509,7 +575,7 @@ static int receive(struct xport *x)
 				if (rc)
 					return rc;
 				/* a short read emptied the socket: skip the recv that would say EAGAIN */
-				if ((size_t)n < RBUF_SIZE)
+				if ((size_t)n < want)
 					return 0;
 				continue;
 			}
@@ -545,7 +611,11 @@ int xport_service(struct xport *x, short revents)
 		if (finish_connect(x) < 0)
 			return -1;
 	}
-	if (revents & (POLLIN | POLLERR | POLLHUP)) {
+	/* the guard timer ran out below the low-water mark: take what is there */
+	bool guard = !revents && x->lowat > 1;
+	if (guard)
+		set_lowat(x, 1);
+	if (guard || (revents & (POLLIN | POLLERR | POLLHUP))) {
 		x->dispatching = true;
 		int rc = receive(x);
 		x->dispatching = false;
@@ -554,5 +624,9 @@ int xport_service(struct xport *x, short revents)
 	}
 	if (x->head && flush(x) < 0)
 		return -1;
-	return x->failed ? -1 : 0;
+	if (x->failed)
+		return -1;
+	if (x->connected)
+		tune_lowat(x);
+	return 0;
 }

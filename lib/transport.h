@@ -30,7 +30,18 @@ typedef int (*xport_pdu_fn)(void *owner, const struct bhs *h, uint8_t *data);
  * buffer, e.g. a read command's), or NULL to let the transport buffer them. */
 typedef uint8_t *(*xport_data_fn)(void *owner, const struct bhs *h);
 
+/* Called when the transport is about to wait: how many data bytes the owner is sure are on
+ * their way (reads in flight). */
+typedef uint64_t (*xport_expect_fn)(void *owner);
+
 struct xport *xport_new(void *owner, xport_pdu_fn on_pdu, xport_data_fn want_data);
+/* With expect set, a transport waiting for a large amount of read data asks the kernel to
+ * wake it only when much of it has arrived (SO_RCVLOWAT) instead of at every segment, and
+ * wants a short guard timer (xport_guard_ms) in case less arrives than expected. */
+void xport_set_expect(struct xport *x, xport_expect_fn expect);
+/* Milliseconds the caller's poll should wait at most, or -1 when the transport needs no
+ * timer. */
+int xport_guard_ms(const struct xport *x);
 void xport_free(struct xport *x);
 
 /* Starts a non-blocking connect to addr. 0, or -1 with the reason in xport_error(). */

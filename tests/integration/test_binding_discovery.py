@@ -83,6 +83,11 @@ def test_discovery_through_two_ifaces_binds_every_portal_twice(adm, lab):
     # both NICs carried a discovery session (the h1 one reaches 10.91.1.254 through the target's
     # other port: the binding, not the route, chose the NIC)
     assert set(seen["out"]) == {"h0", "h1"}, seen
+    # -P 1 says which address and device each iface's discovery really used
+    out = r.out.splitlines()
+    for iface, address, dev in (("iface0", "10.91.1.1", "h0"), ("iface1", "10.91.2.1", "h1")):
+        at = out.index(f"\t\tIface Name: {iface}")
+        assert out[at + 1:at + 3] == [f"\t\tIface IPaddress: {address}", f"\t\tIface Netdev: {dev}"]
     lines = node_lines(adm)
     for target in TARGETS:
         block = lines[lines.index(f"Target: {target}"):][:5]
@@ -165,6 +170,8 @@ def test_alias_binds_its_base_device_and_address(adm, lab):
         assert r.rc == 0, r
         assert only(seen["out"], "h0"), seen
         assert seen["src"] == {"h0": ["10.91.1.5"]}, seen
+        r = run(adm, "-m", "discovery", "-t", "st", "-p", PORTALS["h0"], "-I", "alias", "-P", "1")
+        assert "\t\tIface IPaddress: 10.91.1.5\n\t\tIface Netdev: h0\n" in r.out, r
         with lab.echo_counter() as seen:
             r = run(adm, "-m", "iface", "-I", "alias", "-C", "ping", "-a", PORTALS["h0"])
         assert r.rc == 0, r
