@@ -127,9 +127,12 @@ static void tune_lowat(struct xport *x)
 	uint64_t coming = x->expect ? x->expect(x->owner) : 0;
 	if (x->st == RX_DATA && x->dst != x->own)
 		coming = coming > x->got ? coming - x->got : 0;
+	/* wake at half of it: the target keeps the other half to send while the owner handles
+	 * what came and issues more, so the pipe never runs dry */
+	uint64_t half = coming / 2;
 	int lowat = 1;
-	if (coming >= LOWAT_MIN)
-		lowat = coming < LOWAT_MAX ? (int)coming : LOWAT_MAX;
+	if (half >= LOWAT_MIN)
+		lowat = half < LOWAT_MAX ? (int)half : LOWAT_MAX;
 	set_lowat(x, lowat);
 }
 

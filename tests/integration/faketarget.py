@@ -365,6 +365,10 @@ class Conn:
         pairs = []
         if keys.get("SendTargets") in ("All", self.t.iqn, ""):
             pairs = [("TargetName", self.t.iqn), ("TargetAddress", f"{self.t.portal},1")]
+            pairs += [("TargetAddress", extra) for extra in self.t.extra_portals]
+            for name, addresses in self.t.extra_targets:
+                pairs.append(("TargetName", name))
+                pairs += [("TargetAddress", a) for a in addresses]
         self.send(OP_TEXT_RSP, encode_keys(pairs), flags=F_FINAL, itt=p.itt, w20=RESERVED,
                   **self.sn_fields())
 
@@ -506,12 +510,13 @@ class Conn:
 
 
 class FakeTarget:
-    """A target with one RAM LUN (LUN 0) on 127.0.0.1. Use as a context manager or call
+    """A target with one RAM LUN (LUN 0) on 127.0.0.1 (or ::1). Use as a context manager or call
     start() and stop(); stop() closes every socket and joins every thread."""
 
     def __init__(self, iqn="iqn.2026-11.test.swiscsi:fake", blocks=2048, block_size=512, chap=None,
-                 params=None):
+                 params=None, host="127.0.0.1"):
         self.iqn = iqn
+        self.host = host                    # "127.0.0.1" or "::1"
         self.block_size = block_size
         self.lun = bytearray(blocks * block_size)
         self.chap = chap                    # dict(user, secret, [target_user, target_secret], algs)
@@ -520,6 +525,8 @@ class FakeTarget:
                        "ImmediateData": "Yes", "ErrorRecoveryLevel": 0}
         self.params.update(params or {})
         self.extra_answers = []            # keys appended to the operational answer
+        self.extra_portals = []            # more TargetAddress values for SendTargets
+        self.extra_targets = []            # (name, [TargetAddress...]) also reported
         self.redirect = None                # (status detail, "addr:port,tpgt") for the first login
         self.redirected = 0
         self.reflector = None
@@ -543,16 +550,17 @@ class FakeTarget:
 
     @property
     def portal(self):
-        return f"127.0.0.1:{self.port}"
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
 
     def url(self, lun=0, user=None, query=""):
         auth = f"{user}@" if user else ""
         return f"iscsi://{auth}{self.portal}/{self.iqn}/{lun}" + (f"?{query}" if query else "")
 
     def start(self):
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        self._sock = socket.socket(family, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", 0))
+        self._sock.bind((self.host, 0))
         self._sock.listen(8)
         th = threading.Thread(target=self._accept, name="faketarget-accept", daemon=True)
         th.start()
