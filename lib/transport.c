@@ -522,10 +522,13 @@ static int drain(struct xport *x)
 	return 0;
 }
 
-/* A large data segment arriving for an owner's buffer is read straight into it. */
+/* A large data segment arriving for an owner's buffer is read straight into it, to its last
+ * byte: a large read into rbuf for a small remainder would swallow the next segment too and
+ * make it a copy. */
 static bool read_direct(const struct xport *x)
 {
-	return x->st == RX_DATA && x->dst != x->own && x->got + DIRECT_MIN <= x->h.data_len;
+	return x->st == RX_DATA && x->dst != x->own && x->h.data_len >= DIRECT_MIN &&
+	       x->got < x->h.data_len;
 }
 
 /* What may follow a data segment before the next PDU's data: padding, data digest, the next
