@@ -30,7 +30,7 @@ struct iface_run {
  * that cannot be read are dropped with iscsiadm's message. */
 static int choose_ifaces(const struct cli_opts *o, struct iface_run **runs, size_t *n)
 {
-	*runs = calloc((size_t)(o->nifaces ? o->nifaces : 0) + 64, sizeof(**runs));
+	*runs = calloc(OPT_MAX_IFACES, sizeof(**runs));
 	*n = 0;
 	if (!*runs)
 		return EXIT_NOMEM;
@@ -48,7 +48,7 @@ static int choose_ifaces(const struct cli_opts *o, struct iface_run **runs, size
 	unsigned nbad;
 	if (iface_load_all(&all, msg_warn_cb, NULL, &nbad) < 0)
 		return EXIT_NOMEM;
-	for (size_t i = 0; i < all.n && *n < 64; i++) {
+	for (size_t i = 0; i < all.n && *n < OPT_MAX_IFACES; i++) {
 		const struct record *r = &all.v[i];
 		if (iface_is_builtin(r->values[IFACE_F_NAME]) ||
 		    strcmp(r->values[IFACE_F_TRANSPORT], "tcp") != 0)

@@ -20,18 +20,13 @@ static const char *nonempty(const char *v)
 
 /* Which device and source address the connection uses: the same rules as the ping preflight,
  * so that a binding that pinged through eth1 also discovers through eth1. */
-static int resolve_binding(const struct record *iface, struct net_binding *b)
+static int resolve_binding(const struct netdev_list *devs, const struct record *iface,
+			   struct net_binding *b)
 {
-	struct netdev_list devs;
-	if (netdev_list_load(&devs) < 0) {
-		msg_error("cannot list the network devices: %s", strerror(errno));
-		return EXIT_ERR;
-	}
 	char err[512];
-	int rc = net_binding_resolve(&devs, iface->values[IFACE_F_NETDEV],
+	int rc = net_binding_resolve(devs, iface->values[IFACE_F_NETDEV],
 				     iface->values[IFACE_F_HWADDRESS],
 				     iface->values[IFACE_F_IPADDRESS], b, err, sizeof(err));
-	netdev_list_free(&devs);
 	if (rc < 0) {
 		msg_error("iface %s: %s", iface->values[IFACE_F_NAME], err);
 		return EXIT_TRANS;
@@ -66,20 +61,17 @@ static void chap_options(const struct record *st, struct swi_options *opt)
 
 /* Which device holds our side's address: without a binding, where the routing table sent
  * the connection. */
-static void device_of(const char *address, char *dev, size_t len)
+static void device_of(const struct netdev_list *devs, const char *address, char *dev, size_t len)
 {
-	struct netdev_list devs;
-	snprintf(dev, len, "?");
-	if (netdev_list_load(&devs) < 0)
-		return;
-	const struct netdev *d = netdev_by_address(&devs, address);
+	const struct netdev *d = netdev_by_address(devs, address);
 	if (d)
 		snprintf(dev, len, "%.*s", (int)strcspn(d->name, ":"), d->name);
-	netdev_list_free(&devs);
+	else
+		snprintf(dev, len, "?");
 }
 
 static int run_session(struct swi_options *opt, const char *iface_name, const char *portal,
-		       struct discovery_outcome *out)
+		       const struct netdev_list *devs, struct discovery_outcome *out)
 {
 	const char *err = NULL;
 	struct swi_session *s = swi_session_new(opt, &err);
@@ -97,7 +89,8 @@ static int run_session(struct swi_options *opt, const char *iface_name, const ch
 		if (swi_negotiated(s, &neg) == 0) {
 			snprintf(out->local_address, sizeof(out->local_address), "%s",
 				 neg.local_address);
-			device_of(out->local_address, out->used_dev, sizeof(out->used_dev));
+			device_of(devs, out->local_address, out->used_dev,
+				  sizeof(out->used_dev));
 		}
 		swi_logout(s);   /* the answer is in; a failed logout loses nothing */
 	}
@@ -118,13 +111,21 @@ int discovery_run(const struct record *iface, const struct record *st_config, co
 			  name, transport, t && t->module ? t->module : transport, name);
 		return EXIT_TRANS_NOT_FOUND;
 	}
+	/* one look at the devices serves the binding and, after the login, naming the one used */
+	struct netdev_list devs;
+	if (netdev_list_load(&devs) < 0) {
+		msg_error("cannot list the network devices: %s", strerror(errno));
+		return EXIT_ERR;
+	}
 	struct net_binding b;
 	char iname[256], portal[300];
-	int rc = resolve_binding(iface, &b);
+	int rc = resolve_binding(&devs, iface, &b);
 	if (rc == EXIT_OK)
 		rc = initiator(iface, iname, sizeof(iname));
-	if (rc != EXIT_OK)
+	if (rc != EXIT_OK) {
+		netdev_list_free(&devs);
 		return rc;
+	}
 	portal_format(address, port, 0, false, portal, sizeof(portal));
 	struct swi_options opt = {
 		.initiator_name = iname,
@@ -141,6 +142,7 @@ int discovery_run(const struct record *iface, const struct record *st_config, co
 		.noop_interval_ms = -1,
 	};
 	chap_options(st_config, &opt);
-	snprintf(out->bound_dev, sizeof(out->bound_dev), "%s", b.dev);
-	return run_session(&opt, name, portal, out);
+	rc = run_session(&opt, name, portal, &devs, out);
+	netdev_list_free(&devs);
+	return rc;
 }

@@ -9,7 +9,6 @@
 
 struct discovery_outcome {
 	struct swi_target_list targets;
-	char bound_dev[16];        /* device the connection was bound to, "" when unbound */
 	char local_address[64];    /* our address on the connection */
 	char used_dev[16];         /* the device that holds it: the one the traffic used */
 };

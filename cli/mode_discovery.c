@@ -18,35 +18,32 @@
 
 #define EXIT_UNKNOWN_DISCOVERY_TYPE 30
 
-static int parse_ops(const struct cli_opts *o, unsigned *ops, bool *show, bool *del, bool *upd,
-		     bool *add)
+/* The -o operations given, OR-ed ("show" is accepted and needs no bit: it is what a portal
+ * without other operations gets). */
+static int parse_ops(const struct cli_opts *o, unsigned *given)
 {
 	static const struct { const char *name; unsigned bit; } names[] = {
-		{ "new", DOP_NEW }, { "update", DOP_UPDATE }, { "delete", DOP_DELETE },
+		{ "show", 0 }, { "new", DOP_NEW }, { "update", DOP_UPDATE }, { "delete", DOP_DELETE },
 		{ "nonpersistent", DOP_NONPERSISTENT },
 	};
-	*ops = 0;
-	*show = *del = *upd = *add = false;
+	*given = 0;
 	for (int i = 0; i < o->nops; i++) {
-		bool known = strcmp(o->ops[i], "show") == 0;
-		*show |= known;
-		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
-			if (strcmp(o->ops[i], names[k].name) == 0) {
-				*ops |= names[k].bit;
-				known = true;
-			}
-		}
-		if (!known) {
+		size_t k = 0;
+		while (k < sizeof(names) / sizeof(names[0]) && strcmp(o->ops[i], names[k].name) != 0)
+			k++;
+		if (k == sizeof(names) / sizeof(names[0])) {
 			msg_error("can not recognize operation: '%s'", o->ops[i]);
 			return EXIT_INVAL;
 		}
+		*given |= names[k].bit;
 	}
-	*del = *ops & DOP_DELETE;
-	*upd = *ops & DOP_UPDATE;
-	*add = *ops & DOP_NEW;
-	if (!(*ops & (DOP_NEW | DOP_UPDATE | DOP_DELETE)))
-		*ops |= DOP_NEW | DOP_UPDATE;
 	return EXIT_OK;
+}
+
+/* A discovery without new, update or delete does new and update. */
+static unsigned discovery_ops(unsigned given)
+{
+	return given & (DOP_NEW | DOP_UPDATE | DOP_DELETE) ? given : given | DOP_NEW | DOP_UPDATE;
 }
 
 /* -t: SendTargets only; the other kinds get iscsiadm's answers or a clear refusal. */
@@ -116,13 +113,9 @@ static int show_record(const struct cli_opts *o, const struct portal *p)
 	int rc = load_stored(p, &r);
 	if (rc != EXIT_OK)
 		return rc;
-	char *text = record_format(&r, o->show_secrets ? RS_SHOW_SECRETS : RS_SHOW, NULL);
+	rc = msg_print_record(&r, o->show_secrets ? RS_SHOW_SECRETS : RS_SHOW);
 	record_free(&r);
-	if (!text)
-		return EXIT_NOMEM;
-	fputs(text, stdout);
-	free(text);
-	return EXIT_OK;
+	return rc;
 }
 
 static int locked_change(const struct portal *p, const struct record *r, bool remove)
@@ -286,13 +279,13 @@ static int discover(const struct cli_opts *o, const struct portal *p, unsigned o
 
 /* What both modes do first: the checks, the operations, and the portal. Returns an exit code
  * and sets *done when the command is complete already (a listing, or an error). */
-static int prologue(const struct cli_opts *o, const char *mode, unsigned *ops, bool flags[4],
+static int prologue(const struct cli_opts *o, const char *mode, unsigned *given,
 		    struct portal *p, bool *done)
 {
 	*done = true;
 	int rc = common_checks(o, mode);
 	if (rc == EXIT_OK)
-		rc = parse_ops(o, ops, &flags[0], &flags[1], &flags[2], &flags[3]);
+		rc = parse_ops(o, given);
 	if (rc != EXIT_OK)
 		return rc;
 	if (!o->type && !o->portal)
@@ -303,42 +296,40 @@ static int prologue(const struct cli_opts *o, const char *mode, unsigned *ops, b
 	return EXIT_OK;
 }
 
-enum { F_SHOW, F_DELETE, F_UPDATE, F_NEW };
-
 int mode_discovery(const struct cli_opts *o)
 {
-	unsigned ops;
-	bool f[4], done;
+	unsigned given;
+	bool done;
 	struct portal p;
-	int rc = prologue(o, "discovery", &ops, f, &p, &done);
+	int rc = prologue(o, "discovery", &given, &p, &done);
 	if (done)
 		return rc;
 	if (!o->type) {
-		if (f[F_NEW] || f[F_UPDATE]) {
+		if (given & (DOP_NEW | DOP_UPDATE)) {
 			msg_error("Operations new and update for discovery mode is not supported. "
 				  "Use discoverydb mode.");
 			return EXIT_INVAL;
 		}
-		return f[F_DELETE] ? delete_record(&p) : show_record(o, &p);
+		return given & DOP_DELETE ? delete_record(&p) : show_record(o, &p);
 	}
-	return discover(o, &p, ops);
+	return discover(o, &p, discovery_ops(given));
 }
 
 int mode_discoverydb(const struct cli_opts *o)
 {
-	unsigned ops;
-	bool f[4], done;
+	unsigned given;
+	bool done;
 	struct portal p;
-	int rc = prologue(o, "discoverydb", &ops, f, &p, &done);
+	int rc = prologue(o, "discoverydb", &given, &p, &done);
 	if (done)
 		return rc;
 	if (o->seen['D'])
-		return discover(o, &p, ops);
-	if (f[F_DELETE])
+		return discover(o, &p, discovery_ops(given));
+	if (given & DOP_DELETE)
 		return delete_record(&p);
-	if (f[F_UPDATE])
+	if (given & DOP_UPDATE)
 		return update_record(o, &p);
-	if (f[F_NEW]) {
+	if (given & DOP_NEW) {
 		struct record r;
 		bool stored;
 		if ((rc = load_or_new(&p, &r, &stored)) != EXIT_OK)

@@ -82,15 +82,9 @@ static int show(const char *name)
 	int rc = iface_get(name, &r);
 	if (rc != EXIT_OK)
 		return rc;
-	char *text = record_format(&r, RS_SHOW, NULL);
+	rc = msg_print_record(&r, RS_SHOW);
 	record_free(&r);
-	if (!text) {
-		msg_error("Out of memory");
-		return EXIT_NOMEM;
-	}
-	fputs(text, stdout);
-	free(text);
-	return EXIT_OK;
+	return rc;
 }
 
 static int run_ping(const struct cli_opts *o)

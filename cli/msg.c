@@ -3,6 +3,9 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+#include "exit_codes.h"
 
 void msg_error(const char *fmt, ...)
 {
@@ -19,4 +22,16 @@ void msg_warn_cb(void *ctx, const char *msg)
 {
 	(void)ctx;
 	msg_error("%s", msg);
+}
+
+int msg_print_record(const struct record *r, enum record_style style)
+{
+	char *text = record_format(r, style, NULL);
+	if (!text) {
+		msg_error("Out of memory");
+		return EXIT_NOMEM;
+	}
+	fputs(text, stdout);
+	free(text);
+	return EXIT_OK;
 }

@@ -3,7 +3,12 @@
 #ifndef SWISCSI_MSG_H
 #define SWISCSI_MSG_H
 
+#include "record.h"
+
 void msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints a record for people (-I, -o show) on stdout. Returns an exit code: 0, or 3 after
+ * "Out of memory". */
+int msg_print_record(const struct record *r, enum record_style style);
 /* record_warn_fn for the record library: prints msg as a problem line. */
 void msg_warn_cb(void *ctx, const char *msg);
 

@@ -55,14 +55,10 @@ int node_show(const struct node_index *ix, const struct node_selector *sel, bool
 			rc = EXIT_IDBM;
 			continue;
 		}
-		char *text = record_format(&r, secrets ? RS_SHOW_SECRETS : RS_SHOW, NULL);
+		int printed = msg_print_record(&r, secrets ? RS_SHOW_SECRETS : RS_SHOW);
 		record_free(&r);
-		if (!text) {
-			msg_error("Out of memory");
-			return EXIT_NOMEM;
-		}
-		fputs(text, stdout);
-		free(text);
+		if (printed != EXIT_OK)
+			return printed;
 		shown++;
 	}
 	if (!shown && rc == EXIT_OK) {

@@ -2,21 +2,9 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "db_paths.h"
 #include "record_file.h"
-
-static void drop_extras(struct record *r)
-{
-	for (size_t i = 0; i < r->nextra; i++) {
-		free(r->extra[i].key);
-		free(r->extra[i].value);
-	}
-	free(r->extra);
-	r->extra = NULL;
-	r->nextra = 0;
-}
 
 int iscsid_conf_defaults(struct record *r, const struct schema *s, record_warn_fn warn,
 			 void *warn_ctx)
@@ -33,7 +21,7 @@ int iscsid_conf_defaults(struct record *r, const struct schema *s, record_warn_f
 		}
 		return record_init(r, s);
 	}
-	drop_extras(&conf);
+	record_drop_extras(&conf);
 	*r = conf;
 	return 0;
 }

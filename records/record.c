@@ -45,12 +45,19 @@ void record_free(struct record *r)
 			free(r->values[i]);
 		free(r->values);
 	}
+	record_drop_extras(r);
+	memset(r, 0, sizeof(*r));
+}
+
+void record_drop_extras(struct record *r)
+{
 	for (size_t i = 0; i < r->nextra; i++) {
 		free(r->extra[i].key);
 		free(r->extra[i].value);
 	}
 	free(r->extra);
-	memset(r, 0, sizeof(*r));
+	r->extra = NULL;
+	r->nextra = 0;
 }
 
 int record_copy(struct record *dst, const struct record *src)

@@ -112,6 +112,8 @@ int record_set(struct record *r, const char *key, const char *value);
  * record_set_extra places it last. */
 int record_set_extra(struct record *r, const char *key, const char *value);
 int record_set_extra_at(struct record *r, const char *key, const char *value, long after);
+/* Forgets every unknown key. */
+void record_drop_extras(struct record *r);
 
 /* Whether field i is written/printed for this record (its IP family group is active). */
 bool record_field_active(const struct record *r, size_t i);

@@ -31,39 +31,42 @@ def ip_payload(frame):
 
 
 def classify(frame, outgoing, port):
-    """'out', 'in' or None: whether the frame is one of the packets being counted."""
+    """('out' or 'in', source address), or None: whether the frame is one of the packets being
+    counted."""
     parsed = ip_payload(frame)
     if not parsed:
         return None
-    ethertype, proto, payload, _source = parsed
+    ethertype, proto, payload, source = parsed
     if port is None:
         want, request, reply = ECHO[ethertype]
         if proto != want or not payload:
             return None
         if outgoing and payload[0] == request:
-            return "out"
+            return "out", source
         if not outgoing and payload[0] == reply:
-            return "in"
+            return "in", source
         return None
     if proto != TCP or len(payload) < 4:
         return None
     sport, dport = int.from_bytes(payload[0:2], "big"), int.from_bytes(payload[2:4], "big")
     if outgoing and dport == port:
-        return "out"
+        return "out", source
     if not outgoing and sport == port:
-        return "in"
+        return "in", source
     return None
 
 
 def count(sock, counts, port):
     frame, (ifname, _proto, pkttype, _hatype, _addr) = sock.recvfrom(65600)
-    way = classify(frame, pkttype == socket.PACKET_OUTGOING, port)
-    if way:
-        counts[way][ifname] = counts[way].get(ifname, 0) + 1
+    seen = classify(frame, pkttype == socket.PACKET_OUTGOING, port)
+    if not seen:
+        return
+    way, source = seen
+    counts[way][ifname] = counts[way].get(ifname, 0) + 1
     if way == "out":
         sources = counts["src"].setdefault(ifname, [])
-        if ip_payload(frame)[3] not in sources:
-            sources.append(ip_payload(frame)[3])
+        if source not in sources:
+            sources.append(source)
 
 
 def main():
