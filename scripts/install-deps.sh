@@ -12,7 +12,7 @@ packages=(
   libisal-dev libssl-dev
   # real peers and the tools the tests drive: tgtd and istgt targets, open-iscsi for record round trips,
   # iproute2 for network namespaces, util-linux for unshare/flock, procps for sysctl
-  tgt istgt open-iscsi iproute2 util-linux procps iputils-ping
+  tgt istgt open-iscsi iproute2 util-linux procps
   # man pages
   groff-base
   # libFuzzer harnesses (clang with its sanitizer and fuzzer runtimes)

@@ -22,7 +22,39 @@ import pytest
 from conftest import Result, require
 
 ISCSIADM = shutil.which("iscsiadm") or "/usr/sbin/iscsiadm"
-REAL_ISCSID_CONF = pathlib.Path("/etc/iscsi/iscsid.conf")
+# The node settings Debian's shipped /etc/iscsi/iscsid.conf makes (two of them differ from
+# iscsiadm's compiled-in defaults), written here rather than copied from the machine, so that
+# nothing depends on, or reads, the machine's own /etc/iscsi. iscsid.startup is a harmless
+# command: without iscsid, iscsiadm would otherwise try to start the real one.
+ISCSID_CONF = """\
+iscsid.startup = /bin/true
+node.startup = manual
+node.leading_login = No
+node.session.timeo.replacement_timeout = 120
+node.conn[0].timeo.login_timeout = 15
+node.conn[0].timeo.logout_timeout = 15
+node.conn[0].timeo.noop_out_interval = 5
+node.conn[0].timeo.noop_out_timeout = 5
+node.session.err_timeo.abort_timeout = 15
+node.session.err_timeo.lu_reset_timeout = 30
+node.session.err_timeo.tgt_reset_timeout = 30
+node.session.err_timeo.host_reset_timeout = 60
+node.session.initial_login_retry_max = 8
+node.session.cmds_max = 128
+node.session.queue_depth = 32
+node.session.xmit_thread_priority = -20
+node.session.iscsi.InitialR2T = No
+node.session.iscsi.ImmediateData = Yes
+node.session.iscsi.FirstBurstLength = 262144
+node.session.iscsi.MaxBurstLength = 16776192
+node.conn[0].iscsi.MaxRecvDataSegmentLength = 262144
+node.conn[0].iscsi.MaxXmitDataSegmentLength = 0
+discovery.sendtargets.iscsi.MaxRecvDataSegmentLength = 32768
+node.session.nr_sessions = 1
+node.session.reopen_max = 0
+node.session.iscsi.FastAbort = Yes
+node.session.scan = auto
+"""
 VERSION = "2.1.8"
 
 # Mount failures get their own exit codes so that a broken namespace can never be mistaken
@@ -72,13 +104,7 @@ class OpenIscsi:
         self._write_config()
 
     def _write_config(self):
-        # Reading the machine's iscsid.conf is harmless; the copy keeps iscsiadm's config
-        # lookups realistic. Without one, a minimal file is enough for -m iface.
-        conf = self.db / "iscsid.conf"
-        if REAL_ISCSID_CONF.is_file():
-            shutil.copyfile(REAL_ISCSID_CONF, conf)
-        else:
-            conf.write_text("node.startup = manual\n")
+        (self.db / "iscsid.conf").write_text(ISCSID_CONF)
         (self.db / "initiatorname.iscsi").write_text("InitiatorName=iqn.2026-11.test.openiscsi:host\n")
 
     def run(self, *args, timeout=60):

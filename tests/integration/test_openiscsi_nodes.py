@@ -513,7 +513,7 @@ def test_same_new_writes_same_files(tmp_path, form, node_defaults):
     if node_defaults:
         conf = conf_values(ia)
         require(all(key in conf for key in CONF_OVERRIDDEN),
-                f"{sorted(CONF_OVERRIDDEN)} in /etc/iscsi/iscsid.conf (Debian's shipped file)")
+                f"{sorted(CONF_OVERRIDDEN)} in the test's iscsid.conf (openiscsi.ISCSID_CONF)")
         expected = {key: (compiled, conf[key]) for key, compiled in CONF_OVERRIDDEN.items()
                     if conf[key] != compiled}
         assert expected, "iscsid.conf overrides nothing: this case would prove nothing"
