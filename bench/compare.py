@@ -4,6 +4,11 @@ engine (writes), on one tgtd on loopback, in one run. Every initiator's CPU time
 same way, from outside: user + system time of the process (getrusage of the child), divided by
 the I/Os it completed. Runs are interleaved (A, B, A, B, ...) and medians reported.
 
+Two references say what the machine allows. tgtd's own CPU use during each run (a target at
+100% caps every initiator's IOPS alike). For reads, "bare TCP": bench/tcp_floor.c moving the
+same bytes in the same request/reply pattern with no protocol, blocking calls, payload received
+straight into place; its CPU per I/O is what the kernel charges for the wake-ups and the copy.
+
     bench/compare.sh [--seconds N] [--runs N] [--save FILE]
 
 Needs root (tgtd), the built tools in build/ (or $SWISCSI_BUILD), libiscsi-bin, iperf3, and fio
@@ -26,6 +31,7 @@ from tgt import Tgtd  # noqa: E402
 
 BUILD = os.environ.get("SWISCSI_BUILD", os.path.join(REPO, "build"))
 BENCH = os.path.join(BUILD, "tools", "swiscsi-bench")
+TCP_FLOOR = os.path.join(BUILD, "bench", "tcp-floor")
 TUNED = {"MaxRecvDataSegmentLength": 262144, "MaxXmitDataSegmentLength": 262144,
          "FirstBurstLength": 262144, "MaxBurstLength": 1048576, "InitialR2T": "No"}
 
@@ -36,36 +42,49 @@ WRITES = [("4k-randwrite-qd32", True, True, 4096, 32), ("128k-seqwrite-qd16", Tr
           ("1m-seqwrite-qd8", True, False, 1 << 20, 8)]
 
 
+TARGET_PID = None  # tgtd's pid, once started: its CPU use is read around every run
+
+
+def process_cpu(pid):
+    """user + system seconds of every thread of pid so far (/proc/PID/stat fields 14 and 15)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measured(cmd):
-    """Runs cmd pinned to CPU 0; returns (stdout, cpu seconds of the process tree)."""
+    """Runs cmd pinned to CPU 0; returns (stdout, cpu seconds of the process tree, share of one
+    CPU tgtd used meanwhile)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0, target0 = time.monotonic(), process_cpu(TARGET_PID)
     out = subprocess.run(["taskset", "-c", "0", *cmd], capture_output=True, text=True, timeout=600)
+    target_share = (process_cpu(TARGET_PID) - target0) / (time.monotonic() - t0)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if out.returncode != 0:
         raise RuntimeError(f"{cmd[0]} failed: {out.stderr.strip()[-500:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return out.stdout, cpu
+    return out.stdout, cpu, target_share
 
 
 def swiscsi(url, wl, seconds):
     name, write, rnd, bs, qd = wl
     args = [BENCH, "--bs", str(bs), "--qd", str(qd), "--time", str(seconds), "--json"]
     args += ["--random"] * rnd + ["--write"] * write
-    out, cpu = measured(args + [url])
+    out, cpu, target = measured(args + [url])
     res = json.loads(out)
     ios = res["ios"]
-    return {"iops": res["iops"], "mibs": res["mb_per_s"], "cpu_us": cpu * 1e6 / ios}
+    return {"iops": res["iops"], "mibs": res["mb_per_s"], "cpu_us": cpu * 1e6 / ios, "target": target}
 
 
 def iscsi_perf(url, wl, seconds, block_size=512):
     name, write, rnd, bs, qd = wl
     args = ["iscsi-perf", "-m", str(qd), "-b", str(bs // block_size), "-t", str(seconds)]
-    out, cpu = measured(args + ["-r"] * rnd + [url])
+    out, cpu, target = measured(args + ["-r"] * rnd + [url])
     m = re.findall(r"iops average (\d+) \((\d+) MB/s\)", out)
     if not m:
         raise RuntimeError(f"cannot read iscsi-perf's output: {out[-300:]}")
     iops = float(m[-1][0])
-    return {"iops": iops, "mibs": iops * bs / 1048576, "cpu_us": cpu * 1e6 / (iops * seconds)}
+    return {"iops": iops, "mibs": iops * bs / 1048576, "cpu_us": cpu * 1e6 / (iops * seconds), "target": target}
 
 
 def fio(fio_bin, url, wl, seconds):
@@ -75,10 +94,22 @@ def fio(fio_bin, url, wl, seconds):
     args = [fio_bin, "--name=anchor", "--ioengine=libiscsi", f"--filename={fname}", f"--rw={rw}",
             f"--bs={bs}", f"--iodepth={qd}", "--time_based", f"--runtime={seconds}",
             "--output-format=json"]
-    out, cpu = measured(args)
+    out, cpu, target = measured(args)
     job = json.loads(out[out.index("{"):])["jobs"][0]["write" if write else "read"]
     ios = job["total_ios"]
-    return {"iops": job["iops"], "mibs": job["bw"] / 1024, "cpu_us": cpu * 1e6 / max(ios, 1)}
+    return {"iops": job["iops"], "mibs": job["bw"] / 1024, "cpu_us": cpu * 1e6 / max(ios, 1), "target": target}
+
+
+def bare_tcp(port, wl, seconds):
+    name, write, rnd, bs, qd = wl
+    out, cpu, _ = measured([TCP_FLOOR, str(port), str(bs), str(qd), str(seconds)])
+    return {"cpu_us": cpu * 1e6 / json.loads(out)["ios"]}
+
+
+def start_bare_server():
+    """tcp-floor's server pinned where tgtd is; returns (process, port)."""
+    proc = subprocess.Popen(["taskset", "-c", "1", TCP_FLOOR, "serve"], stdout=subprocess.PIPE, text=True)
+    return proc, int(proc.stdout.readline())
 
 
 def median(runs, key):
@@ -130,10 +161,14 @@ def main():
     with open(ram, "wb") as f:
         f.truncate(1 << 30)
     tgtd = Tgtd(work)
-    rows = []
+    bare_server = None
+    rows, bare = [], {}
+    global TARGET_PID
     try:
         tgtd.start_cmd_prefix = ["taskset", "-c", "1"]
         tgtd.start()
+        TARGET_PID = tgtd.proc.pid  # taskset execs tgtd: same process
+        bare_server, bare_port = start_bare_server()
         urls = setup_targets(tgtd, ram)
         ceiling = loopback_ceiling(3)
         for tuned in (False, True):
@@ -141,15 +176,25 @@ def main():
                 url = urls[("ram" if wl[1] else "null", tuned)]
                 anchor = (lambda: fio(fio_bin, url, wl, opts.seconds)) if wl[1] else \
                          (lambda: iscsi_perf(url, wl, opts.seconds))
-                a_runs, b_runs = [], []
+                # the bare TCP reference moves the same bytes whatever the target's settings
+                with_bare = not wl[1] and wl[0] not in bare
+                a_runs, b_runs, c_runs = [], [], []
                 for _ in range(opts.runs):
                     a_runs.append(swiscsi(url, wl, opts.seconds))
                     b_runs.append(anchor())
+                    if with_bare:
+                        c_runs.append(bare_tcp(bare_port, wl, opts.seconds))
+                if with_bare:
+                    bare[wl[0]] = median(c_runs, "cpu_us")
+                keys = ("iops", "mibs", "cpu_us", "target")
                 rows.append((wl[0], "tuned" if tuned else "stock", "fio+libiscsi" if wl[1] else "iscsi-perf",
-                             {k: median(a_runs, k) for k in ("iops", "mibs", "cpu_us")},
-                             {k: median(b_runs, k) for k in ("iops", "mibs", "cpu_us")}))
+                             {k: median(a_runs, k) for k in keys}, {k: median(b_runs, k) for k in keys},
+                             bare.get(wl[0])))
                 print_row(rows[-1], flush=True)
     finally:
+        if bare_server:
+            bare_server.kill()
+            bare_server.wait()
         tgtd.stop()
         shutil.rmtree(work, ignore_errors=True)
     report = render(rows, ceiling, opts)
@@ -160,9 +205,10 @@ def main():
 
 
 def print_row(row, flush=False):
-    name, target, anchor, a, b = row
+    name, target, anchor, a, b, bare_cpu = row
     print(f"{name:20} {target:6} swiscsi {a['iops']:9.0f} IOPS {a['mibs']:8.1f} MiB/s {a['cpu_us']:7.2f} us/IO"
-          f" | {anchor} {b['iops']:9.0f} IOPS {b['mibs']:8.1f} MiB/s {b['cpu_us']:7.2f} us/IO", flush=flush)
+          f" tgtd {a['target']:4.0%} | {anchor} {b['iops']:9.0f} IOPS {b['mibs']:8.1f} MiB/s {b['cpu_us']:7.2f} us/IO"
+          f" tgtd {b['target']:4.0%}" + (f" | bare TCP {bare_cpu:7.2f} us/IO" if bare_cpu else ""), flush=flush)
 
 
 def render(rows, ceiling, opts):
@@ -171,12 +217,18 @@ def render(rows, ceiling, opts):
              f"{opts.seconds} s per run, median of {opts.runs} interleaved runs. CPU = user+sys of the "
              "initiator process / I/Os completed. Reads: null LUN; writes: RAM LUN (/dev/shm).",
              f"Loopback TCP ceiling (iperf3): {ceiling:.0f} MiB/s" if ceiling else "Loopback ceiling: iperf3 missing",
-             "", "| workload | target | swiscsi IOPS | MiB/s | CPU us/IO | anchor | IOPS | MiB/s | CPU us/IO | IOPS ratio | CPU ratio |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for name, target, anchor, a, b in rows:
-        lines.append(f"| {name} | {target} | {a['iops']:.0f} | {a['mibs']:.1f} | {a['cpu_us']:.2f} | {anchor} | "
-                     f"{b['iops']:.0f} | {b['mibs']:.1f} | {b['cpu_us']:.2f} | {a['iops'] / b['iops']:.2f} | "
-                     f"{a['cpu_us'] / b['cpu_us']:.2f} |")
+             "tgtd % = CPU time of all tgtd threads / wall time of the run, the tool's start-up included "
+             "(100% = one CPU: the target is the limit).",
+             "bare TCP = bench/tcp_floor.c, the same request/reply bytes with no protocol and blocking calls "
+             "(its server pinned like tgtd); bare/anchor is the lowest CPU ratio that client reaches.",
+             "", "| workload | target | swiscsi IOPS | MiB/s | CPU us/IO | tgtd % | anchor | IOPS | MiB/s | CPU us/IO "
+             "| tgtd % | IOPS ratio | CPU ratio | bare TCP us/IO | bare/anchor |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for name, target, anchor, a, b, bare_cpu in rows:
+        bare_cols = f"{bare_cpu:.2f} | {bare_cpu / b['cpu_us']:.2f}" if bare_cpu else "- | -"
+        lines.append(f"| {name} | {target} | {a['iops']:.0f} | {a['mibs']:.1f} | {a['cpu_us']:.2f} | {a['target']:.0%} | "
+                     f"{anchor} | {b['iops']:.0f} | {b['mibs']:.1f} | {b['cpu_us']:.2f} | {b['target']:.0%} | "
+                     f"{a['iops'] / b['iops']:.2f} | {a['cpu_us'] / b['cpu_us']:.2f} | {bare_cols} |")
     return "\n".join(lines) + "\n"
 
 

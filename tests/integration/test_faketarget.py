@@ -537,8 +537,8 @@ def test_reject_without_the_rejected_header(targets, tmp_path):
 
 
 def test_short_reads_are_not_held_back_by_the_low_water_mark(targets, tmp_path):
-    """With 1 MiB reads in flight the initiator asks the kernel to wake it only once 256 KiB
-    have arrived; reads that end early with less data (an underflow) must still be seen at
+    """With 8 MiB of reads in flight the initiator asks the kernel to wake it only once 2 MiB
+    have arrived (half of it); reads that end early with less data (an underflow) must still be seen at
     once, not at the command timeout. (Linux may wake a reader below the mark on its own when
     the sender pushes; the initiator's 2 ms guard timer makes it certain.)"""
     t = targets(blocks=32768)
