@@ -8,6 +8,7 @@ Two references say what the machine allows. tgtd's own CPU use during each run (
 100% caps every initiator's IOPS alike). For reads, "bare TCP": bench/tcp_floor.c moving the
 same bytes in the same request/reply pattern with no protocol, blocking calls, payload received
 straight into place; its CPU per I/O is what the kernel charges for the wake-ups and the copy.
+At QD1 it is a floor; at higher depths an initiator that takes many replies per wake-up beats it.
 
     bench/compare.sh [--seconds N] [--runs N] [--save FILE]
 
