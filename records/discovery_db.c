@@ -1,6 +1,6 @@
 #include "discovery_db.h"
 
-#include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "db_paths.h"
+#include "dir_each.h"
 #include "node_db.h"
 #include "node_schema.h"
 #include "record_file.h"
@@ -79,37 +80,30 @@ int discovery_delete(const char *address, int port, record_warn_fn warn, void *w
 	return rc;
 }
 
+/* send_targets/ADDR,PORT */
+static int add_discovery(const char *name, void *ctx)
+{
+	struct discovery_list *out = ctx;
+	const char *comma = strrchr(name, ',');
+	if (!comma)
+		return 0;
+	struct discovery_ref *grown = realloc(out->v, (out->n + 1) * sizeof(*grown));
+	if (!grown)
+		return -1;
+	out->v = grown;
+	if (!(grown[out->n].address = strndup(name, (size_t)(comma - name))))
+		return -1;
+	grown[out->n++].port = atoi(comma + 1);
+	return 0;
+}
+
 int discovery_list_load(struct discovery_list *out)
 {
 	out->v = NULL;
 	out->n = 0;
 	char dir[4400];
 	snprintf(dir, sizeof(dir), "%s/send_targets", db_root());
-	struct dirent **ents;
-	int n = scandir(dir, &ents, NULL, alphasort);
-	if (n < 0)
-		return 0;
-	int rc = 0;
-	for (int i = 0; i < n; i++) {
-		char *name = ents[i]->d_name, *comma = strrchr(name, ',');
-		if (rc == 0 && name[0] != '.' && comma) {
-			struct discovery_ref *grown = realloc(out->v, (out->n + 1) * sizeof(*grown));
-			if (grown) {
-				out->v = grown;
-				*comma = '\0';
-				grown[out->n].address = strdup(name);
-				grown[out->n].port = atoi(comma + 1);
-				if (grown[out->n].address)
-					out->n++;
-				else
-					rc = -1;
-			} else {
-				rc = -1;
-			}
-		}
-		free(ents[i]);
-	}
-	free(ents);
+	int rc = dir_each(dir, add_discovery, out);
 	if (rc < 0)
 		discovery_list_free(out);
 	return rc;
@@ -124,40 +118,25 @@ void discovery_list_free(struct discovery_list *l)
 	l->n = 0;
 }
 
+static int add_link(const char *name, void *ctx)
+{
+	char copy[NAME_MAX + 1];
+	struct node_ref ref;
+	if (strcmp(name, "st_config") == 0)
+		return 0;
+	snprintf(copy, sizeof(copy), "%s", name); /* a directory entry's name always fits */
+	if (parse_link(copy, &ref) < 0)
+		return 0;
+	return node_index_append(ctx, &ref);
+}
+
 int link_dir_nodes(const char *rel_dir, struct node_index *out)
 {
 	out->v = NULL;
 	out->n = 0;
 	char dir[4400];
 	snprintf(dir, sizeof(dir), "%s/%s", db_root(), rel_dir);
-	struct dirent **ents;
-	int n = scandir(dir, &ents, NULL, alphasort);
-	if (n < 0)
-		return 0;
-	int rc = 0;
-	for (int i = 0; i < n; i++) {
-		struct node_ref ref;
-		char *name = ents[i]->d_name;
-		if (rc == 0 && name[0] != '.' && strcmp(name, "st_config") != 0 &&
-		    parse_link(name, &ref) == 0) {
-			struct node_ref *grown = realloc(out->v, (out->n + 1) * sizeof(*grown));
-			if (!grown) {
-				rc = -1;
-			} else {
-				out->v = grown;
-				struct node_ref *r = &grown[out->n++];
-				r->target = strdup(ref.target);
-				r->address = strdup(ref.address);
-				r->iface = strdup(ref.iface);
-				r->port = ref.port;
-				r->tpgt = ref.tpgt;
-				if (!r->target || !r->address || !r->iface)
-					rc = -1;
-			}
-		}
-		free(ents[i]);
-	}
-	free(ents);
+	int rc = dir_each(dir, add_link, out);
 	if (rc < 0)
 		node_index_free(out);
 	return rc;

@@ -1,7 +1,6 @@
 /* Reading, listing and writing iface records. */
 #include "iface_db.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 
 #include "atomic_file.h"
 #include "db_paths.h"
+#include "dir_each.h"
 #include "iface_schema.h"
 #include "record_file.h"
 
@@ -88,12 +88,6 @@ int iface_load(const char *name, struct record *out, record_warn_fn warn, void *
 	return rc;
 }
 
-/* Files in ifaces/ that are not iface records: our temp files and lock, open-iscsi's sample. */
-static bool skip_entry(const struct dirent *d)
-{
-	return d->d_name[0] == '.' || strcmp(d->d_name, "iface.example") == 0;
-}
-
 static int by_name(const void *a, const void *b)
 {
 	const struct record *ra = a, *rb = b;
@@ -152,27 +146,37 @@ static void report(record_warn_fn warn, void *ctx, const char *msg)
 		warn(ctx, msg);
 }
 
-static int load_one_file(struct iface_set *out, const char *name, record_warn_fn warn,
-			 void *warn_ctx, unsigned *nbad)
+struct iface_walk {
+	struct iface_set *out;
+	record_warn_fn warn;
+	void *warn_ctx;
+	unsigned *nbad;
+};
+
+static int load_one_file(const char *name, void *ctx)
 {
+	struct iface_walk *w = ctx;
 	char err[1024];
 	struct record r;
+	/* open-iscsi's sample is no record (dir_each keeps our dot-named temp files and lock away) */
+	if (strcmp(name, "iface.example") == 0)
+		return 0;
 	if (iface_is_builtin(name)) {
 		char dir[4096];
 		ifaces_dir(dir, sizeof(dir));
 		snprintf(err, sizeof(err),
 			 "%s/%s: '%s' is a built-in iface; the file is ignored", dir, name, name);
-		report(warn, warn_ctx, err);
+		report(w->warn, w->warn_ctx, err);
 		return 0;
 	}
-	if (iface_load(name, &r, warn, warn_ctx, err, sizeof(err)) < 0) {
+	if (iface_load(name, &r, w->warn, w->warn_ctx, err, sizeof(err)) < 0) {
 		if (errno == ENOMEM)
 			return -1;
-		report(warn, warn_ctx, err);
-		(*nbad)++;
+		report(w->warn, w->warn_ctx, err);
+		(*w->nbad)++;
 		return 0;
 	}
-	if (iface_set_add(out, &r) < 0) {
+	if (iface_set_add(w->out, &r) < 0) {
 		record_free(&r);
 		return -1;
 	}
@@ -190,18 +194,9 @@ int iface_load_all(struct iface_set *out, record_warn_fn warn, void *warn_ctx, u
 		goto oom;
 	char dir[4096];
 	ifaces_dir(dir, sizeof(dir));
-	struct dirent **names = NULL;
-	int n = scandir(dir, &names, NULL, alphasort);
-	if (n < 0)
-		return 0; /* no ifaces directory: only the built-ins */
-	int rc = 0;
-	for (int i = 0; i < n; i++) {
-		if (rc == 0 && !skip_entry(names[i]))
-			rc = load_one_file(out, names[i]->d_name, warn, warn_ctx, nbad);
-		free(names[i]);
-	}
-	free(names);
-	if (rc < 0)
+	/* no ifaces directory: only the built-ins */
+	struct iface_walk w = { out, warn, warn_ctx, nbad };
+	if (dir_each(dir, load_one_file, &w) < 0)
 		goto oom;
 	return 0;
 oom:

@@ -1,6 +1,5 @@
 #include "node_db.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 
 #include "atomic_file.h"
 #include "db_paths.h"
+#include "dir_each.h"
 #include "node_schema.h"
 #include "record_file.h"
 
@@ -99,6 +99,19 @@ static void report(record_warn_fn warn, void *ctx, const char *path)
 	warn(ctx, msg);
 }
 
+struct link_removal {
+	const char *root, *link;
+};
+
+static int remove_link_in(const char *subdir, void *ctx)
+{
+	const struct link_removal *lr = ctx;
+	char path[8800];
+	snprintf(path, sizeof(path), "%s/%s/%s", lr->root, subdir, lr->link);
+	unlink(path);
+	return 0;
+}
+
 /* Links are named TARGET,ADDRESS,PORT,TPGT,IFACE in static/ and in every directory of
  * send_targets/ and isns/. */
 static void remove_links(const char *kind_dir, const char *link)
@@ -107,17 +120,7 @@ static void remove_links(const char *kind_dir, const char *link)
 	snprintf(root, sizeof(root), "%s/%s", db_root(), kind_dir);
 	snprintf(path, sizeof(path), "%s/%s", root, link);
 	unlink(path);
-	struct dirent **ents;
-	int n = scandir(root, &ents, NULL, NULL);
-	for (int i = 0; i < n; i++) {
-		if (ents[i]->d_name[0] != '.') {
-			snprintf(path, sizeof(path), "%s/%s/%s", root, ents[i]->d_name, link);
-			unlink(path);
-		}
-		free(ents[i]);
-	}
-	if (n >= 0)
-		free(ents);
+	dir_each(root, remove_link_in, &(struct link_removal){ root, link });
 }
 
 int node_delete(const struct node_ref *n, record_warn_fn warn, void *warn_ctx)

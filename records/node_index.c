@@ -1,7 +1,6 @@
 /* Walks DBROOT/nodes to list node records without parsing every file. */
 #include "node_index.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 
 #include "atomic_file.h"
 #include "db_paths.h"
+#include "dir_each.h"
 #include "iface_db.h"
 #include "record_file.h"
 
@@ -59,8 +59,10 @@ static int push(struct node_index *ix, const char *target, char *addr, int port,
 		const char *iface)
 {
 	struct node_ref *grown = realloc(ix->v, (ix->n + 1) * sizeof(*grown));
-	if (!grown)
+	if (!grown) {
+		free(addr); /* it is ours either way */
 		return -1;
+	}
 	ix->v = grown;
 	struct node_ref *n = &ix->v[ix->n];
 	n->target = strdup(target);
@@ -98,31 +100,32 @@ static char *old_style_iface(const char *path)
 	return iface ? iface : strdup("default");
 }
 
-static int load_portal_dir(struct node_index *ix, const char *target, const char *dir,
-			   const char *addr, int port, int tpgt)
+/* Where a walk of nodes/ is: the index it fills, the directory whose entries it visits, and
+ * the target that directory belongs to. */
+struct node_walk {
+	struct node_index *ix;
+	record_warn_fn warn;
+	void *warn_ctx;
+	const char *dir, *target;
+	const char *addr; /* in a portal directory ADDR,PORT,TPGT: its parts */
+	int port, tpgt;
+};
+
+/* nodes/TARGET/ADDR,PORT,TPGT/IFACE */
+static int add_iface_entry(const char *iface, void *ctx)
 {
-	struct dirent **names;
-	int n = scandir(dir, &names, NULL, alphasort);
-	if (n < 0)
-		return 0;
-	int rc = 0;
-	for (int i = 0; i < n; i++) {
-		if (rc == 0 && names[i]->d_name[0] != '.') {
-			char *a = strdup(addr);
-			rc = a ? push(ix, target, a, port, tpgt, names[i]->d_name) : -1;
-		}
-		free(names[i]);
-	}
-	free(names);
-	return rc;
+	struct node_walk *w = ctx;
+	char *a = strdup(w->addr);
+	return a ? push(w->ix, w->target, a, w->port, w->tpgt, iface) : -1;
 }
 
-static int load_entry(struct node_index *ix, const char *target, const char *tdir,
-		      const char *entry, record_warn_fn warn, void *ctx)
+/* nodes/TARGET/ENTRY: a portal directory, or an old-style record file ADDR,PORT */
+static int load_entry(const char *entry, void *ctx)
 {
+	struct node_walk *w = ctx;
 	char path[8192];
 	struct stat st;
-	snprintf(path, sizeof(path), "%s/%s", tdir, entry);
+	snprintf(path, sizeof(path), "%s/%s", w->dir, entry);
 	if (lstat(path, &st) < 0)
 		return 0;
 	char *addr;
@@ -131,10 +134,14 @@ static int load_entry(struct node_index *ix, const char *target, const char *tdi
 		int r = split_portal(entry, &addr, &port, &tpgt, 1);
 		if (r != 0) {
 			if (r > 0)
-				warnf(warn, ctx, path, "not a portal directory (ADDRESS,PORT,TPGT)");
+				warnf(w->warn, w->warn_ctx, path, "not a portal directory (ADDRESS,PORT,TPGT)");
 			return r < 0 ? -1 : 0;
 		}
-		int rc = load_portal_dir(ix, target, path, addr, port, tpgt);
+		struct node_walk in_portal = *w;
+		in_portal.addr = addr;
+		in_portal.port = port;
+		in_portal.tpgt = tpgt;
+		int rc = dir_each(path, add_iface_entry, &in_portal);
 		free(addr);
 		return rc;
 	}
@@ -143,13 +150,24 @@ static int load_entry(struct node_index *ix, const char *target, const char *tdi
 	int r = split_portal(entry, &addr, &port, &tpgt, 0);
 	if (r != 0) {
 		if (r > 0)
-			warnf(warn, ctx, path, "not a node record (ADDRESS,PORT)");
+			warnf(w->warn, w->warn_ctx, path, "not a node record (ADDRESS,PORT)");
 		return r < 0 ? -1 : 0;
 	}
 	char *iface = old_style_iface(path);
-	int rc = iface ? push(ix, target, addr, port, -1, iface) : (free(addr), 0);
+	int rc = iface ? push(w->ix, w->target, addr, port, -1, iface) : (free(addr), 0);
 	free(iface);
 	return rc;
+}
+
+/* nodes/TARGET */
+static int load_target(const char *target, void *ctx)
+{
+	struct node_walk in_target = *(struct node_walk *)ctx;
+	char tdir[4400];
+	snprintf(tdir, sizeof(tdir), "%s/%s", in_target.dir, target);
+	in_target.target = target;
+	in_target.dir = tdir;
+	return dir_each(tdir, load_entry, &in_target);
 }
 
 int node_index_load(struct node_index *out, record_warn_fn warn, void *warn_ctx)
@@ -158,30 +176,8 @@ int node_index_load(struct node_index *out, record_warn_fn warn, void *warn_ctx)
 	out->n = 0;
 	char root[4096];
 	snprintf(root, sizeof(root), "%s/nodes", db_root());
-	struct dirent **targets;
-	int nt = scandir(root, &targets, NULL, alphasort);
-	if (nt < 0)
-		return 0;
-	int rc = 0;
-	for (int i = 0; i < nt; i++) {
-		const char *t = targets[i]->d_name;
-		if (rc == 0 && t[0] != '.') {
-			char tdir[4400];
-			snprintf(tdir, sizeof(tdir), "%s/%s", root, t);
-			struct dirent **entries;
-			int ne = scandir(tdir, &entries, NULL, alphasort);
-			for (int j = 0; j < ne; j++) {
-				if (rc == 0 && entries[j]->d_name[0] != '.')
-					rc = load_entry(out, t, tdir, entries[j]->d_name, warn,
-							warn_ctx);
-				free(entries[j]);
-			}
-			if (ne >= 0)
-				free(entries);
-		}
-		free(targets[i]);
-	}
-	free(targets);
+	struct node_walk w = { .ix = out, .warn = warn, .warn_ctx = warn_ctx, .dir = root };
+	int rc = dir_each(root, load_target, &w);
 	if (rc < 0) {
 		node_index_free(out);
 		errno = ENOMEM;
