@@ -1,0 +1,72 @@
+/* The LUN filesystem: every LUN of every logged-in session as a file under one FUSE mount,
+ * served from the daemon's event loop, each file optionally attached to a loop device.
+ *
+ * This is the whole contract between the session side of swiscsid (sessions.c: login, logout,
+ * listing) and the LUN side (lunfs*.c, lun*.c, loopdev.c). The session side calls, in order:
+ *   lunfs_start                once at start-up (mounts $SWISCSI_RUNDIR/disks)
+ *   lunfs_attach_session       after a session reached full feature phase
+ *   lunfs_session_devices      to list a session's LUN files and loop devices (-m session -P 3)
+ *   lunfs_rescan_session       for -m session -r SID -R
+ *   lunfs_detach_session       before logging the session out
+ *   lunfs_stop                 at shutdown (detaches loop devices, unmounts)
+ * Everything runs on the loop's thread; completion callbacks run exactly once. */
+#ifndef SWISCSID_LUNFS_H
+#define SWISCSID_LUNFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "evloop.h"
+
+struct swi_session;
+struct lunfs;
+struct lunfs_session;
+
+/* Settings from swiscsi's own configuration file (not node records). */
+struct lunfs_config {
+	int loop_devices;   /* attach each LUN file to a loop device (default 1) */
+	int loop_direct_io; /* open the loop device with direct I/O where the kernel allows (1) */
+	unsigned file_mode; /* LUN file permissions (default 0600, owner root) */
+};
+
+/* Mounts the filesystem at dir (created if missing). NULL with a sentence in err. */
+struct lunfs *lunfs_start(struct evloop *loop, const char *dir, const struct lunfs_config *cfg,
+			  char *err, size_t errlen);
+/* Detaches every loop device, unmounts, frees. Sessions still attached are detached first. */
+void lunfs_stop(struct lunfs *fs);
+
+/* Where a session's files are named from: by-iface/<iface>/ip-<addr>:<port>-iscsi-<target>-lun-<n>
+ * and by-path/ip-<addr>:<port>-iscsi-<target>-lun-<n> (an IPv6 address in brackets). */
+struct lunfs_session_id {
+	const char *iface;
+	const char *address;
+	int port;
+	const char *target;
+};
+
+typedef void (*lunfs_done_fn)(void *arg, int status, const char *message);
+
+/* Finds the session's LUNs (REPORT LUNS, INQUIRY, READ CAPACITY), creates their files and loop
+ * devices, then calls done (status 0, or -1 with a message; on -1 nothing is left behind).
+ * *out is valid from the return of this call until lunfs_detach_session. */
+int lunfs_attach_session(struct lunfs *fs, struct swi_session *s, const struct lunfs_session_id *id,
+			 lunfs_done_fn done, void *arg, struct lunfs_session **out);
+/* Re-reads the LUN list: files appear and disappear to match. */
+int lunfs_rescan_session(struct lunfs_session *ls, lunfs_done_fn done, void *arg);
+/* Removes the session's files and loop devices; I/O already submitted completes first (done is
+ * called then), new I/O on open files fails with EIO. After done, the session may be logged out. */
+void lunfs_detach_session(struct lunfs_session *ls, lunfs_done_fn done, void *arg);
+
+struct lunfs_device {
+	uint64_t lun;
+	char file[512];      /* absolute path of the LUN file */
+	char loop[32];       /* "/dev/loopN", or "" when not attached */
+	uint64_t blocks;
+	uint32_t block_size;
+	char vendor[9], product[17];
+	int read_only;
+};
+/* Copies up to max entries; returns how many devices the session has. */
+size_t lunfs_session_devices(const struct lunfs_session *ls, struct lunfs_device *out, size_t max);
+
+#endif
