@@ -107,6 +107,15 @@ static void assert_protocol_error(struct peer *p, struct cmd *c, const char *why
 
 static uint8_t pattern[4096], other[4096];
 
+/* Logs in with the target's answer ops and starts a write of the pattern from buf. */
+static uint32_t open_write(struct peer *p, const char *ops, size_t ops_len, uint8_t *buf,
+			   uint32_t len, struct cmd *c)
+{
+	login(p, ops, ops_len);
+	memcpy(buf, pattern, len);
+	return start(p, true, buf, len, c);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -136,79 +145,68 @@ static void read_in_order(void **state)
 	peer_close(&p);
 }
 
-static void read_gap(void **state)
-{
-	(void)state;
-	struct peer p;
-	login(&p, KEYS(r2t_ops));
-	uint8_t buf[4096];
-	struct cmd c;
-	uint32_t itt = start(&p, false, buf, sizeof(buf), &c);
-	uint32_t sn = 0;
-	for (uint32_t i = 0; i < 8; i++)
-		if (i != 3) /* one 512-byte PDU left out, DataSN still one after another */
-			data_in(&p, itt, sn++, i * 512, pattern + i * 512, 512,
-				i == 7 ? BHS_F_FINAL | DATAIN_F_STATUS : 0, 0);
-	assert_protocol_error(&p, &c, "out of order");
-	peer_close(&p);
-}
+/* One Data-In PDU a test sends: DataSN, offset, length, and whether it carries other bytes
+ * than the LUN's (a repeat that must never land). */
+struct piece {
+	uint32_t sn, off, len;
+	bool other;
+};
 
-static void read_repeat(void **state)
+/* Sends pieces to a 4096-byte read, the last one with GOOD status, and expects the command
+ * and the session to fail saying why; no bytes of an "other" piece may reach the buffer. */
+static void bad_read(const struct piece *pc, size_t n, const char *why)
 {
-	(void)state;
-	struct peer p;
-	login(&p, KEYS(r2t_ops));
-	uint8_t buf[4096];
-	struct cmd c;
-	uint32_t itt = start(&p, false, buf, sizeof(buf), &c);
-	data_in(&p, itt, 0, 0, pattern, 2048, 0, 0);
-	data_in(&p, itt, 1, 0, other, 2048, 0, 0); /* offset 0 again, other bytes */
-	data_in(&p, itt, 2, 2048, pattern + 2048, 2048, BHS_F_FINAL | DATAIN_F_STATUS, 0);
-	assert_protocol_error(&p, &c, "out of order");
-	assert_memory_equal(buf, pattern, 2048); /* the repeat never landed */
-	peer_close(&p);
-}
-
-static void read_overlap(void **state)
-{
-	(void)state;
-	struct peer p;
-	login(&p, KEYS(r2t_ops));
-	uint8_t buf[4096];
-	struct cmd c;
-	uint32_t itt = start(&p, false, buf, sizeof(buf), &c);
-	data_in(&p, itt, 0, 0, pattern, 2048, 0, 0);
-	data_in(&p, itt, 1, 1024, pattern + 1024, 3072, BHS_F_FINAL | DATAIN_F_STATUS, 0);
-	assert_protocol_error(&p, &c, "out of order");
-	peer_close(&p);
-}
-
-static void read_datasn_out_of_order(void **state)
-{
-	(void)state;
-	struct peer p;
-	login(&p, KEYS(r2t_ops));
-	uint8_t buf[4096];
-	struct cmd c;
-	uint32_t itt = start(&p, false, buf, sizeof(buf), &c);
-	data_in(&p, itt, 1, 0, pattern, 2048, 0, 0);
-	data_in(&p, itt, 0, 2048, pattern + 2048, 2048, BHS_F_FINAL | DATAIN_F_STATUS, 0);
-	assert_protocol_error(&p, &c, "DataSN");
-	peer_close(&p);
-}
-
-static void read_more_than_asked(void **state)
-{
-	(void)state;
 	struct peer p;
 	login(&p, KEYS(r2t_ops));
 	uint8_t buf[4096 + 512];
 	struct cmd c;
 	uint32_t itt = start(&p, false, buf, 4096, &c);
-	data_in(&p, itt, 0, 0, pattern, 4096, 0, 0);
-	data_in(&p, itt, 1, 4096, pattern, 512, BHS_F_FINAL | DATAIN_F_STATUS, 0);
-	assert_protocol_error(&p, &c, "outside the command's buffer");
+	for (size_t i = 0; i < n; i++)
+		data_in(&p, itt, pc[i].sn, pc[i].off, (pc[i].other ? other : pattern) + pc[i].off % 4096,
+			pc[i].len, i == n - 1 ? BHS_F_FINAL | DATAIN_F_STATUS : 0, 0);
+	assert_protocol_error(&p, &c, why);
+	for (size_t i = 0; i < n; i++)
+		if (pc[i].other && memcmp(buf + pc[i].off, other + pc[i].off, pc[i].len) == 0)
+			fail_msg("the repeat at offset %u landed in the buffer", pc[i].off);
 	peer_close(&p);
+}
+
+#define BAD_READ(why, ...)                                                       \
+	do {                                                                     \
+		const struct piece pc[] = { __VA_ARGS__ };                       \
+		bad_read(pc, sizeof(pc) / sizeof(pc[0]), why);                   \
+	} while (0)
+
+static void read_gap(void **state)
+{
+	(void)state;
+	/* one 512-byte PDU left out, DataSN still one after another */
+	BAD_READ("out of order (offset 1024, expected 512)", { 0, 0, 512, false }, { 1, 1024, 3072, false });
+}
+
+static void read_repeat(void **state)
+{
+	(void)state;
+	BAD_READ("out of order (offset 0, expected 2048)", { 0, 0, 2048, false }, { 1, 0, 2048, true },
+		 { 2, 2048, 2048, false });
+}
+
+static void read_overlap(void **state)
+{
+	(void)state;
+	BAD_READ("out of order (offset 1024, expected 2048)", { 0, 0, 2048, false }, { 1, 1024, 3072, false });
+}
+
+static void read_datasn_out_of_order(void **state)
+{
+	(void)state;
+	BAD_READ("DataSN 1, expected 0", { 1, 0, 2048, false }, { 0, 2048, 2048, false });
+}
+
+static void read_more_than_asked(void **state)
+{
+	(void)state;
+	BAD_READ("outside the command's buffer", { 0, 0, 4096, false }, { 1, 4096, 512, false });
 }
 
 /* GOOD with less data than asked and no underflow (or a residual that does not add up) is a
@@ -283,11 +281,9 @@ static void write_residual_beyond_length(void **state)
 {
 	(void)state;
 	struct peer p;
-	login(&p, KEYS(r2t_ops));
 	uint8_t buf[512];
-	memcpy(buf, pattern, sizeof(buf));
 	struct cmd c;
-	uint32_t itt = start(&p, true, buf, sizeof(buf), &c);
+	uint32_t itt = open_write(&p, KEYS(r2t_ops), buf, sizeof(buf), &c);
 	response(&p, itt, 0, RSP_F_UNDERFLOW, 4096); /* more left over than there ever was */
 	assert_protocol_error(&p, &c, "underflow larger than the transfer");
 	peer_close(&p);
@@ -322,11 +318,9 @@ static void r2t_any_offset_order(void **state)
 {
 	(void)state;
 	struct peer p;
-	login(&p, KEYS(r2t_ops));
 	uint8_t buf[4096];
-	memcpy(buf, pattern, sizeof(buf));
 	struct cmd c;
-	uint32_t itt = start(&p, true, buf, sizeof(buf), &c);
+	uint32_t itt = open_write(&p, KEYS(r2t_ops), buf, sizeof(buf), &c);
 	/* a target may ask out of offset order: tolerated (some do), as long as nothing repeats */
 	r2t(&p, itt, 0, 2048, 2048);
 	assert_true(data_out_matches(&p, buf, 2048, 2048));
@@ -339,16 +333,15 @@ static void r2t_any_offset_order(void **state)
 	peer_close(&p);
 }
 
-static void r2t_bad(uint32_t r2tsn, uint32_t offset, uint32_t len, const char *why)
+/* A first R2T for [0, first) answered in full, then the given one: refused, saying why. */
+static void r2t_bad(uint32_t first, uint32_t r2tsn, uint32_t offset, uint32_t len, const char *why)
 {
 	struct peer p;
-	login(&p, KEYS(r2t_ops));
 	uint8_t buf[4096];
-	memcpy(buf, pattern, sizeof(buf));
 	struct cmd c;
-	uint32_t itt = start(&p, true, buf, sizeof(buf), &c);
-	r2t(&p, itt, 0, 0, 2048);
-	assert_true(data_out_matches(&p, buf, 0, 2048));
+	uint32_t itt = open_write(&p, KEYS(r2t_ops), buf, sizeof(buf), &c);
+	r2t(&p, itt, 0, 0, first);
+	assert_true(data_out_matches(&p, buf, 0, first));
 	r2t(&p, itt, r2tsn, offset, len);
 	assert_protocol_error(&p, &c, why);
 	peer_close(&p);
@@ -357,30 +350,20 @@ static void r2t_bad(uint32_t r2tsn, uint32_t offset, uint32_t len, const char *w
 static void r2t_out_of_sequence(void **state)
 {
 	(void)state;
-	r2t_bad(5, 2048, 2048, "out of sequence");
+	r2t_bad(2048, 5, 2048, 2048, "out of sequence");
 }
 
+/* The same range again: a flood of these would queue the buffer over and over. */
 static void r2t_repeat(void **state)
 {
 	(void)state;
-	/* the same range again, then again: a flood would queue the buffer over and over */
-	struct peer p;
-	login(&p, KEYS(r2t_ops));
-	uint8_t buf[4096];
-	memcpy(buf, pattern, sizeof(buf));
-	struct cmd c;
-	uint32_t itt = start(&p, true, buf, sizeof(buf), &c);
-	r2t(&p, itt, 0, 0, 4096);
-	assert_true(data_out_matches(&p, buf, 0, 4096));
-	r2t(&p, itt, 1, 0, 4096);
-	assert_protocol_error(&p, &c, "more data than the command has left");
-	peer_close(&p);
+	r2t_bad(4096, 1, 0, 4096, "more data than the command has left");
 }
 
 static void r2t_beyond_length(void **state)
 {
 	(void)state;
-	r2t_bad(1, 2048, 4096, "outside the command's data");
+	r2t_bad(2048, 1, 2048, 4096, "outside the command's data");
 }
 
 /* MaxOutstandingR2T=1: a second R2T while the first one's data has not gone out. */
@@ -403,11 +386,9 @@ static void r2t_for_unsolicited_data(void **state)
 {
 	(void)state;
 	struct peer p;
-	login(&p, KEYS(unsolicited_ops));
 	uint8_t buf[4096];
-	memcpy(buf, pattern, sizeof(buf));
 	struct cmd c;
-	uint32_t itt = start(&p, true, buf, sizeof(buf), &c);
+	uint32_t itt = open_write(&p, KEYS(unsolicited_ops), buf, sizeof(buf), &c);
 	r2t(&p, itt, 0, 0, 4096); /* all of it went as immediate data already */
 	assert_protocol_error(&p, &c, "already sent unsolicited");
 	peer_close(&p);
