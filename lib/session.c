@@ -245,9 +245,16 @@ void session_begin(struct swi_session *s, enum pending_op op, swi_done_fn done, 
 
 uint32_t session_new_itt(struct swi_session *s)
 {
-	if (++s->next_itt == ISCSI_RESERVED_TAG)
-		s->next_itt = 0;
-	return s->next_itt;
+	return session_class_itt(s, ITT_OTHER);
+}
+
+uint32_t session_class_itt(struct swi_session *s, uint32_t cls)
+{
+	uint32_t itt;
+	do
+		itt = cls | (++s->next_itt & ITT_SERIAL);
+	while (itt == ISCSI_RESERVED_TAG);
+	return itt;
 }
 
 int session_send(struct swi_session *s, const struct bhs *h, const void *data, bool copy)
@@ -309,6 +316,8 @@ static void track_sequence(struct swi_session *s, const struct bhs *h)
 	}
 }
 
+enum { NOP_ECHO_MAX = 64 * 1024, NOP_ECHO_QUEUE_MAX = 1024 * 1024 };
+
 /* A NOP-In answers our keepalive (its ITT), or, with a target tag, asks for a NOP-Out echo
  * (RFC 7143 §11.19). */
 static int answer_nop(struct swi_session *s, const struct bhs *h, const uint8_t *data)
@@ -317,6 +326,16 @@ static int answer_nop(struct swi_session *s, const struct bhs *h, const uint8_t 
 		s->nop_itt = 0;
 	if (BHS_TTT(h) == ISCSI_RESERVED_TAG)
 		return 0;
+	/* the echo carries the ping's data back: no more than the target accepts in one PDU, nor
+	 * than a keepalive needs; and a target that pings faster than it reads its answers must not
+	 * grow our queue without end */
+	uint32_t cap = s->neg.max_xmit_dsl < NOP_ECHO_MAX ? s->neg.max_xmit_dsl : NOP_ECHO_MAX;
+	if (h->data_len > cap)
+		return session_fail(s, SWI_ERR, "protocol error: a NOP-In ping with %u bytes of data, more than the %u we may echo",
+				    h->data_len, cap);
+	if (xport_copied(s->x) + h->data_len > NOP_ECHO_QUEUE_MAX)
+		return session_fail(s, SWI_ERR, "protocol error: the target sends NOP-In pings faster than it reads their echoes (%zu bytes waiting)",
+				    xport_copied(s->x));
 	struct bhs out = { .opcode = OP_NOP_OUT, .immediate = true, .flags = BHS_F_FINAL,
 			   .itt = ISCSI_RESERVED_TAG, .data_len = h->data_len };
 	memcpy(out.lun_or_isid, h->lun_or_isid, 8);
@@ -430,7 +449,7 @@ static int keepalive(struct swi_session *s, long long now)
 				    "connection to %s: the target did not answer a NOP-Out within %d ms",
 				    s->o.portal, s->o.noop_timeout_ms);
 	struct bhs h = { .opcode = OP_NOP_OUT, .immediate = true, .flags = BHS_F_FINAL };
-	h.itt = s->nop_itt = session_new_itt(s) | 0x40000000u;
+	h.itt = s->nop_itt = session_class_itt(s, ITT_NOP);
 	BHS_TTT(&h) = ISCSI_RESERVED_TAG;
 	BHS_CMDSN(&h) = s->cmdsn;
 	BHS_EXPSTATSN(&h) = s->expstatsn;

@@ -80,7 +80,10 @@ int session_fail(struct swi_session *s, int err_class, const char *fmt, ...)
 void session_complete(struct swi_session *s, int status);
 /* Starts an operation: sets the pending op, callback and deadline. */
 void session_begin(struct swi_session *s, enum pending_op op, swi_done_fn done, void *arg);
+/* A fresh ITT for login, text or logout (class ITT_OTHER). */
 uint32_t session_new_itt(struct swi_session *s);
+/* A fresh ITT of class cls (task.h): never the reserved tag, never one of another class. */
+uint32_t session_class_itt(struct swi_session *s, uint32_t cls);
 /* Queues a PDU; a failure to queue fails the session. */
 int session_send(struct swi_session *s, const struct bhs *h, const void *data, bool copy);
 long long session_now_ms(void);

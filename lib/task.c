@@ -35,17 +35,28 @@ static struct task *alloc_task(struct swi_session *s)
 		memset(t, 0, sizeof(*t));
 		t->used = true;
 		tt->generation++;
-		t->itt = (tt->generation << SLOT_BITS | idx) & 0x7fffffffu; /* never the reserved tag */
+		t->itt = ITT_TASK | ((tt->generation << SLOT_BITS | idx) & ITT_SERIAL);
 		tt->inflight++;
 		return t;
 	}
 	return NULL;
 }
 
+/* The transport may still hold PDUs pointing into a write's buffer (the target answered
+ * before all its data went out): those are dropped or copied before the caller, told the task
+ * is done, frees the buffer. Checked in O(1) when everything was sent, the usual case. */
+static void release_buffer(struct swi_session *s, struct task *t)
+{
+	if (t->dir != SWI_DIR_WRITE || !s->x || xport_sent(s->x, t->last_seq))
+		return;
+	xport_release(s->x, t->itt); /* a failure fails the transport: nothing more is sent */
+}
+
 static void finish(struct swi_session *s, struct task *t, int status)
 {
 	if (t->counted)
 		s->tasks.read_expected -= t->len - t->received;
+	release_buffer(s, t);
 	swi_scsi_fn done = t->done;
 	void *arg = t->arg;
 	struct swi_scsi_result res = t->res;
@@ -91,6 +102,7 @@ static int send_data_out(struct swi_session *s, struct task *t, uint32_t ttt, ui
 			return -1;
 		offset += n;
 	}
+	t->last_seq = xport_last_seq(s->x);
 	return 0;
 }
 
@@ -117,6 +129,8 @@ static int send_command(struct swi_session *s, struct task *t)
 	BHS_EXPSTATSN(&h) = s->expstatsn;
 	if (session_send(s, &h, t->buf, false) < 0)
 		return -1;
+	t->last_seq = xport_last_seq(s->x);
+	t->unsolicited = unsolicited;
 	if (unsolicited > imm)
 		return send_data_out(s, t, ISCSI_RESERVED_TAG, imm, unsolicited - imm);
 	return 0;
@@ -207,38 +221,73 @@ uint8_t *task_data_in_dest(struct swi_session *s, const struct bhs *h)
 {
 	struct task *t = lookup(s, h->itt);
 	uint64_t end = (uint64_t)BHS_BUFFER_OFFSET(h) + h->data_len;
-	if (!t || t->dir != SWI_DIR_READ || end > t->len)
+	/* only the next bytes in order: a repeat or a jump never lands on data already there */
+	if (!t || t->dir != SWI_DIR_READ || BHS_BUFFER_OFFSET(h) != t->received || end > t->len)
 		return NULL;
 	return t->buf + BHS_BUFFER_OFFSET(h);
 }
 
-static void set_residual(struct task *t, uint8_t flags, uint32_t residual)
+/* Flags and residual of the final status (RFC 7143 §11.4.5), checked against what arrived:
+ * NULL when they agree, else what is wrong. With GOOD status a read must have received all its
+ * bytes less an underflow residual; an error status may end a read early. */
+static const char *set_residual(struct task *t, uint8_t flags, uint32_t residual)
 {
-	t->res.underflow = (flags & RSP_F_UNDERFLOW) != 0;
-	t->res.overflow = (flags & RSP_F_OVERFLOW) != 0;
-	t->res.residual = t->res.underflow || t->res.overflow ? residual : 0;
+	bool under = (flags & RSP_F_UNDERFLOW) != 0, over = (flags & RSP_F_OVERFLOW) != 0;
+	t->res.underflow = under;
+	t->res.overflow = over;
+	t->res.residual = under || over ? residual : 0;
+	if (under && over)
+		return "both underflow and overflow";
+	if (under && residual > t->len)
+		return "an underflow larger than the transfer";
+	if (t->dir != SWI_DIR_READ || t->res.status != 0)
+		return NULL;
+	if (t->received != t->len - (under ? residual : 0))
+		return "GOOD status, but the data received does not match the residual";
+	return NULL;
 }
 
+/* The final status: records it and completes the task, or fails the session when the
+ * accounting does not add up (a protocol error; at ErrorRecoveryLevel 0 the session ends). */
+static int final_status(struct swi_session *s, struct task *t, const struct bhs *h)
+{
+	t->res.status = h->b3;
+	const char *why = set_residual(t, h->flags, BHS_RESIDUAL(h));
+	if (why)
+		return session_fail(s, SWI_ERR, "protocol error in a %s: %s (%u of %u bytes received, residual %u)",
+				    opcode_name(h->opcode), why, t->received, t->len, BHS_RESIDUAL(h));
+	t->res.transferred = t->dir == SWI_DIR_READ ? t->received : 0;
+	if (t->dir == SWI_DIR_WRITE)
+		t->res.transferred = t->len - (t->res.underflow ? t->res.residual : 0);
+	return 0;
+}
+
+/* Data-In must come in order (DataPDUInOrder and DataSequenceInOrder are Yes: we offer Yes,
+ * and the result is their OR): DataSN one after another, each PDU starting where the last one
+ * ended. Anything else (a gap, a repeat, an overlap, more than the buffer) is a protocol error. */
 int task_on_data_in(struct swi_session *s, const struct bhs *h, const uint8_t *data)
 {
 	struct task *t = lookup(s, h->itt);
 	if (!t)
 		return session_fail(s, SWI_ERR, "Data-In for an unknown task (ITT 0x%08x)", h->itt);
-	uint64_t end = (uint64_t)BHS_BUFFER_OFFSET(h) + h->data_len;
-	if (t->dir != SWI_DIR_READ || end > t->len || data != t->buf + BHS_BUFFER_OFFSET(h))
+	uint32_t offset = BHS_BUFFER_OFFSET(h);
+	uint64_t end = (uint64_t)offset + h->data_len;
+	if (t->dir != SWI_DIR_READ || end > t->len)
 		return session_fail(s, SWI_ERR, "Data-In outside the command's buffer (offset %u, length %u, buffer %u)",
-				    BHS_BUFFER_OFFSET(h), h->data_len, t->len);
+				    offset, h->data_len, t->len);
 	if (BHS_DATASN(h) != t->next_datasn)
 		return session_fail(s, SWI_ERR, "Data-In out of sequence (DataSN %u, expected %u)",
 				    BHS_DATASN(h), t->next_datasn);
+	if (offset != t->received || (h->data_len && data != t->buf + offset))
+		return session_fail(s, SWI_ERR, "Data-In out of order (offset %u, expected %u): a gap, a repeat or an overlap",
+				    offset, t->received);
 	t->next_datasn++;
 	t->received += h->data_len;
 	s->tasks.read_expected -= h->data_len;
 	if (!(h->flags & DATAIN_F_STATUS))
 		return 0;
-	t->res.status = h->b3;
-	t->res.transferred = t->received;
-	set_residual(t, h->flags, BHS_RESIDUAL(h));
+	if (final_status(s, t, h) < 0)
+		return -1;
 	finish(s, t, 0);
 	return 0;
 }
@@ -255,11 +304,8 @@ int task_on_response(struct swi_session *s, const struct bhs *h, const uint8_t *
 		finish(s, t, -1);
 		return 0;
 	}
-	t->res.status = h->b3;
-	t->res.transferred = t->dir == SWI_DIR_READ ? t->received : t->len;
-	set_residual(t, h->flags, BHS_RESIDUAL(h));
-	if (t->dir == SWI_DIR_WRITE && t->res.underflow)
-		t->res.transferred = t->len - t->res.residual;
+	if (final_status(s, t, h) < 0)
+		return -1;
 	if (h->data_len >= 2) {
 		size_t slen = (size_t)data[0] << 8 | data[1];
 		if (slen > h->data_len - 2)
@@ -273,19 +319,56 @@ int task_on_response(struct swi_session *s, const struct bhs *h, const uint8_t *
 	return 0;
 }
 
+/* R2Ts of t whose final Data-Out has not gone out yet: the target may have no more than
+ * MaxOutstandingR2T of them (RFC 7143 §13.17). Counts back through the recent ones. */
+static unsigned r2t_outstanding(const struct swi_session *s, const struct task *t)
+{
+	unsigned n = 0;
+	uint32_t known = t->next_r2tsn < R2T_TRACK ? t->next_r2tsn : R2T_TRACK;
+	while (n < known && !xport_sent(s->x, t->r2t_seq[(t->next_r2tsn - 1 - n) % R2T_TRACK]))
+		n++;
+	return n;
+}
+
+/* What a target may ask of a write (RFC 7143 §11.8): R2TSN in order, within the command's
+ * data, past what went unsolicited, at most MaxBurstLength and MaxOutstandingR2T at a time,
+ * and all of its R2Ts together no more than the data there is to ask for, so a flood of R2Ts
+ * cannot queue more Data-Out than the buffer holds. Offsets need not rise: some targets ask
+ * out of order although DataSequenceInOrder=Yes. */
+static const char *r2t_invalid(const struct swi_session *s, const struct task *t,
+			       const struct bhs *h)
+{
+	uint32_t offset = BHS_BUFFER_OFFSET(h), len = BHS_DESIRED_LEN(h);
+	if (t->dir != SWI_DIR_WRITE || (uint64_t)offset + len > t->len || len == 0)
+		return "outside the command's data";
+	if (BHS_DATASN(h) != t->next_r2tsn)
+		return "out of sequence (R2TSN)";
+	if (len > s->neg.max_burst)
+		return "for more than MaxBurstLength";
+	if (offset < t->unsolicited)
+		return "for data already sent unsolicited";
+	if (len > t->len - t->unsolicited - t->r2t_asked)
+		return "for more data than the command has left to ask for";
+	if (s->neg.max_outstanding_r2t <= R2T_TRACK && r2t_outstanding(s, t) >= s->neg.max_outstanding_r2t)
+		return "beyond MaxOutstandingR2T";
+	return NULL;
+}
+
 int task_on_r2t(struct swi_session *s, const struct bhs *h)
 {
 	struct task *t = lookup(s, h->itt);
 	if (!t)
 		return session_fail(s, SWI_ERR, "R2T for an unknown task (ITT 0x%08x)", h->itt);
-	uint64_t end = (uint64_t)BHS_BUFFER_OFFSET(h) + BHS_DESIRED_LEN(h);
-	if (t->dir != SWI_DIR_WRITE || end > t->len)
-		return session_fail(s, SWI_ERR, "R2T outside the command's data (offset %u, length %u, data %u)",
-				    BHS_BUFFER_OFFSET(h), BHS_DESIRED_LEN(h), t->len);
-	if (BHS_DESIRED_LEN(h) > s->neg.max_burst)
-		return session_fail(s, SWI_ERR, "R2T asks for %u bytes, more than MaxBurstLength %u",
-				    BHS_DESIRED_LEN(h), s->neg.max_burst);
-	return send_data_out(s, t, BHS_TTT(h), BHS_BUFFER_OFFSET(h), BHS_DESIRED_LEN(h));
+	const char *why = r2t_invalid(s, t, h);
+	if (why)
+		return session_fail(s, SWI_ERR, "protocol error: an R2T %s (R2TSN %u, offset %u, length %u; data %u, MaxBurstLength %u, MaxOutstandingR2T %u)",
+				    why, BHS_DATASN(h), BHS_BUFFER_OFFSET(h), BHS_DESIRED_LEN(h), t->len,
+				    s->neg.max_burst, s->neg.max_outstanding_r2t);
+	t->r2t_asked += BHS_DESIRED_LEN(h);
+	if (send_data_out(s, t, BHS_TTT(h), BHS_BUFFER_OFFSET(h), BHS_DESIRED_LEN(h)) < 0)
+		return -1;
+	t->r2t_seq[t->next_r2tsn++ % R2T_TRACK] = t->last_seq;
+	return 0;
 }
 
 enum { TMF_ABORT_TASK = 1, TMF_LUN_RESET = 5 };
@@ -298,7 +381,7 @@ static int send_tmf(struct swi_session *s, struct task *t, uint8_t function, lon
 {
 	struct bhs h = { .opcode = OP_TMF_REQ, .immediate = true, .flags = BHS_F_FINAL | function };
 	memcpy(h.lun_or_isid, t->lun, 8);
-	h.itt = t->tmf_itt = session_new_itt(s) | 0x80000000u; /* apart from task ITTs */
+	h.itt = t->tmf_itt = session_class_itt(s, ITT_TMF);
 	bool abort = function == TMF_ABORT_TASK;
 	h.w20 = abort ? t->itt : 0xffffffffu;   /* Referenced Task Tag, reserved for LUN RESET */
 	BHS_CMDSN(&h) = s->cmdsn;

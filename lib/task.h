@@ -11,6 +11,16 @@
 struct swi_session;
 
 enum { TASK_SLOTS = 1024 };
+/* R2Ts of one task whose Data-Out we still track as unsent (MaxOutstandingR2T beyond this is
+ * not checked; the total a task's R2Ts may ask for is, whatever the count). */
+enum { R2T_TRACK = 8 };
+/* ITT classes (the top two bits) keep every kind of request apart: a task's ITT never meets a
+ * keepalive's or a task management request's, and none is the reserved 0xffffffff. */
+#define ITT_TASK 0x00000000u
+#define ITT_NOP 0x40000000u
+#define ITT_TMF 0x80000000u
+#define ITT_OTHER 0xc0000000u   /* login, text, logout */
+#define ITT_SERIAL 0x3fffffffu  /* the bits below the class */
 
 struct task {
 	bool used, queued;
@@ -20,8 +30,13 @@ struct task {
 	enum swi_dir dir;
 	uint8_t *buf;
 	uint32_t len;
-	uint32_t received;         /* Data-In bytes */
+	uint32_t received;         /* Data-In bytes, all in order: the next offset expected */
 	uint32_t next_datasn;
+	uint32_t unsolicited;      /* write bytes sent without R2T (immediate and unsolicited) */
+	uint32_t r2t_asked;        /* bytes R2Ts have asked for so far */
+	uint32_t next_r2tsn;
+	uint32_t last_seq;         /* transport seq of its last queued PDU */
+	uint32_t r2t_seq[R2T_TRACK]; /* seq of each recent R2T's final Data-Out, a ring */
 	uint32_t cmdsn;
 	long long deadline_ms;     /* when the command times out */
 	uint32_t tmf_itt;          /* ITT of our task management request for it, 0 when none */

@@ -36,6 +36,8 @@ struct txent {
 	const uint8_t *data;
 	uint32_t data_len;
 	uint8_t *owned;             /* copy of data, when asked to copy */
+	uint32_t itt;               /* of the PDU: xport_release finds a task's PDUs by it */
+	uint32_t seq;               /* queue order: xport_sent compares against it */
 	uint8_t tail[3 + ISCSI_DIGEST_LEN]; /* padding, then the data digest */
 	size_t tail_len;
 	size_t sent;
@@ -55,6 +57,9 @@ struct xport {
 				     * alone, so that no data lands in rbuf to be copied */
 	uint32_t max_recv;
 	struct txent *head, *tail, *pool;
+	uint32_t seq_queued;        /* seq of the last entry queued */
+	uint32_t seq_sent;          /* seq of the last entry written out in full */
+	size_t copied;              /* bytes of copied data waiting to be sent */
 	/* receive */
 	uint8_t *rbuf;
 	size_t rstart, rend;
@@ -264,6 +269,7 @@ int xport_queue(struct xport *x, const struct bhs *h, const void *data, bool cop
 	e->next = NULL;
 	e->sent = 0;
 	e->owned = NULL;
+	e->itt = h->itt;
 	bhs_encode(h, e->hdr);
 	e->hdr_len = ISCSI_BHS_LEN;
 	if (x->hdig) {
@@ -281,7 +287,9 @@ int xport_queue(struct xport *x, const struct bhs *h, const void *data, bool cop
 		}
 		memcpy(e->owned, data, h->data_len);
 		e->data = e->owned;
+		x->copied += h->data_len;
 	}
+	e->seq = ++x->seq_queued;
 	uint32_t pad = pdu_pad(h->data_len);
 	memset(e->tail, 0, sizeof(e->tail));
 	e->tail_len = pad;
@@ -322,8 +330,21 @@ static size_t entry_len(const struct txent *e)
 	return e->hdr_len + e->data_len + e->tail_len;
 }
 
+/* An entry leaves the queue (sent, or dropped by xport_release): back to the pool. */
+static void recycle(struct xport *x, struct txent *e)
+{
+	if (e->owned)
+		x->copied -= e->data_len;
+	free(e->owned);
+	e->owned = NULL;
+	e->next = x->pool;
+	x->pool = e;
+}
+
 static int flush(struct xport *x)
 {
+	if (x->failed)
+		return -1; /* e.g. xport_release could not copy: the data may be gone */
 	while (x->head) {
 		struct iovec iov[MAX_IOV];
 		int n = 0;
@@ -354,11 +375,53 @@ static int flush(struct xport *x)
 			x->head = e->next;
 			if (!x->head)
 				x->tail = NULL;
-			free(e->owned);
-			e->owned = NULL;
-			e->next = x->pool;
-			x->pool = e;
+			x->seq_sent = e->seq;
+			recycle(x, e);
 		}
+	}
+	return 0;
+}
+
+uint32_t xport_last_seq(const struct xport *x)
+{
+	return x->seq_queued;
+}
+
+bool xport_sent(const struct xport *x, uint32_t seq)
+{
+	return !x->head || (int32_t)(seq - x->seq_sent) <= 0;
+}
+
+size_t xport_copied(const struct xport *x)
+{
+	return x->copied;
+}
+
+int xport_release(struct xport *x, uint32_t itt)
+{
+	struct txent **link = &x->head, *prev = NULL;
+	while (*link) {
+		struct txent *e = *link;
+		if (e->itt != itt || !e->data_len || e->owned) {
+			prev = e;
+			link = &e->next;
+			continue;
+		}
+		if (e->sent == 0) { /* not begun: the target has answered, it needs it no more */
+			*link = e->next;
+			if (x->tail == e)
+				x->tail = prev;
+			recycle(x, e);
+			continue;
+		}
+		/* half written: the stream needs the rest of it, from a copy of our own */
+		if (!(e->owned = malloc(e->data_len)))
+			return fail(x, ENOMEM, "out of memory");
+		memcpy(e->owned, e->data, e->data_len);
+		e->data = e->owned;
+		x->copied += e->data_len;
+		prev = e;
+		link = &e->next;
 	}
 	return 0;
 }

@@ -61,6 +61,17 @@ void xport_set_max_recv(struct xport *x, uint32_t max_recv_dsl);
  * caller keeps it alive (pass copy=true to have it copied). 0 or -1 (out of memory). */
 int xport_queue(struct xport *x, const struct bhs *h, const void *data, bool copy);
 
+/* Sequence number of the PDU queued last; xport_sent(seq) tells whether that PDU (and every
+ * one queued before it) has been written out in full or dropped. */
+uint32_t xport_last_seq(const struct xport *x);
+bool xport_sent(const struct xport *x, uint32_t seq);
+/* Bytes of copied data (copy=true) still waiting to be sent. */
+size_t xport_copied(const struct xport *x);
+/* The caller is done with the data of its PDUs tagged itt (a finished task whose buffer may be
+ * freed): those not begun are dropped, a half-written one gets a copy of its data. 0, or -1
+ * when no copy could be made (the connection is then failed: nothing more is sent). */
+int xport_release(struct xport *x, uint32_t itt);
+
 /* Handles revents from poll: finishes a connect, writes queued output, reads and dispatches
  * every complete PDU. 0 while healthy, or -1 when the connection failed (reason in xport_error(): refused, reset, closed by the target, digest mismatch,
  * malformed header). */

@@ -153,6 +153,12 @@ static int retire(struct copy *c, struct slot *sl)
 		return -1;
 	}
 	size_t bytes = (size_t)sl->blocks * c->info.block_size;
+	/* GOOD with less than every byte (an underflow) would leave stale bytes in the copy */
+	if (sl->res.transferred != bytes) {
+		fprintf(stderr, "swiscsi-cp: %s at LBA %" PRIu64 ": the target moved %u of %zu bytes\n",
+			c->to_lun ? "WRITE" : "READ", sl->lba, sl->res.transferred, bytes);
+		return -1;
+	}
 	if (!c->to_lun && write_full(c->fd, sl->buf, bytes) < 0) {
 		perror("swiscsi-cp: writing the output");
 		return -1;

@@ -70,8 +70,13 @@ static void device_identification(const uint8_t *b, size_t n)
 	}
 }
 
-static void vpd(uint8_t page, const uint8_t *b, size_t n)
+static int vpd(uint8_t page, const uint8_t *b, size_t n)
 {
+	if (n < 4) {
+		fprintf(stderr, "swiscsi-inq: VPD page 0x%02x: the target sent %zu bytes, less than the 4-byte header\n",
+			page, n);
+		return SWI_ERR;
+	}
 	size_t len = 4 + ((size_t)b[2] << 8 | b[3]);
 	if (len > n)
 		len = n;
@@ -93,6 +98,7 @@ static void vpd(uint8_t page, const uint8_t *b, size_t n)
 	default:
 		hexdump(b, len);
 	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -129,9 +135,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "swiscsi-inq: INQUIRY: %s\n", swi_status_text(&r, text, sizeof(text)));
 		rc = SWI_ERR;
 	} else if (evpd) {
-		vpd((uint8_t)page, buf, r.transferred);
+		/* what arrived, and never past our buffer whatever the target claims */
+		rc = vpd((uint8_t)page, buf, r.transferred < sizeof(buf) ? r.transferred : sizeof(buf));
 	} else {
-		standard(buf, r.transferred);
+		standard(buf, r.transferred < sizeof(buf) ? r.transferred : sizeof(buf));
 	}
 	swi_logout(s);
 	swi_session_free(s);

@@ -32,7 +32,8 @@ int tool_report_luns(struct swi_session *s, uint64_t *luns, size_t max, size_t *
 	if (run(s, 0, cdb, len, buf, sizeof(buf), &r, "REPORT LUNS") < 0)
 		return -1;
 	uint32_t list = get32(buf) / 8;
-	size_t have = (r.transferred - 8) / 8;
+	size_t got = r.transferred < sizeof(buf) ? r.transferred : sizeof(buf);
+	size_t have = got < 8 ? 0 : (got - 8) / 8;
 	*n = 0;
 	for (size_t i = 0; i < list && i < have && *n < max; i++) {
 		const uint8_t *e = buf + 8 + 8 * i;
@@ -69,7 +70,8 @@ int tool_read_capacity(struct swi_session *s, uint64_t lun, struct lun_info *inf
 	uint8_t cdb[16], buf[32] = { 0 };
 	struct swi_scsi_result r;
 	size_t len = swi_cdb_read_capacity16(cdb, sizeof(buf));
-	if (swi_scsi(s, lun, cdb, len, SWI_DIR_READ, buf, sizeof(buf), &r) == 0 && r.status == 0) {
+	if (swi_scsi(s, lun, cdb, len, SWI_DIR_READ, buf, sizeof(buf), &r) == 0 && r.status == 0 &&
+	    r.transferred >= 12) {
 		info->blocks = ((uint64_t)get32(buf) << 32 | get32(buf + 4)) + 1;
 		info->block_size = get32(buf + 8);
 		return 0;
@@ -78,6 +80,10 @@ int tool_read_capacity(struct swi_session *s, uint64_t lun, struct lun_info *inf
 	len = swi_cdb_read_capacity10(cdb);
 	if (run(s, lun, cdb, len, buf, 8, &r, "READ CAPACITY") < 0)
 		return -1;
+	if (r.transferred < 8) {
+		fprintf(stderr, "READ CAPACITY: the target sent %u of its 8 bytes\n", r.transferred);
+		return -1;
+	}
 	info->blocks = (uint64_t)get32(buf) + 1;
 	info->block_size = get32(buf + 4);
 	return 0;

@@ -39,6 +39,10 @@ static void done(struct swi_session *s, int status, const struct swi_scsi_result
 	struct xfer *x = arg;
 	x->res = *r;
 	x->status = status < 0 ? -1 : (r->status == 0 ? 0 : -1);
+	if (x->status == 0 && r->transferred != x->len) {
+		x->status = -2; /* GOOD, but short: unwritten or stale bytes */
+		fprintf(stderr, "swiscsi-iocheck: the target moved %u of %u bytes\n", r->transferred, x->len);
+	}
 }
 
 /* Submits one command per transfer (or gap), then waits for them all. */
@@ -63,7 +67,8 @@ static int run_all(struct tool_ctx *t, struct swi_session *s, uint64_t lun, stru
 			char why[256];
 			fprintf(stderr, "swiscsi-iocheck: %s of %u bytes at LBA %" PRIu64 " failed: %s\n",
 				write ? "WRITE" : "READ", xs[i].len, xs[i].lba,
-				xs[i].status < 0 && xs[i].res.status == 0 ? swi_error(s)
+				xs[i].status == -2			  ? "GOOD status, but a short transfer"
+				: xs[i].status < 0 && xs[i].res.status == 0 ? swi_error(s)
 				: swi_status_text(&xs[i].res, why, sizeof(why)));
 			return -1;
 		}
