@@ -31,10 +31,9 @@ export SWISCSI_DB=$work/db
 export SWISCSI_INITIATORNAME_FILE=$work/initiatorname.iscsi
 export SWISCSI_CONF=$work/iscsid.conf   # absent: open-iscsi's built-in defaults
 echo "InitiatorName=iqn.2026-11.org.example.swiscsi:demo" > "$SWISCSI_INITIATORNAME_FILE"
-# Offload HBAs are shown from the shared fixture tree of a machine that has all of them (beside
-# the repository); without it, from this machine's own /sys (read only).
-fixture=$repo/../shared/fixtures/sysfs/mixed
-if [ -d "$fixture" ]; then export SWISCSI_SYSFS=$fixture; else export SWISCSI_SYSFS=/sys; fi
+# Offload HBAs are shown from the repository's fake /sys of a machine that has all of them
+# (tests/fixtures/sysfs/mixed), read only.
+export SWISCSI_SYSFS=$repo/tests/fixtures/sysfs/mixed
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@" || echo "(exit $?)"; }
 
