@@ -1,4 +1,4 @@
-/* sysfs access that works on the real /sys and on copied test trees alike. */
+/* sysfs access under a movable root: the real /sys, or a test tree with the same symlinks. */
 #include "sysfs.h"
 
 #include <dirent.h>
@@ -12,89 +12,17 @@
 
 #include "db_paths.h"
 
-enum { MAX_HOPS = 40 };
-
-/* Drops "." and resolves ".." lexically in an absolute path, in place. */
-static void normalize(char *path)
-{
-	char *out = path, *p = path;
-	while (*p) {
-		while (*p == '/')
-			p++;
-		char *seg = p;
-		while (*p && *p != '/')
-			p++;
-		size_t n = (size_t)(p - seg);
-		if (n == 0 || (n == 1 && seg[0] == '.'))
-			continue;
-		if (n == 2 && seg[0] == '.' && seg[1] == '.') {
-			while (out > path && *--out != '/')
-				;
-			continue;
-		}
-		*out++ = '/';
-		memmove(out, seg, n);
-		out += n;
-	}
-	if (out == path)
-		*out++ = '/';
-	*out = '\0';
-}
-
-/* If path is a link stub (a small regular file holding a relative path to a directory),
- * rewrites path to that directory and returns 1; 0 when it is not one. */
-static int follow_stub(char *path, size_t len)
-{
-	char target[1024];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, target, sizeof(target) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	target[n] = '\0';
-	target[strcspn(target, "\n")] = '\0';
-	if (target[0] == '/' || !strchr(target, '/'))
-		return 0;
-	char *slash = strrchr(path, '/');
-	char joined[8192];
-	snprintf(joined, sizeof(joined), "%.*s/%s", (int)(slash - path), path, target);
-	normalize(joined);
-	struct stat st;
-	if (stat(joined, &st) < 0 || !S_ISDIR(st.st_mode))
-		return 0;
-	snprintf(path, len, "%s", joined);
-	return 1;
-}
-
 int sysfs_dir(const char *rel, char *out, size_t len)
 {
-	char cur[8192];
-	snprintf(cur, sizeof(cur), "%s", sysfs_root());
-	const char *p = rel;
-	int hops = 0;
-	while (*p) {
-		while (*p == '/')
-			p++;
-		size_t n = strcspn(p, "/");
-		if (n == 0)
-			break;
-		size_t used = strlen(cur);
-		snprintf(cur + used, sizeof(cur) - used, "/%.*s", (int)n, p);
-		p += n;
-		struct stat st;
-		if (stat(cur, &st) < 0)
-			return -1;
-		if (S_ISDIR(st.st_mode))
-			continue;
-		if (++hops > MAX_HOPS || !follow_stub(cur, sizeof(cur))) {
-			errno = ENOTDIR;
-			return -1;
-		}
-	}
-	if ((size_t)snprintf(out, len, "%s", cur) >= len) {
+	if ((size_t)snprintf(out, len, "%s/%s", sysfs_root(), rel) >= len) {
 		errno = ENAMETOOLONG;
+		return -1;
+	}
+	struct stat st;
+	if (stat(out, &st) < 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
 		return -1;
 	}
 	return 0;

@@ -4,10 +4,8 @@
 
 #include <stddef.h>
 
-/* Resolves rel (e.g. "class/iscsi_host/host7") under the sysfs root to a directory path in out.
- * Symbolic links are followed as usual; so are "link stubs": regular files whose whole content
- * is the relative path a link would hold, which is what a sysfs tree becomes when copied by a
- * tool that does not keep symlinks (the shared fixtures arrive that way). 0 or -1 (errno). */
+/* Puts the path of directory rel (e.g. "class/iscsi_host/host7") under the sysfs root in out;
+ * symbolic links resolve as the kernel's do. 0, or -1 (errno; ENOTDIR when rel is no directory). */
 int sysfs_dir(const char *rel, char *out, size_t len);
 
 /* Reads attribute dir/attr, without trailing white space. A missing file, an empty one and the

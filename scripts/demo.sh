@@ -31,12 +31,25 @@ export SWISCSI_DB=$work/db
 export SWISCSI_INITIATORNAME_FILE=$work/initiatorname.iscsi
 export SWISCSI_CONF=$work/iscsid.conf   # absent: open-iscsi's built-in defaults
 echo "InitiatorName=iqn.2026-11.org.example.swiscsi:demo" > "$SWISCSI_INITIATORNAME_FILE"
-# Offload HBAs are shown from the shared fixture tree of a machine that has all of them (beside
-# the repository); without it, from this machine's own /sys (read only).
-fixture=$repo/../shared/fixtures/sysfs/mixed
-if [ -d "$fixture" ]; then export SWISCSI_SYSFS=$fixture; else export SWISCSI_SYSFS=/sys; fi
+# Offload HBAs are shown from the repository's fake /sys of a machine that has all of them
+# (tests/fixtures/sysfs/mixed), read only.
+export SWISCSI_SYSFS=$repo/tests/fixtures/sysfs/mixed
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@" || echo "(exit $?)"; }
+# step CMD...: a step that must succeed; expect N CMD...: one that must exit N. Any other exit
+# is reported and makes the demo exit 1 at the end.
+unexpected=0
+expect() {
+  local want=$1; shift
+  printf '\n\033[1m$ %s\033[0m\n' "$*"
+  local rc=0
+  "$@" || rc=$?
+  if [ "$rc" != "$want" ]; then
+    echo "UNEXPECTED: exit $rc, this step should exit $want"; unexpected=1
+  elif [ "$rc" != 0 ]; then
+    echo "(exit $rc, as expected)"
+  fi
+}
+step() { expect 0 "$@"; }
 
 # A local tgtd target on loopback: the portal the preflight checks.
 tgt_ctl=$((20 + RANDOM % 200))
@@ -69,10 +82,11 @@ step "$adm" -m iface -I iface0 -C ping -a 127.0.0.1 -c 3
 
 echo; echo "== 11.3 Configuring an iface for iSCSI offload (the chapter's cxgb3i example)"
 step "$adm" -m iface -I cxgb3i.00:00:5e:00:53:31 -o update -n iface.ipaddress -v 192.0.2.66
-step "$adm" -m iface -I be2iscsi.00:00:5e:00:53:b1.ipv4.0 -o update -n iface.ipaddress -v 192.0.2.67
+echo "(be2iscsi and qla4xxx ports take their addresses from the adapter's firmware: refused, 7)"
+expect 7 "$adm" -m iface -I be2iscsi.00:00:5e:00:53:b1.ipv4.0 -o update -n iface.ipaddress -v 192.0.2.67
 
-echo; echo "== Values are validated; nothing half-written"
-step "$adm" -m iface -I iface0 -o update -n iface.hwaddress -v 00:11:22:33:44
+echo; echo "== Values are validated; nothing half-written (an invalid MAC exits 7)"
+expect 7 "$adm" -m iface -I iface0 -o update -n iface.hwaddress -v 00:11:22:33:44
 step "$adm" -m iface
 
 echo; echo "== 11.4 Binding/unbinding an iface to a portal: discovery through each iface"
@@ -94,3 +108,4 @@ step "$adm" -m node -P 1
 step "$adm" -m iface
 echo; echo "Record files written (open-iscsi's format and layout):"
 (cd "$SWISCSI_DB" && find . -path ./.swiscsi.lock -prune -o -print | sort)
+exit $unexpected

@@ -15,6 +15,8 @@ packages=(
   tgt istgt open-iscsi iproute2 util-linux procps
   # man pages
   groff-base
+  # Debian packages (debian/) and their test: the build tools, man -w and the completion loader
+  dpkg-dev debhelper fakeroot man-db bash-completion
   # libFuzzer harnesses (clang with its sanitizer and fuzzer runtimes)
   clang libclang-rt-14-dev
 )

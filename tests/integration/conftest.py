@@ -13,8 +13,8 @@ import pytest
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("SWISCSI_BUILD", REPO / "build"))
 SWISCSIADM = BUILD / "cli" / "swiscsiadm"
-SHARED = pathlib.Path(os.environ.get("SWISCSI_SHARED", REPO.parent / "shared"))
-FIXTURES = SHARED / "fixtures" / "sysfs"
+# Fake /sys trees of offload HBAs with golden output, committed with real symlinks
+FIXTURES = REPO / "tests" / "fixtures" / "sysfs"
 
 
 def require(condition, what):
@@ -80,12 +80,6 @@ def built():
 @pytest.fixture
 def adm(tmp_path):
     return Adm(tmp_path)
-
-
-@pytest.fixture
-def fixtures_dir():
-    require(FIXTURES.is_dir(), f"shared sysfs fixtures at {FIXTURES}")
-    return FIXTURES
 
 
 def have(tool):

@@ -2,15 +2,12 @@
 
 Every call happens in a fresh mount + network namespace (`unshare --mount --net`) where a
 temporary directory is bind-mounted over /etc/iscsi (Debian's DBROOT), another over /run/lock
-(iscsiadm's lock files) and a tiny private sysfs tree over /sys. The namespace dies with the
+(iscsiadm's lock files) and a fake sysfs tree over /sys. The namespace dies with the
 command, so nothing outside the temporary directory is ever written.
 
-Why a private sysfs instead of /work/shared/fixtures/sysfs/none: iscsiadm `-o update` needs
-`/sys/class/iscsi_transport/tcp/handle`, i.e. `class/iscsi_transport/tcp` must be a symlink to a
-directory. In the shared copy the symlinks are stored as plain files holding the link text, so
-with `none` over /sys the listing works but every `-o update` fails ("Cound not locate transport
-for iface X", exit 7). The tree built here has just the tcp transport, as a real kernel with
-iscsi_tcp loaded and no HBAs would.
+The /sys is the committed fixture tree tests/fixtures/sysfs/none (the tcp transport loaded, no
+iSCSI hosts): iscsiadm `-o update` needs `/sys/class/iscsi_transport/tcp/handle`, which only a
+tree with the kernel's symlinks gives. iscsiadm only reads it.
 """
 import os
 import pathlib
@@ -19,7 +16,7 @@ import subprocess
 
 import pytest
 
-from conftest import Result, require
+from conftest import FIXTURES, Result, require
 
 ISCSIADM = shutil.which("iscsiadm") or "/usr/sbin/iscsiadm"
 # The node settings Debian's shipped /etc/iscsi/iscsid.conf makes (two of them differ from
@@ -78,18 +75,6 @@ def check_tools():
     require(version.strip().endswith(" " + VERSION), f"open-iscsi {VERSION} (found {version!r})")
 
 
-def make_sysfs(path):
-    """A /sys with the tcp transport loaded and nothing else (no iSCSI hosts, no sessions)."""
-    device = path / "devices" / "virtual" / "iscsi_transport" / "tcp"
-    device.mkdir(parents=True)
-    (device / "caps").write_text("0x39\n")  # iscsi_tcp's capabilities
-    (device / "handle").write_text("18446744072642760768\n")  # any non-zero module address
-    for cls in ("iscsi_transport", "iscsi_host", "scsi_host", "iscsi_iface", "iscsi_session"):
-        (path / "class" / cls).mkdir(parents=True)
-    (path / "class" / "iscsi_transport" / "tcp").symlink_to("../../devices/virtual/iscsi_transport/tcp")
-    return path
-
-
 class OpenIscsi:
     """iscsiadm with DBROOT = ROOT/db, the same directory swiscsiadm's Adm(ROOT) uses."""
 
@@ -100,7 +85,7 @@ class OpenIscsi:
         self.lock = self.root / "lock"
         self.db.mkdir(parents=True, exist_ok=True)
         self.lock.mkdir(exist_ok=True)
-        self.sysfs = make_sysfs(self.root / "sysfs-tcp")
+        self.sysfs = FIXTURES / "none"
         self._write_config()
 
     def _write_config(self):

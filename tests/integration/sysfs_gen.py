@@ -1,17 +1,13 @@
 """Builds small fake /sys trees of iSCSI hosts, laid out the way the kernel lays them out (class
-entries are relative links into devices/...), so detection can be tested on hardware the shared
-fixtures do not model: other MACs, port counts and drivers (cxgb4i, qedi), software hosts and
-broken hosts. Links are real symlinks, or "link stubs" (a regular file holding the relative
-target, the form the shared fixtures take when checked out without symlinks); detection must
-read both the same way."""
+entries are relative links into devices/...), so detection can be tested on hardware the
+committed trees (tests/fixtures/sysfs/) do not model: other MACs, port counts and drivers
+(cxgb4i, qedi), software hosts and broken hosts. Links are real relative symlinks."""
 import os
 
 
 class SysfsTree:
-    def __init__(self, root, links="symlink"):
-        assert links in ("symlink", "stub")
+    def __init__(self, root):
         self.root = str(root)
-        self.links = links
         self.pci_bus = 0x20
 
     def write(self, rel, value):
@@ -25,11 +21,7 @@ class SysfsTree:
         path = os.path.join(self.root, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         text = os.path.relpath(os.path.join(self.root, target_rel), os.path.dirname(path))
-        if self.links == "symlink":
-            os.symlink(text, path)
-        else:
-            with open(path, "w") as f:
-                f.write(text + "\n")
+        os.symlink(text, path)
 
     def transport(self, name):
         dev = f"devices/virtual/iscsi_transport/{name}"
