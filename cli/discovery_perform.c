@@ -11,6 +11,7 @@
 #include "discovery_db.h"
 #include "discovery_modes.h"
 #include "discovery_run.h"
+#include "discovery_screen.h"
 #include "exit_codes.h"
 #include "iface_db.h"
 #include "iface_schema.h"
@@ -226,8 +227,10 @@ int discovery_perform(const struct cli_opts *o, const struct portal *p, struct r
 	for (size_t i = 0; rc == EXIT_OK && i < n; i++) {
 		runs[i].rc = discovery_run(&runs[i].iface, st_config, p->address, p->port,
 					   &runs[i].out);
-		if (runs[i].rc == EXIT_OK)
+		if (runs[i].rc == EXIT_OK) {
+			discovery_screen(&runs[i].out.targets, p->address);
 			ok++;
+		}
 		else if (first_error == EXIT_OK)
 			first_error = runs[i].rc;
 	}

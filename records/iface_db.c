@@ -13,6 +13,7 @@
 #include "db_paths.h"
 #include "dir_each.h"
 #include "iface_schema.h"
+#include "names.h"
 #include "record_file.h"
 
 static void ifaces_dir(char *buf, size_t len)
@@ -23,7 +24,8 @@ static void ifaces_dir(char *buf, size_t len)
 /* A name that would leave ifaces/ (or name the directory itself) is no iface. */
 static bool name_is_file_name(const char *name)
 {
-	return name[0] && !strchr(name, '/') && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+	char err[512];
+	return path_component_ok("iface name", name, err, sizeof(err));
 }
 
 bool iface_is_builtin(const char *name)
@@ -207,6 +209,8 @@ oom:
 
 int iface_store(const struct record *r, char *err, size_t errlen)
 {
+	if (!path_component_ok("iface name", r->values[IFACE_F_NAME], err, errlen))
+		return -1;
 	char dir[4096];
 	ifaces_dir(dir, sizeof(dir));
 	return record_write_file(dir, r->values[IFACE_F_NAME], r, err, errlen);
