@@ -2,7 +2,7 @@
  * RFC 3722), portal addresses (IP literals or host names) and the one check every path join
  * applies whatever the name's kind.
  *
- * Decisions where the RFCs leave room (also in docs/security.md):
+ * Decisions where the RFCs leave room (summed up in swiscsiadm(8)):
  * - iSCSI names must start with "iqn.", "eui." or "naa." (the type designator in lower case,
  *   as every target we know sends it). eui. needs exactly 16 hex digits, naa. 16 or 32.
  *   The iqn. date and naming authority are not checked: open-iscsi does not check them and

@@ -63,7 +63,8 @@ def test_bad_sendtargets_entries_are_reported_and_skipped(tmp_path, fake):
     t.extra_targets += [(SPLIT, BAD_ADDRESSES + ["192.0.2.10:3260,1"]),
                         (NOADDR, ["..", "x/y,1"])]
     adm = Adm(tmp_path)
-    (tmp_path / "canary").write_text("must stay\n")
+    (tmp_path / "canary").mkdir()   # where the first traversal would put its record
+    (tmp_path / "canary" / "keep").write_text("must stay\n")
     before = outside_db(tmp_path)
 
     r = adm.run("-m", "discovery", "-t", "st", "-p", t.portal)
