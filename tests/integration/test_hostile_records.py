@@ -4,10 +4,7 @@ SendTargets with whatever a test scripts; nothing connects to the addresses it r
 
 Every traversal here is aimed at the test's own temporary directory (the database is
 tmp_path/db), and each test checks that nothing outside the database appeared or changed."""
-import pytest
-
 from conftest import Adm
-from faketarget import FakeTarget
 
 GOOD = "iqn.2026-11.test.hostile:good"
 SPLIT = "iqn.2026-11.test.hostile:split"   # good name, some bad addresses
@@ -27,22 +24,6 @@ BAD_NAMES = [
 ]
 BAD_ADDRESSES = ["../../../../canary2:3260,1", "..:3260,1", "192.0.2.1/../../x:3260,1",
                  "a b:3260,1"]
-
-
-@pytest.fixture
-def fake():
-    made = []
-
-    def make(**kw):
-        t = FakeTarget(**kw).start()
-        made.append(t)
-        return t
-
-    yield make
-    for t in made:
-        t.stop()
-    for t in made:
-        assert not t.errors, f"the fake target saw: {t.errors}"
 
 
 def outside_db(tmp_path):
