@@ -2,7 +2,6 @@
 #include "iface_db.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,11 +231,7 @@ int iface_remove(const char *name, char *err, size_t errlen)
 		errno = e;
 		return -1;
 	}
-	int fd = open(dir, O_RDONLY | O_DIRECTORY);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
+	fsync_dir(dir); /* the file is gone either way; a crash may only bring it back */
 	return 0;
 }
 
