@@ -20,6 +20,7 @@
 #include "node_db.h"
 #include "node_modes.h"
 #include "node_schema.h"
+#include "validate.h"
 
 struct iface_run {
 	struct record iface;
@@ -35,6 +36,13 @@ static int choose_ifaces(const struct cli_opts *o, struct iface_run **runs, size
 	*n = 0;
 	if (!*runs)
 		return EXIT_NOMEM;
+	for (int i = 0; i < o->nifaces; i++) {
+		char err[512];
+		if (!iface_name_is_valid(o->ifaces[i], err, sizeof(err))) {
+			msg_error("%s", err);
+			return EXIT_INVAL;   /* the caller frees *runs */
+		}
+	}
 	for (int i = 0; i < o->nifaces; i++) {
 		if (iface_get(o->ifaces[i], &(*runs)[*n].iface) == EXIT_OK)
 			(*n)++;

@@ -111,11 +111,30 @@ static bool host_name_ok(const char *s)
 	}
 }
 
+/* fe80::1%eth0: an IPv6 literal with the zone (a network device name) getaddrinfo accepts. */
+static bool ipv6_with_zone_ok(const char *s)
+{
+	const char *pct = strchr(s, '%');
+	char ip[INET6_ADDRSTRLEN];
+	unsigned char buf[sizeof(struct in6_addr)];
+	if (!pct || (size_t)(pct - s) >= sizeof(ip))
+		return false;
+	memcpy(ip, s, (size_t)(pct - s));
+	ip[pct - s] = '\0';
+	size_t zlen = strlen(pct + 1);
+	if (inet_pton(AF_INET6, ip, buf) != 1 || zlen < 1 || zlen > 15)
+		return false;
+	for (const char *p = pct + 1; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+			return false;
+	return strcmp(pct + 1, ".") != 0 && strcmp(pct + 1, "..") != 0;
+}
+
 bool portal_address_is_valid(const char *addr, char *err, size_t errlen)
 {
 	unsigned char buf[sizeof(struct in6_addr)];
 	if (inet_pton(AF_INET, addr, buf) == 1 || inet_pton(AF_INET6, addr, buf) == 1 ||
-	    host_name_ok(addr))
+	    ipv6_with_zone_ok(addr) || host_name_ok(addr))
 		return true;
 	char shown[128];
 	name_printable(addr, shown, sizeof(shown));

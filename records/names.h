@@ -30,8 +30,9 @@ bool path_component_ok(const char *what, const char *s, char *err, size_t errlen
 /* Whether name is an iSCSI name by the rules above. */
 bool iscsi_name_is_valid(const char *name, char *err, size_t errlen);
 
-/* Whether addr (without brackets) is an IPv4 or IPv6 literal or a host name (RFC 1123 labels
- * of letters, digits, '-' and, as resolvers accept it, '_'; at most 253 bytes). */
+/* Whether addr (without brackets) is an IPv4 or IPv6 literal (IPv6 with a zone, fe80::1%eth0,
+ * too) or a host name (RFC 1123 labels of letters, digits, '-' and, as resolvers accept it,
+ * '_'; at most 253 bytes). */
 bool portal_address_is_valid(const char *addr, char *err, size_t errlen);
 
 /* s with every byte that is not printable ASCII written as \xNN, for messages that quote

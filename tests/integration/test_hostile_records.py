@@ -122,6 +122,9 @@ def test_node_selection_refuses_names_that_are_paths(adm, tmp_path):
     assert r.rc == 7 and "invalid target name '../../x': it contains '/'" in r.err, r
     r = adm.run("-m", "node", "-I", "../escape")
     assert r.rc == 7 and "Invalid iface name '../escape'" in r.err, r
+    r = adm.run("-m", "discovery", "-t", "st", "-p", "127.0.0.1:9", "-I", "../escape")
+    assert r.rc == 7 and "Invalid iface name '../escape'" in r.err, r
+    assert not (adm.db / "send_targets").exists()
 
 
 def test_a_record_value_with_a_control_character_is_refused(adm, tmp_path):

@@ -97,11 +97,13 @@ static void test_portal_addresses(void **state)
 {
 	(void)state;
 	const char *good[] = { "192.0.2.1", "2001:db8::1", "::1", "target.example", "localhost",
-			       "my-target_1.example.org", "a", NULL };
+			       "my-target_1.example.org", "a", "fe80::1%eth0", "fe80::1%br-lan.10",
+			       NULL };
 	for (const char **g = good; *g; g++)
 		assert_true(address_ok(*g));
 	const char *bad[] = { "", ".", "..", "a..b", ".a", "a.", "-a", "a-", "a/b", "../x",
-			      "a b", "a\nb", "a,b", "[::1]", NULL };
+			      "a b", "a\nb", "a,b", "[::1]", "fe80::1%../x", "fe80::1%..",
+			      "fe80::1%", "192.0.2.1%eth0", "fe80::1%eth0/x", NULL };
 	for (const char **b = bad; *b; b++)
 		assert_false(address_ok(*b));
 	char label[70];
