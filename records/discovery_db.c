@@ -72,6 +72,11 @@ int discovery_delete(const char *address, int port, record_warn_fn warn, void *w
 {
 	char rel[4400], dir[8800], path[9000];
 	struct node_index ix;
+	if (!path_component_ok("discovery address", address, path, sizeof(path))) {
+		if (warn)
+			warn(warn_ctx, path);
+		return -1;
+	}
 	discovery_link_dir(address, port, rel, sizeof(rel));
 	if (link_dir_nodes(rel, &ix) < 0)
 		return -1;

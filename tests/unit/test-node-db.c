@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "discovery_db.h"
 #include "node_db.h"
 #include "node_schema.h"
 
@@ -111,12 +112,31 @@ static void test_control_characters_never_reach_a_file(void **state)
 	record_free(&r);
 }
 
+/* send_targets/ADDR,PORT: the discovery address is one component too. */
+static void test_discovery_addresses_stay_inside(void **state)
+{
+	(void)state;
+	struct record r;
+	char err[1024];
+	assert_int_equal(record_init(&r, &discovery_schema), 0);
+	assert_int_equal(record_set(&r, "discovery.sendtargets.address", "../../../p"), 0);
+	assert_int_equal(record_set(&r, "discovery.sendtargets.port", "3260"), 0);
+	assert_int_equal(discovery_store(&r, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "discovery address"));
+	record_free(&r);
+	assert_int_equal(discovery_load("..", 3260, &r, NULL, NULL, err, sizeof(err)), -1);
+	assert_int_equal(discovery_delete("../..", 3260, NULL, NULL), -1);
+	assert_false(exists("p,3260"));
+	assert_false(exists("a/db/send_targets"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_unsafe_components_are_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_control_characters_never_reach_a_file, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_discovery_addresses_stay_inside, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
