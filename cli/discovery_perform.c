@@ -11,6 +11,7 @@
 #include "discovery_db.h"
 #include "discovery_modes.h"
 #include "discovery_run.h"
+#include "discovery_screen.h"
 #include "exit_codes.h"
 #include "iface_db.h"
 #include "iface_schema.h"
@@ -19,6 +20,7 @@
 #include "node_db.h"
 #include "node_modes.h"
 #include "node_schema.h"
+#include "validate.h"
 
 struct iface_run {
 	struct record iface;
@@ -34,6 +36,13 @@ static int choose_ifaces(const struct cli_opts *o, struct iface_run **runs, size
 	*n = 0;
 	if (!*runs)
 		return EXIT_NOMEM;
+	for (int i = 0; i < o->nifaces; i++) {
+		char err[512];
+		if (!iface_name_is_valid(o->ifaces[i], err, sizeof(err))) {
+			msg_error("%s", err);
+			return EXIT_INVAL;   /* the caller frees *runs */
+		}
+	}
 	for (int i = 0; i < o->nifaces; i++) {
 		if (iface_get(o->ifaces[i], &(*runs)[*n].iface) == EXIT_OK)
 			(*n)++;
@@ -226,8 +235,10 @@ int discovery_perform(const struct cli_opts *o, const struct portal *p, struct r
 	for (size_t i = 0; rc == EXIT_OK && i < n; i++) {
 		runs[i].rc = discovery_run(&runs[i].iface, st_config, p->address, p->port,
 					   &runs[i].out);
-		if (runs[i].rc == EXIT_OK)
+		if (runs[i].rc == EXIT_OK) {
+			discovery_screen(&runs[i].out.targets, p->address);
 			ok++;
+		}
 		else if (first_error == EXIT_OK)
 			first_error = runs[i].rc;
 	}

@@ -95,6 +95,16 @@ static int set_params(struct record *r, const struct cli_opts *o)
 	return EXIT_OK;
 }
 
+/* -I as it enters: a name that could leave ifaces/ is refused by name, before any lookup. */
+static bool name_ok(const char *name)
+{
+	char err[512];
+	if (iface_name_is_valid(name, err, sizeof(err)))
+		return true;
+	msg_error("%s", err);
+	return false;
+}
+
 static int store(const struct record *r)
 {
 	char err[1024];
@@ -150,17 +160,14 @@ int iface_op_new(const struct cli_opts *o)
 		return EXIT_RAW_EINVAL;
 	}
 	const char *name = o->ifaces[0];
-	char err[256];
 	if (iface_is_builtin(name)) {
 		msg_error("iface %s is a special interface and is not stored in %s/ifaces.", name,
 			  db_root());
 		msg_error("Could not create new interface %s.", name);
 		return EXIT_INVAL;
 	}
-	if (!iface_name_is_valid(name, err, sizeof(err))) {
-		msg_error("%s", err);
+	if (!name_ok(name))
 		return EXIT_INVAL;
-	}
 	return locked(do_new, o);
 }
 
@@ -195,6 +202,8 @@ int iface_op_update(const struct cli_opts *o)
 		msg_error("iface %s is a special interface and cannot be modified.", o->ifaces[0]);
 		return EXIT_INVAL;
 	}
+	if (!name_ok(o->ifaces[0]))
+		return EXIT_INVAL;
 	return locked(do_update, o);
 }
 
@@ -229,5 +238,7 @@ int iface_op_delete(const struct cli_opts *o)
 		msg_error("iface %s is a special interface and cannot be deleted.", o->ifaces[0]);
 		return EXIT_INVAL;
 	}
+	if (!name_ok(o->ifaces[0]))
+		return EXIT_INVAL;
 	return locked(do_delete, o);
 }

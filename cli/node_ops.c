@@ -11,6 +11,7 @@
 #include "exit_codes.h"
 #include "iface_schema.h"
 #include "msg.h"
+#include "names.h"
 #include "node_db.h"
 #include "node_modes.h"
 #include "node_schema.h"
@@ -97,18 +98,23 @@ int node_op_new(const struct cli_opts *o, const struct node_selector *sel)
 		return EXIT_OK;
 	}
 	(void)o;
+	char err[512];
+	if (sel->target && !iscsi_name_is_valid(sel->target, err, sizeof(err))) {
+		msg_error("Error while adding record: %s", err);
+		return EXIT_INVAL;
+	}
 	struct record iface;
 	int rc = node_iface(sel->iface, &iface);
 	if (rc != EXIT_OK)
 		return rc;
-	struct node_index ix;
-	if ((rc = load_index(&ix)) != EXIT_OK) {
-		record_free(&iface);
-		return rc;
-	}
+	/* the index is read under the lock: a discovery running meanwhile may add the portal
+	 * directory whose tpgt this record must join */
+	struct node_index ix = { 0 };
 	int lock = cli_lock();
 	if (lock < 0) {
 		rc = EXIT_IDBM;
+	} else if ((rc = load_index(&ix)) != EXIT_OK) {
+		/* reported by load_index */
 	} else if (sel->target) {
 		int tpgt = sel->portal.has_tpgt ? sel->portal.tpgt
 						: known_tpgt(&ix, sel->target, &sel->portal);

@@ -6,11 +6,20 @@
 #include "exit_codes.h"
 #include "iface_db.h"
 #include "msg.h"
+#include "names.h"
+#include "validate.h"
 
 int node_selector_from(const struct cli_opts *o, struct node_selector *sel)
 {
 	memset(sel, 0, sizeof(*sel));
 	sel->target = o->targetname;
+	char err[512];
+	/* Only what could leave the database is refused here: existing records with names that
+	 * break the iSCSI rules stay reachable; -o new checks those rules. */
+	if (sel->target && !path_component_ok("target name", sel->target, err, sizeof(err))) {
+		msg_error("%s", err);
+		return EXIT_INVAL;
+	}
 	if (o->portal) {
 		if (!portal_parse(o->portal, 3260, &sel->portal)) {
 			msg_error("Invalid portal %s: use ADDRESS[:PORT][,TPGT], IPv6 in brackets",
@@ -21,6 +30,10 @@ int node_selector_from(const struct cli_opts *o, struct node_selector *sel)
 	}
 	if (o->nifaces) {
 		sel->iface = o->ifaces[0];
+		if (!iface_name_is_valid(sel->iface, err, sizeof(err))) {
+			msg_error("%s", err);
+			return EXIT_INVAL;
+		}
 		/* deviation 5: a missing iface is "nothing found", not iscsiadm's out-of-memory 3 */
 		if (!iface_is_builtin(sel->iface) && !iface_file_exists(sel->iface)) {
 			msg_error("Could not read iface info for %s.", sel->iface);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
+
 static bool parse_number(const char *s, long max, int *out)
 {
 	char *end;
@@ -56,7 +58,9 @@ bool portal_parse(const char *text, int default_port, struct portal *out)
 			return false;
 		out->has_port = true;
 	}
-	if (!addr[0] || strlen(addr) >= sizeof(out->address))
+	char err[512];
+	if (!addr[0] || strlen(addr) >= sizeof(out->address) ||
+	    !portal_address_is_valid(addr, err, sizeof(err)))
 		return false;
 	snprintf(out->address, sizeof(out->address), "%s", addr);
 	return true;

@@ -14,7 +14,8 @@ struct portal {
 	bool has_port, has_tpgt;
 };
 
-/* false when the text is not a portal (empty address, bad port or tpgt). */
+/* false when the text is not a portal (empty address, bad port or tpgt, an address that is
+ * neither an IP literal nor a host name: names.h). */
 bool portal_parse(const char *text, int default_port, struct portal *out);
 
 #endif

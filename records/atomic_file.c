@@ -10,6 +10,33 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* Creates path (its parent exists); a new directory is synced into its parent, or a crash could
+ * lose it together with the record written inside. */
+static int mkdir_synced(char *path, mode_t mode)
+{
+	if (mkdir(path, mode) < 0)
+		return errno == EEXIST ? 0 : -1;
+	char *slash = strrchr(path, '/');
+	if (!slash)
+		return fsync_dir(".");
+	if (slash == path)
+		return fsync_dir("/");
+	*slash = '\0';
+	int rc = fsync_dir(path);
+	*slash = '/';
+	return rc;
+}
+
 int mkdir_p(const char *dir, mode_t mode)
 {
 	char path[4096];
@@ -21,13 +48,12 @@ int mkdir_p(const char *dir, mode_t mode)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(path, mode) < 0 && errno != EEXIST)
-			return -1;
+		int rc = mkdir_synced(path, mode);
 		*p = '/';
+		if (rc < 0)
+			return -1;
 	}
-	if (mkdir(path, mode) < 0 && errno != EEXIST)
-		return -1;
-	return 0;
+	return mkdir_synced(path, mode);
 }
 
 /* The lock this process holds, and how many callers share it: a command that holds the lock
@@ -87,16 +113,6 @@ static int write_all(int fd, const char *data, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
-}
-
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int rc = fsync(fd);
-	close(fd);
-	return rc;
 }
 
 int file_write_atomic(const char *dir, const char *name, const char *data, size_t len,

@@ -14,8 +14,12 @@
 int db_lock(const char *root, char *err, size_t errlen);
 void db_unlock(int fd);
 
-/* Creates dir and its missing parents with mode (umask permitting). 0 or -1 with errno. */
+/* Creates dir and its missing parents with mode (umask permitting), each new directory synced
+ * into its parent. 0 or -1 with errno. */
 int mkdir_p(const char *dir, mode_t mode);
+
+/* fsync() of a directory, so that entries created or renamed in it survive a crash. */
+int fsync_dir(const char *dir);
 
 /* Replaces dir/name with data: a temp file in dir, written, fsync'd, renamed over name, then dir
  * fsync'd. Readers see the old or the new file, never a torn one. 0 or -1 with err set. */

@@ -9,6 +9,7 @@
 
 #include "db_paths.h"
 #include "dir_each.h"
+#include "names.h"
 #include "node_db.h"
 #include "node_schema.h"
 #include "record_file.h"
@@ -22,6 +23,10 @@ int discovery_load(const char *address, int port, struct record *out, record_war
 		   void *warn_ctx, char *err, size_t errlen)
 {
 	char path[4400];
+	if (!path_component_ok("discovery address", address, err, errlen)) {
+		errno = EINVAL;
+		return -1;
+	}
 	snprintf(path, sizeof(path), "%s/send_targets/%s,%d/st_config", db_root(), address, port);
 	return record_read_file(path, &discovery_schema, out, warn, warn_ctx, err, errlen);
 }
@@ -29,6 +34,9 @@ int discovery_load(const char *address, int port, struct record *out, record_war
 int discovery_store(const struct record *r, char *err, size_t errlen)
 {
 	char dir[4400];
+	if (!path_component_ok("discovery address", record_get(r, "discovery.sendtargets.address"),
+			       err, errlen))
+		return -1;
 	snprintf(dir, sizeof(dir), "%s/send_targets/%s,%s", db_root(),
 		 record_get(r, "discovery.sendtargets.address"),
 		 record_get(r, "discovery.sendtargets.port"));
@@ -64,6 +72,11 @@ int discovery_delete(const char *address, int port, record_warn_fn warn, void *w
 {
 	char rel[4400], dir[8800], path[9000];
 	struct node_index ix;
+	if (!path_component_ok("discovery address", address, path, sizeof(path))) {
+		if (warn)
+			warn(warn_ctx, path);
+		return -1;
+	}
 	discovery_link_dir(address, port, rel, sizeof(rel));
 	if (link_dir_nodes(rel, &ix) < 0)
 		return -1;

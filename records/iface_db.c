@@ -2,7 +2,6 @@
 #include "iface_db.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "db_paths.h"
 #include "dir_each.h"
 #include "iface_schema.h"
+#include "names.h"
 #include "record_file.h"
 
 static void ifaces_dir(char *buf, size_t len)
@@ -23,7 +23,8 @@ static void ifaces_dir(char *buf, size_t len)
 /* A name that would leave ifaces/ (or name the directory itself) is no iface. */
 static bool name_is_file_name(const char *name)
 {
-	return name[0] && !strchr(name, '/') && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+	char err[512];
+	return path_component_ok("iface name", name, err, sizeof(err));
 }
 
 bool iface_is_builtin(const char *name)
@@ -207,6 +208,8 @@ oom:
 
 int iface_store(const struct record *r, char *err, size_t errlen)
 {
+	if (!path_component_ok("iface name", r->values[IFACE_F_NAME], err, errlen))
+		return -1;
 	char dir[4096];
 	ifaces_dir(dir, sizeof(dir));
 	return record_write_file(dir, r->values[IFACE_F_NAME], r, err, errlen);
@@ -228,11 +231,7 @@ int iface_remove(const char *name, char *err, size_t errlen)
 		errno = e;
 		return -1;
 	}
-	int fd = open(dir, O_RDONLY | O_DIRECTORY);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
+	fsync_dir(dir); /* the file is gone either way; a crash may only bring it back */
 	return 0;
 }
 

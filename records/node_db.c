@@ -9,6 +9,7 @@
 #include "atomic_file.h"
 #include "db_paths.h"
 #include "dir_each.h"
+#include "names.h"
 #include "node_schema.h"
 #include "record_file.h"
 
@@ -21,9 +22,28 @@ void node_file_path(const struct node_ref *n, char *buf, size_t len)
 			 n->port, n->tpgt, n->iface);
 }
 
+/* Defence in depth: whatever the callers checked, no name leaves its directory. The portal
+ * directory's whole name must fit too. */
+int node_ref_check(const struct node_ref *n, char *err, size_t errlen)
+{
+	char portal[PATH_COMPONENT_MAX + 64];
+	snprintf(portal, sizeof(portal), "%s,%d,%d", n->address, n->port, n->tpgt);
+	if (!path_component_ok("target name", n->target, err, errlen) ||
+	    !path_component_ok("portal address", n->address, err, errlen) ||
+	    !path_component_ok("portal directory name", portal, err, errlen))
+		return -1;
+	if (n->tpgt >= 0 && !path_component_ok("iface name", n->iface, err, errlen))
+		return -1;
+	return 0;
+}
+
 int node_load(const struct node_ref *n, struct record *out, record_warn_fn warn, void *warn_ctx,
 	      char *err, size_t errlen)
 {
+	if (node_ref_check(n, err, errlen) < 0) {
+		errno = EINVAL;
+		return -1;
+	}
 	const struct schema *s = node_schema();
 	if (!s) {
 		snprintf(err, errlen, "Out of memory");
@@ -59,12 +79,18 @@ static int make_link(const struct node_ref *n, const char *link_dir, char *err, 
 		return -1;
 	}
 	link_name(n, name, sizeof(name));
+	if (!path_component_ok("link name", name, err, errlen))
+		return -1;
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	snprintf(target, sizeof(target), "%s/nodes/%s/%s,%d,%d", db_root(), n->target, n->address,
 		 n->port, n->tpgt);
 	unlink(path);
 	if (symlink(target, path) < 0) {
 		snprintf(err, errlen, "Could not link %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fsync_dir(dir) < 0) { /* the link is how discovery finds the record again */
+		snprintf(err, errlen, "Could not sync directory %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -74,6 +100,8 @@ int node_store(const struct record *r, const char *link_dir, char *err, size_t e
 {
 	struct node_ref n;
 	node_ref_of(r, &n);
+	if (node_ref_check(&n, err, errlen) < 0)
+		return -1;
 	char dir[8192], name[4400];
 	if (n.tpgt < 0) {
 		snprintf(dir, sizeof(dir), "%s/nodes/%s", db_root(), n.target);
@@ -126,6 +154,11 @@ static void remove_links(const char *kind_dir, const char *link)
 int node_delete(const struct node_ref *n, record_warn_fn warn, void *warn_ctx)
 {
 	char file[8192];
+	if (node_ref_check(n, file, sizeof(file)) < 0) {
+		if (warn)
+			warn(warn_ctx, file);
+		return -1;
+	}
 	node_file_path(n, file, sizeof(file));
 	if (unlink(file) < 0 && errno != ENOENT) {
 		report(warn, warn_ctx, file);

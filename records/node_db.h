@@ -12,6 +12,10 @@
 #include "node_index.h"
 #include "record.h"
 
+/* 0 when every name of n is one safe path component (names.h), else -1 with err set. Every
+ * function below checks it before it joins a path. */
+int node_ref_check(const struct node_ref *n, char *err, size_t errlen);
+
 /* The file of a node record. */
 void node_file_path(const struct node_ref *n, char *buf, size_t len);
 

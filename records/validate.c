@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "iface_schema.h"
+#include "names.h"
 
 static bool parse_long(const char *text, long long *out)
 {
@@ -100,17 +101,6 @@ static bool netdev_name_ok(const char *v)
 	return true;
 }
 
-static bool iscsi_name_ok(const char *v)
-{
-	if (strncmp(v, "iqn.", 4) != 0 && strncmp(v, "eui.", 4) != 0 &&
-	    strncmp(v, "naa.", 4) != 0)
-		return false;
-	for (const char *p = v; *p; p++)
-		if (!isgraph((unsigned char)*p))
-			return false;
-	return true;
-}
-
 /* Whether v is one of the NULL-terminated words (exact case, as open-iscsi compares). */
 static bool one_of(const char *v, ...)
 {
@@ -177,7 +167,7 @@ static bool check_kind(const struct field_def *f, const char *v, const char **wh
 		return strcmp(v, "auto") == 0;
 	case FC_IQN:
 		*what = "an iSCSI name (iqn., eui. or naa.)";
-		return iscsi_name_ok(v);
+		return iscsi_name_is_valid(v, NULL, 0);
 	case FC_STARTUP:
 		*what = "'manual', 'automatic' or 'onboot'";
 		return one_of(v, "manual", "automatic", "onboot", NULL);
@@ -244,9 +234,11 @@ bool value_is_valid(const struct field_def *f, const char *value, char *err, siz
 
 bool iface_name_is_valid(const char *name, char *err, size_t errlen)
 {
+	char shown[128];
+	name_printable(name, shown, sizeof(shown));
 	size_t n = strlen(name);
 	if (n < 1 || n > 64) {
-		snprintf(err, errlen, "Invalid iface name %s. Must be from 1 to 64 characters.", name);
+		snprintf(err, errlen, "Invalid iface name %s. Must be from 1 to 64 characters.", shown);
 		return false;
 	}
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
@@ -257,7 +249,7 @@ bool iface_name_is_valid(const char *name, char *err, size_t errlen)
 		if (*p == '/' || !isgraph((unsigned char)*p)) {
 			snprintf(err, errlen,
 				 "Invalid iface name '%s': it may not contain '/', white space or control characters.",
-				 name);
+				 shown);
 			return false;
 		}
 	}

@@ -119,3 +119,22 @@ def istgt(request, tmp_path):
     t = Istgt(tmp_path)
     request.addfinalizer(t.stop)
     return t
+
+
+@pytest.fixture
+def fake():
+    """fake(**kw) starts a FakeTarget (tests/integration/faketarget.py) on loopback; every one
+    is stopped at the end, and an exception in its threads fails the test."""
+    from faketarget import FakeTarget
+    made = []
+
+    def make(**kw):
+        t = FakeTarget(**kw).start()
+        made.append(t)
+        return t
+
+    yield make
+    for t in made:
+        t.stop()
+    for t in made:
+        assert not t.errors, f"the fake target saw: {t.errors}"

@@ -1,28 +1,9 @@
 """SendTargets answers with several portals and targets, and IPv6 portals end to end: the
 fake target (tests/integration/faketarget.py) reports what a test scripts, on 127.0.0.1 or
 ::1; nothing connects to the reported addresses, only the records are checked."""
-import pytest
-
 from conftest import Adm, tool
-from faketarget import FakeTarget
 
 OTHER = "iqn.2026-11.test.swiscsi:other"
-
-
-@pytest.fixture
-def fake():
-    made = []
-
-    def make(**kw):
-        t = FakeTarget(**kw).start()
-        made.append(t)
-        return t
-
-    yield make
-    for t in made:
-        t.stop()
-    for t in made:
-        assert not t.errors, f"the fake target saw: {t.errors}"
 
 
 def test_several_portals_and_targets_become_records(tmp_path, fake):

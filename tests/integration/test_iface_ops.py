@@ -166,9 +166,20 @@ def test_update_errors(adm):
     r = update(adm, "nosuch", "iface.mtu", "1")
     assert r.rc == 7 and "Could not read iface info for nosuch." in r.err
     assert not (adm.db / "ifaces" / "nosuch").exists()
-    r = update(adm, "../escape", "iface.mtu", "1")
-    assert r.rc == 7
-    assert not (adm.db / "escape").exists()
+
+def test_traversal_in_an_iface_name_is_refused_by_name(adm):
+    """ifaces/../escape is DB/escape: a valid iface record placed there must stay untouched,
+    and the refusal must say that the name is the problem, not that no such iface exists."""
+    new(adm, "iface0")
+    escape = adm.db / "escape"
+    escape.write_bytes(adm.iface_file("iface0").read_bytes())
+    before = escape.read_bytes()
+    for op in (("-o", "update", "-n", "iface.mtu", "-v", "1"), ("-o", "delete"), ("-o", "new")):
+        r = adm.run("-m", "iface", "-I", "../escape", *op)
+        assert r.rc == 7, (op, r)
+        assert "Invalid iface name '../escape': it may not contain '/'" in r.err, (op, r)
+    assert escape.read_bytes() == before
+    assert sorted(p.name for p in adm.iface_file("iface0").parent.iterdir()) == ["iface0"]
 
 
 def test_update_keeps_unknown_keys(adm):

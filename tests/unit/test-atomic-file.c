@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "atomic_file.h"
@@ -92,7 +94,7 @@ static void test_write_into_missing_dir_fails_cleanly(void **state)
 	assert_non_null(strstr(err, sub));
 }
 
-static void test_lock_is_exclusive_and_dies_with_holder(void **state)
+static void test_lock_is_exclusive(void **state)
 {
 	(void)state;
 	char err[512], root[512], lockpath[600];
@@ -110,6 +112,48 @@ static void test_lock_is_exclusive_and_dies_with_holder(void **state)
 	struct stat st;
 	assert_int_equal(stat(root, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
+}
+
+/* A holder killed outright (no db_unlock, no exit handlers) leaves the lock free: a crashed
+ * swiscsiadm never blocks the next one. */
+static void test_lock_dies_with_holder(void **state)
+{
+	(void)state;
+	char err[512], lockpath[600];
+	int ready[2], hold[2];
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(hold), 0);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		/* holds the lock until killed; should this test fail first, the end of `hold`
+		 * (the parent gone) ends the child too */
+		close(ready[0]);
+		close(hold[1]);
+		int rc = db_lock(dir, err, sizeof(err)) >= 0 ? 0 : 1;
+		char c;
+		(void)!write(ready[1], &rc, sizeof(rc));
+		(void)!read(hold[0], &c, 1);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	int rc = -1;
+	assert_int_equal(read(ready[0], &rc, sizeof(rc)), sizeof(rc));
+	close(ready[0]);
+	assert_int_equal(rc, 0);
+	snprintf(lockpath, sizeof(lockpath), "%s/.swiscsi.lock", dir);
+	int other = open(lockpath, O_RDWR);
+	assert_true(other >= 0);
+	assert_int_equal(flock(other, LOCK_EX | LOCK_NB), -1);   /* the child holds it */
+	assert_int_equal(errno, EWOULDBLOCK);
+	assert_int_equal(kill(child, SIGKILL), 0);
+	int status;
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_int_equal(flock(other, LOCK_EX | LOCK_NB), 0);
+	close(other);
+	close(hold[1]);
 }
 
 /* Code that holds the lock may call code that takes it again: that must not wait for itself,
@@ -138,7 +182,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_replace_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_into_missing_dir_fails_cleanly, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lock_is_exclusive_and_dies_with_holder, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_is_exclusive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_dies_with_holder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_nests_within_a_process, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

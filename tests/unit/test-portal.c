@@ -42,11 +42,23 @@ static void test_refusals(void **state)
 		assert_false(portal_parse(*b, 3260, &p));
 }
 
+/* The address becomes a directory name: only IP literals and host names get through. */
+static void test_addresses_that_would_be_paths(void **state)
+{
+	(void)state;
+	struct portal p;
+	const char *bad[] = { "..", "..:3260,1", ".", "a/b", "../../tmp/p:3260,1", "[../x]:3260",
+			      "x\n:3260", "a b", "host\x01", "[fe80::1/64]", NULL };
+	for (const char **b = bad; *b; b++)
+		assert_false(portal_parse(*b, 3260, &p));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_forms),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_addresses_that_would_be_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
