@@ -6,6 +6,10 @@
 
 #include "session.h"
 
+/* Bytes of one SendTargets answer gathered across Continue PDUs: a target with hundreds of
+ * names and portals needs tens of KiB; 1 MiB bounds what a hostile one makes us hold. */
+enum { SENDTARGETS_TEXT_MAX = 1024 * 1024 };
+
 static int send_text(struct swi_session *s, uint32_t ttt, const char *text)
 {
 	struct bhs h = { .opcode = OP_TEXT_REQ, .immediate = true, .flags = BHS_F_FINAL,
@@ -93,10 +97,16 @@ int text_on_response(struct swi_session *s, const struct bhs *h, const uint8_t *
 {
 	if (s->op != OP_TEXT || h->itt != s->op_itt)
 		return session_fail(s, SWI_ERR, "unexpected Text Response from %s", s->o.portal);
-	if (h->data_len)
-		text_add_raw(&s->text_acc, data, h->data_len);
-	if (s->text_acc.failed)
+	switch (text_gather(&s->text_acc, data, h->data_len, SENDTARGETS_TEXT_MAX)) {
+	case TEXT_GATHERED:
+		break;
+	case TEXT_NOMEM:
 		return session_fail(s, SWI_ERR_NOMEM, "SendTargets: out of memory");
+	case TEXT_TOO_LONG:
+		text_buf_free(&s->text_acc);
+		return session_fail(s, SWI_ERR, "SendTargets from %s: the answer exceeds %d bytes",
+				    s->o.portal, SENDTARGETS_TEXT_MAX);
+	}
 	if (h->flags & TEXT_F_CONTINUE)
 		return send_text(s, BHS_TTT(h), NULL);
 	struct text_list keys;

@@ -8,7 +8,10 @@
 
 #include "session.h"
 
-enum { CHALLENGE_MAX = 1024, OUR_CHALLENGE_LEN = 32 };
+/* A challenge shorter than the shortest digest we compute (MD5, 16 bytes) lets a target collect
+ * our answers to the few challenges it can pick and replay them; RFC 1994 §2.3 wants challenges
+ * unpredictable and unique. Targets send 16 (LIO), 20 or more (tgtd) and up to 1024 (istgt). */
+enum { CHALLENGE_MIN = 16, CHALLENGE_MAX = 1024, OUR_CHALLENGE_LEN = 32 };
 
 /* Walks the user's algorithm list (less the ones a fallback dropped): fn sees each CHAP_A
  * value, or -1 for a name we do not know; it returns false to stop the walk. */
@@ -121,7 +124,9 @@ static int answer_challenge(struct swi_session *s, const struct text_list *keys)
 	uint8_t challenge[CHALLENGE_MAX];
 	int clen = chap_decode(c, challenge, sizeof(challenge));
 	if (clen <= 0)
-		return auth_fail(s, "CHAP_C is not a valid challenge");
+		return auth_fail(s, "CHAP_C is not a valid challenge (hex or base64, at most 1024 bytes)");
+	if (clen < CHALLENGE_MIN)
+		return auth_fail(s, "CHAP_C is shorter than 16 bytes, too short to be safe");
 	s->lg.chap_alg = (int)alg;
 	char response[2 * 64 + 3];
 	if (chap_response((int)alg, (uint8_t)id, s->o.chap_secret, challenge, (size_t)clen, response,
