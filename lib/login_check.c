@@ -40,12 +40,19 @@ static int header_fail(struct swi_session *s, const char *why)
 
 int login_check_response(struct swi_session *s, const struct bhs *h)
 {
-	if (memcmp(h->lun_or_isid, s->isid, sizeof(s->isid)) != 0)
-		return header_fail(s, "the Login Response carries another session's ISID");
 	if (++s->lg.responses > LOGIN_RESPONSES_MAX)
 		return header_fail(s, "the target keeps the login going for more than 256 responses");
+	/* a refusal or a redirection ends this connection's login: its stage fields mean nothing,
+	 * and Debian's tgtd sends refusals with an all-zero ISID */
 	if (LOGIN_STATUS_CLASS(h) != 0)
-		return 0; /* a refusal or a redirection: the stage fields mean nothing */
+		return 0;
+	if (memcmp(h->lun_or_isid, s->isid, sizeof(s->isid)) != 0) {
+		const uint8_t *i = h->lun_or_isid, *o = s->isid;
+		return session_fail(s, SWI_ERR_LOGIN,
+				    "login to %s: protocol error: the Login Response is for ISID %02x%02x%02x%02x%02x%02x, ours is %02x%02x%02x%02x%02x%02x",
+				    s->o.portal, i[0], i[1], i[2], i[3], i[4], i[5], o[0], o[1], o[2],
+				    o[3], o[4], o[5]);
+	}
 	/* byte 3 is Version-active: 0 is the only version there is and the only one we offer
 	 * (Version-max, byte 2, is the target's highest and so cannot be below it) */
 	if (h->b3 != 0)
