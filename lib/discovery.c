@@ -97,6 +97,10 @@ int text_on_response(struct swi_session *s, const struct bhs *h, const uint8_t *
 {
 	if (s->op != OP_TEXT || h->itt != s->op_itt)
 		return session_fail(s, SWI_ERR, "unexpected Text Response from %s", s->o.portal);
+	if ((h->flags & TEXT_F_CONTINUE) && (h->flags & BHS_F_FINAL))
+		return session_fail(s, SWI_ERR,
+				    "SendTargets from %s: protocol error: the Text Response sets both Final and Continue",
+				    s->o.portal);
 	switch (text_gather(&s->text_acc, data, h->data_len, SENDTARGETS_TEXT_MAX)) {
 	case TEXT_GATHERED:
 		break;

@@ -208,6 +208,20 @@ def test_login_rounds_are_bounded(targets):
     assert len(sent) == 257, len(sent)
 
 
+def test_sendtargets_final_and_continue(targets):
+    t = targets()
+
+    def both(conn, p):
+        if p.opcode != OP_TEXT_REQ:
+            return False
+        conn.send(OP_TEXT_RSP, encode_keys([("TargetName", t.iqn)]), flags=0x80 | C, itt=p.itt,
+                  w20=0x1000, **conn.sn_fields())
+        return True
+    t.on_pdu = both
+    r = run("swiscsi-ls", f"iscsi://{t.portal}")
+    assert r.rc == 1 and "sets both Final and Continue" in r.err, r
+
+
 def test_sendtargets_continue_flood(targets, tmp_path):
     """A SendTargets answer that never ends (4 KiB Continue PDUs of valid but useless pairs):
     refused at 1 MiB, and nothing is recorded."""
