@@ -12,7 +12,7 @@ int text_parse(const uint8_t *data, size_t len, struct text_list *out, char *err
 	out->n = 0;
 	while (len && data[len - 1] == '\0' && (len < 2 || data[len - 2] == '\0'))
 		len--; /* padding NULs beyond the terminator of the last pair */
-	size_t pos = 0;
+	size_t pos = 0, cap = 0;
 	while (pos < len) {
 		const uint8_t *start = data + pos;
 		const uint8_t *nul = memchr(start, '\0', len - pos);
@@ -38,10 +38,14 @@ int text_parse(const uint8_t *data, size_t len, struct text_list *out, char *err
 				goto fail;
 			}
 		}
-		struct text_pair *grown = realloc(out->v, (out->n + 1) * sizeof(*grown));
-		if (!grown)
-			goto oom;
-		out->v = grown;
+		if (out->n == cap) {
+			/* doubling: a 1 MiB SendTargets answer can hold 300 000 pairs */
+			cap = cap ? 2 * cap : 16;
+			struct text_pair *grown = realloc(out->v, cap * sizeof(*grown));
+			if (!grown)
+				goto oom;
+			out->v = grown;
+		}
 		out->v[out->n].key = strndup((const char *)start, klen);
 		out->v[out->n].value = strndup((const char *)eq + 1, n - klen - 1);
 		out->n++;
