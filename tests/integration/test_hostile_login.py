@@ -174,19 +174,27 @@ def test_first_burst_above_max_burst(targets):
 
 # ---- 4. floods ----
 
+def at_most(most, reply):
+    """A login hook answering every request with reply(conn, req, keys), `most` times at the
+    most, then dropping the connection (a bound on the test, should the initiator not stop);
+    returns the hook and the list that counts the answers."""
+    sent = []
+
+    def hook(conn, req, keys):
+        if len(sent) >= most:
+            conn.drop()
+            return True
+        sent.append(1)
+        return reply(conn, req, keys)
+    return hook, sent
+
+
 def test_login_continue_flood(targets):
     """Every Login Request gets another Continue PDU of 8 KiB; 64 KiB of login text is the cap
     (the target gives up after 1 MiB, so without a cap the login would fail another way)."""
     t = targets()
-    sent = []
-
-    def flood(conn, req, keys):
-        if len(sent) >= 128:
-            conn.drop()
-            return True
-        sent.append(1)
-        return answer(conn, req, SECURITY, pairs=[("X-Flood", "a" * 8180)], more=True)
-    t.on_login = flood
+    t.on_login, sent = at_most(128, lambda conn, req, keys: answer(
+        conn, req, SECURITY, pairs=[("X-Flood", "a" * 8180)], more=True))
     refused(readcap(t), 5, "the target's login text exceeds 65536 bytes")
     assert len(sent) <= 9, "the initiator stopped asking for more at the cap"
 
@@ -194,16 +202,9 @@ def test_login_continue_flood(targets):
 def test_login_rounds_are_bounded(targets):
     """Empty T=0 responses for ever: the login ends after 256 responses."""
     t = targets()
-    sent = []
-
-    def stall(conn, req, keys):
-        if len(sent) >= 1000:
-            conn.drop()
-            return True
-        sent.append(1)
-        return answer(conn, req, (req.flags >> 2) & 3, pairs=[("AuthMethod", "None")]
-                      if "InitiatorName" in keys else [])
-    t.on_login = stall
+    t.on_login, sent = at_most(1000, lambda conn, req, keys: answer(
+        conn, req, (req.flags >> 2) & 3,
+        pairs=[("AuthMethod", "None")] if "InitiatorName" in keys else []))
     refused(readcap(t), 5, "more than 256 responses")
     assert len(sent) == 257, len(sent)
 
