@@ -117,7 +117,8 @@ static int answer_challenge(struct swi_session *s, const struct text_list *keys)
 		return auth_fail(s, "the target sent no CHAP_A, CHAP_I or CHAP_C");
 	char *aend, *iend;
 	long alg = strtol(a, &aend, 10), id = strtol(i, &iend, 10);
-	if (*aend || !offered(s, (int)alg))
+	/* range first: (int) of 4294967301 would be 5, MD5 */
+	if (*aend || !*a || alg < 0 || alg > 255 || !offered(s, (int)alg))
 		return auth_fail(s, "the target chose a CHAP algorithm we did not offer");
 	if (*iend || !*i || id < 0 || id > 255)
 		return auth_fail(s, "CHAP_I is not a number from 0 to 255");

@@ -109,6 +109,21 @@ def test_one_byte_challenge(targets):
     refused(readcap(t, env=CHAP_ENV), 24, "shorter than 16 bytes")
 
 
+@pytest.mark.parametrize("alg", ["4294967301", "", "5,7"])
+def test_chap_algorithm_that_is_not_one(targets, alg):
+    """CHAP_A must be one number we offered: 2^32 + 5 is not MD5."""
+    t = targets(chap=CHAP_TARGET)
+
+    def odd_algorithm(conn, req, keys):
+        if "CHAP_A" not in keys:
+            return False
+        conn.chap_alg, conn.chap_ident, conn.chap_challenge = 5, 1, bytes(16)
+        return answer(conn, req, SECURITY, pairs=[("CHAP_A", alg), ("CHAP_I", "1"),
+                                                   ("CHAP_C", "0x" + "00" * 16)])
+    t.on_login = odd_algorithm
+    refused(readcap(t, env=CHAP_ENV), 24, "a CHAP algorithm we did not offer")
+
+
 @pytest.mark.parametrize("encoding", ["hex", "base64"])
 def test_longest_challenge_in_either_encoding(targets, encoding):
     """1024 bytes, the most we accept (istgt sends that many), hex or base64: the login works."""
