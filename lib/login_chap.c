@@ -10,7 +10,7 @@
 
 /* A challenge shorter than the shortest digest we compute (MD5, 16 bytes) lets a target collect
  * our answers to the few challenges it can pick and replay them; RFC 1994 §2.3 wants challenges
- * unpredictable and unique. Targets send 16 (LIO), 20 or more (tgtd) and up to 1024 (istgt). */
+ * unpredictable and unique. tgtd and istgt (tests/integration/test_interop_*) send longer ones. */
 enum { CHALLENGE_MIN = 16, CHALLENGE_MAX = 1024, OUR_CHALLENGE_LEN = 32 };
 
 /* Walks the user's algorithm list (less the ones a fallback dropped): fn sees each CHAP_A

@@ -126,7 +126,7 @@ def test_chap_algorithm_that_is_not_one(targets, alg):
 
 @pytest.mark.parametrize("encoding", ["hex", "base64"])
 def test_longest_challenge_in_either_encoding(targets, encoding):
-    """1024 bytes, the most we accept (istgt sends that many), hex or base64: the login works."""
+    """1024 bytes, the most we accept, hex or base64: the login works; 1025 are refused."""
     import base64
     import os
     t = targets(chap=dict(CHAP_TARGET, target_user=None))
