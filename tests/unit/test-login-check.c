@@ -15,15 +15,16 @@ static struct swi_session *session(void)
 				 .portal = "127.0.0.1", .target_name = "iqn.2026-11.org.swiscsi:t" };
 	struct swi_session *s = swi_session_new(&o, NULL);
 	assert_non_null(s);
+	s->state = SS_LOGIN;
 	return s;
 }
 
+/* A session in the middle of a login. */
 /* Where the login is (our CSG, and the transit and NSG of our last request), the response's
  * flags: 0 when accepted, else the error class it failed with. */
 static int verdict(uint8_t csg, bool transit, uint8_t nsg, uint8_t flags)
 {
 	struct swi_session *s = session();
-	s->state = SS_LOGIN;
 	s->lg.csg = csg;
 	s->lg.transit = transit;
 	s->lg.nsg = nsg;
@@ -63,7 +64,6 @@ static void test_header_errors_are_login_errors(void **state)
 	(void)state;
 	assert_int_equal(verdict(0, true, 1, RSP(0, true, 1) | LOGIN_F_CONTINUE), SWI_ERR_LOGIN);
 	struct swi_session *s = session();
-	s->state = SS_LOGIN;
 	struct bhs h = { .opcode = OP_LOGIN_RSP };
 	memcpy(h.lun_or_isid, s->isid, 6);
 	h.lun_or_isid[5] ^= 1;
@@ -72,7 +72,6 @@ static void test_header_errors_are_login_errors(void **state)
 	assert_non_null(strstr(s->err, "ISID"));
 	swi_session_free(s);
 	s = session();
-	s->state = SS_LOGIN;
 	h.lun_or_isid[5] ^= 1;
 	memcpy(h.lun_or_isid, s->isid, 6);
 	h.b3 = 1; /* Version-active */
@@ -85,7 +84,6 @@ static void test_refusals_pass_to_the_status_handling(void **state)
 {
 	(void)state;
 	struct swi_session *s = session();
-	s->state = SS_LOGIN;
 	struct bhs h = { .opcode = OP_LOGIN_RSP, .flags = RSP(3, true, 3), .w36 = 0x02010000 };
 	assert_int_equal(login_check_response(s, &h), 0); /* all-zero ISID, as tgtd refuses */
 	swi_session_free(s);
@@ -95,7 +93,6 @@ static void test_responses_are_bounded(void **state)
 {
 	(void)state;
 	struct swi_session *s = session();
-	s->state = SS_LOGIN;
 	struct bhs h = { .opcode = OP_LOGIN_RSP };
 	memcpy(h.lun_or_isid, s->isid, 6);
 	for (int i = 0; i < 256; i++)
