@@ -9,6 +9,7 @@
 
 #include "session.h"
 
+/* A session in the middle of a login. */
 static struct swi_session *session(void)
 {
 	struct swi_options o = { .initiator_name = "iqn.2026-11.org.swiscsi:unit",
@@ -19,7 +20,6 @@ static struct swi_session *session(void)
 	return s;
 }
 
-/* A session in the middle of a login. */
 /* Where the login is (our CSG, and the transit and NSG of our last request), the response's
  * flags: 0 when accepted, else the error class it failed with. */
 static int verdict(uint8_t csg, bool transit, uint8_t nsg, uint8_t flags)
