@@ -1,7 +1,11 @@
 /* CHAP digests through OpenSSL's libcrypto: MD5 (CHAP_A=5), SHA1 (6), SHA-256 (7) and
  * SHA3-256 (8), the algorithm numbers open-iscsi and the IANA registry use. */
+#include <limits.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "session.h"
@@ -86,29 +90,27 @@ static int hexval(char c)
 	return -1;
 }
 
-int chap_decode(const char *text, uint8_t *out, size_t outlen)
+/* Base64 of n characters into out (room for n / 4 * 3 bytes: EVP_DecodeBlock writes whole
+ * 3-byte groups, the padding included). Returns the length without the padding, or -1. */
+static int decode_base64(const char *b64, size_t n, uint8_t *out)
 {
-	if ((text[0] == '0') && (text[1] == 'b' || text[1] == 'B')) {
-		size_t n = strlen(text + 2);
-		if (n % 4 || n / 4 * 3 > outlen + 2)
-			return -1;
-		int len = EVP_DecodeBlock(out, (const unsigned char *)text + 2, (int)n);
-		if (len < 0)
-			return -1;
-		if (n >= 1 && text[2 + n - 1] == '=')
-			len--;
-		if (n >= 2 && text[2 + n - 2] == '=')
-			len--;
-		return len;
-	}
-	if (text[0] != '0' || (text[1] != 'x' && text[1] != 'X'))
+	if (n == 0 || n % 4 || n > INT_MAX)
 		return -1;
-	const char *p = text + 2;
-	size_t n = strlen(p);
-	if (n == 0 || (n + 1) / 2 > outlen)
+	int len = EVP_DecodeBlock(out, (const unsigned char *)b64, (int)n);
+	if (len < 0)
+		return -1;
+	len -= (b64[n - 1] == '=') + (b64[n - 2] == '=');
+	return len;
+}
+
+/* Hex digits into out (room for (n + 1) / 2 bytes); an odd count: the first digit stands
+ * alone. Returns the length or -1. */
+static int decode_hex(const char *p, size_t n, uint8_t *out)
+{
+	if (n == 0 || n > INT_MAX)
 		return -1;
 	size_t k = 0;
-	if (n % 2) { /* an odd number of digits: the first stands alone */
+	if (n % 2) {
 		int v = hexval(*p++);
 		if (v < 0)
 			return -1;
@@ -121,4 +123,26 @@ int chap_decode(const char *text, uint8_t *out, size_t outlen)
 		out[k++] = (uint8_t)(hi << 4 | lo);
 	}
 	return (int)k;
+}
+
+/* The value is decoded into a scratch buffer sized from the text, and only then measured
+ * against outlen: nothing is ever written past out, whatever the peer sent. */
+int chap_decode(const char *text, uint8_t *out, size_t outlen)
+{
+	bool b64 = text[0] == '0' && (text[1] == 'b' || text[1] == 'B');
+	if (!b64 && (text[0] != '0' || (text[1] != 'x' && text[1] != 'X')))
+		return -1;
+	size_t n = strlen(text + 2);
+	size_t room = b64 ? n / 4 * 3 : (n + 1) / 2;
+	uint8_t *scratch = malloc(room ? room : 1);
+	if (!scratch)
+		return -1;
+	int len = b64 ? decode_base64(text + 2, n, scratch) : decode_hex(text + 2, n, scratch);
+	if (len > 0 && (size_t)len <= outlen)
+		memcpy(out, scratch, (size_t)len);
+	else
+		len = -1;
+	OPENSSL_cleanse(scratch, room ? room : 1);
+	free(scratch);
+	return len;
 }

@@ -6,6 +6,10 @@
 
 #include "session.h"
 
+/* Bytes of one SendTargets answer gathered across Continue PDUs: a target with hundreds of
+ * names and portals needs tens of KiB; 1 MiB bounds what a hostile one makes us hold. */
+enum { SENDTARGETS_TEXT_MAX = 1024 * 1024 };
+
 static int send_text(struct swi_session *s, uint32_t ttt, const char *text)
 {
 	struct bhs h = { .opcode = OP_TEXT_REQ, .immediate = true, .flags = BHS_F_FINAL,
@@ -48,9 +52,19 @@ void swi_target_list_free(struct swi_target_list *l)
 	l->n = 0;
 }
 
+/* An array of n elements with room for one more. Capacity doubles, kept implicit (the list
+ * types are public and carry only a count): it may be full only when n is 0 or a power of
+ * two, and is then made max(4, 2n) long. Growing one element at a time made a 1 MiB answer cost minutes. */
+static void *room_for_one(void *v, size_t n, size_t size)
+{
+	if (n & (n - 1))
+		return v;
+	return realloc(v, (n < 4 ? 4 : 2 * n) * size);
+}
+
 static int add_target(struct swi_target_list *l, const char *name)
 {
-	struct swi_target *grown = realloc(l->v, (l->n + 1) * sizeof(*grown));
+	struct swi_target *grown = room_for_one(l->v, l->n, sizeof(*grown));
 	if (!grown)
 		return -1;
 	l->v = grown;
@@ -62,7 +76,7 @@ static int add_target(struct swi_target_list *l, const char *name)
 
 static int add_portal(struct swi_target *t, const char *addr)
 {
-	char **grown = realloc(t->portals, (t->nportals + 1) * sizeof(*grown));
+	char **grown = room_for_one(t->portals, t->nportals, sizeof(*grown));
 	if (!grown)
 		return -1;
 	t->portals = grown;
@@ -93,10 +107,20 @@ int text_on_response(struct swi_session *s, const struct bhs *h, const uint8_t *
 {
 	if (s->op != OP_TEXT || h->itt != s->op_itt)
 		return session_fail(s, SWI_ERR, "unexpected Text Response from %s", s->o.portal);
-	if (h->data_len)
-		text_add_raw(&s->text_acc, data, h->data_len);
-	if (s->text_acc.failed)
+	if ((h->flags & TEXT_F_CONTINUE) && (h->flags & BHS_F_FINAL))
+		return session_fail(s, SWI_ERR,
+				    "SendTargets from %s: protocol error: the Text Response sets both Final and Continue",
+				    s->o.portal);
+	switch (text_gather(&s->text_acc, data, h->data_len, SENDTARGETS_TEXT_MAX)) {
+	case TEXT_GATHERED:
+		break;
+	case TEXT_NOMEM:
 		return session_fail(s, SWI_ERR_NOMEM, "SendTargets: out of memory");
+	case TEXT_TOO_LONG:
+		text_buf_free(&s->text_acc);
+		return session_fail(s, SWI_ERR, "SendTargets from %s: the answer exceeds %d bytes",
+				    s->o.portal, SENDTARGETS_TEXT_MAX);
+	}
 	if (h->flags & TEXT_F_CONTINUE)
 		return send_text(s, BHS_TTT(h), NULL);
 	struct text_list keys;

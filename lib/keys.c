@@ -12,7 +12,7 @@ int text_parse(const uint8_t *data, size_t len, struct text_list *out, char *err
 	out->n = 0;
 	while (len && data[len - 1] == '\0' && (len < 2 || data[len - 2] == '\0'))
 		len--; /* padding NULs beyond the terminator of the last pair */
-	size_t pos = 0;
+	size_t pos = 0, cap = 0;
 	while (pos < len) {
 		const uint8_t *start = data + pos;
 		const uint8_t *nul = memchr(start, '\0', len - pos);
@@ -38,10 +38,14 @@ int text_parse(const uint8_t *data, size_t len, struct text_list *out, char *err
 				goto fail;
 			}
 		}
-		struct text_pair *grown = realloc(out->v, (out->n + 1) * sizeof(*grown));
-		if (!grown)
-			goto oom;
-		out->v = grown;
+		if (out->n == cap) {
+			/* doubling: a 1 MiB SendTargets answer can hold 300 000 pairs */
+			cap = cap ? 2 * cap : 16;
+			struct text_pair *grown = realloc(out->v, cap * sizeof(*grown));
+			if (!grown)
+				goto oom;
+			out->v = grown;
+		}
 		out->v[out->n].key = strndup((const char *)start, klen);
 		out->v[out->n].value = strndup((const char *)eq + 1, n - klen - 1);
 		out->n++;
@@ -75,6 +79,30 @@ const char *text_find(const struct text_list *l, const char *key)
 	return NULL;
 }
 
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int text_duplicate(const struct text_list *l, const char **dup)
+{
+	*dup = NULL;
+	if (l->n < 2)
+		return 0;
+	/* sorted, so that a response of thousands of pairs costs n log n, not n squared */
+	const char **names = malloc(l->n * sizeof(*names));
+	if (!names)
+		return -1;
+	for (size_t i = 0; i < l->n; i++)
+		names[i] = l->v[i].key;
+	qsort(names, l->n, sizeof(*names), by_key);
+	for (size_t i = 1; i < l->n && !*dup; i++)
+		if (strcmp(names[i - 1], names[i]) == 0)
+			*dup = names[i];
+	free(names);
+	return *dup != NULL;
+}
+
 static bool reserve(struct text_buf *b, size_t need)
 {
 	if (b->failed)
@@ -101,12 +129,22 @@ void text_add(struct text_buf *b, const char *key, const char *value)
 		b->len += (size_t)sprintf((char *)b->data + b->len, "%s=%s", key, value) + 1;
 }
 
-void text_add_raw(struct text_buf *b, const uint8_t *data, size_t len)
+bool text_add_raw(struct text_buf *b, const uint8_t *data, size_t len)
 {
-	if (len && reserve(b, len)) {
-		memcpy(b->data + b->len, data, len);
-		b->len += len;
-	}
+	if (!len)
+		return !b->failed;
+	if (!reserve(b, len))
+		return false;
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	return true;
+}
+
+enum text_gather text_gather(struct text_buf *b, const uint8_t *data, size_t len, size_t cap)
+{
+	if (len > cap || b->len > cap - len)
+		return TEXT_TOO_LONG;
+	return text_add_raw(b, data, len) ? TEXT_GATHERED : TEXT_NOMEM;
 }
 
 void text_addu(struct text_buf *b, const char *key, uint32_t value)
@@ -287,6 +325,14 @@ int params_apply(const struct text_list *answers, const struct iscsi_params *wan
 			return -1;
 		}
 		put(out, k, v);
+	}
+	/* irrelevant when every byte is solicited (InitialR2T=Yes, ImmediateData=No) */
+	bool unsolicited = !out->initial_r2t || out->immediate_data;
+	if (unsolicited && out->first_burst > out->max_burst) {
+		snprintf(err, errlen,
+			 "the target's answers give FirstBurstLength=%u above MaxBurstLength=%u, which RFC 7143 forbids",
+			 out->first_burst, out->max_burst);
+		return -1;
 	}
 	return 0;
 }

@@ -27,6 +27,11 @@ struct text_list {
 int text_parse(const uint8_t *data, size_t len, struct text_list *out, char *err, size_t errlen);
 void text_list_free(struct text_list *l);
 const char *text_find(const struct text_list *l, const char *key);
+/* Whether a key occurs more than once in l: 1 with *dup naming it, 0, or -1 when out of
+ * memory (the caller cannot tell, so it refuses). A negotiation key
+ * "MUST NOT be sent more than once" (RFC 7143 §6.2); SendTargets answers repeat keys by design,
+ * so the caller decides where this applies. */
+int text_duplicate(const struct text_list *l, const char **dup);
 
 /* A growing text segment to send. */
 struct text_buf {
@@ -36,8 +41,13 @@ struct text_buf {
 };
 void text_add(struct text_buf *b, const char *key, const char *value);
 void text_addu(struct text_buf *b, const char *key, uint32_t value);
-/* Appends raw bytes (a received segment to be joined with its continuation). */
-void text_add_raw(struct text_buf *b, const uint8_t *data, size_t len);
+/* Appends raw bytes (a received segment to be joined with its continuation). False when out of
+ * memory (b->failed is then set). */
+bool text_add_raw(struct text_buf *b, const uint8_t *data, size_t len);
+/* Appends a received segment to the text gathered so far, refusing to grow past cap bytes: a
+ * peer that sends Continue PDUs without end must not make us allocate without end. */
+enum text_gather { TEXT_GATHERED, TEXT_NOMEM, TEXT_TOO_LONG };
+enum text_gather text_gather(struct text_buf *b, const uint8_t *data, size_t len, size_t cap);
 void text_buf_free(struct text_buf *b);
 
 /* The parameters a session runs with once login has negotiated them. */
@@ -70,7 +80,8 @@ void params_offer(struct text_buf *b, const struct iscsi_params *want, const cha
 /* Applies the target's answers to the offer in want, producing the session's values in out.
  * Returns 0, or -1 with err naming the key and value when an answer breaks its negotiation rule
  * (a value outside the range, a list choice we did not offer, a boolean that is not Yes/No,
- * a result the rule cannot produce). Keys the target did not answer keep the RFC default
+ * a result the rule cannot produce, a FirstBurstLength above MaxBurstLength where it matters,
+ * RFC 7143 §13.14). Keys the target did not answer keep the RFC default
  * (for declarative keys: the RFC default of the target's side). */
 int params_apply(const struct text_list *answers, const struct iscsi_params *want,
 		 const char *hdr_digest, const char *data_digest, struct iscsi_params *out,

@@ -38,11 +38,13 @@ int login_on_connected(struct swi_session *s)
 {
 	struct text_buf b = { 0 };
 	text_buf_free(&s->lg.op_answers);
+	text_buf_free(&s->lg.acc); /* what a failed attempt left half gathered */
 	s->state = SS_LOGIN;
 	s->lg.csg = STAGE_SECURITY;
 	s->lg.nsg = STAGE_OPERATIONAL;
 	s->lg.transit = !want_chap(s);
 	s->lg.chap_step = 0;
+	s->lg.responses = 0;
 	text_add(&b, "InitiatorName", s->o.initiator_name);
 	if (s->o.initiator_alias)
 		text_add(&b, "InitiatorAlias", s->o.initiator_alias);
@@ -149,8 +151,21 @@ static int login_failed(struct swi_session *s, const struct bhs *h)
 			    s->o.portal, text, LOGIN_STATUS_CLASS(h), LOGIN_STATUS_DETAIL(h));
 }
 
+/* The one gate out of the security stage: with credentials configured nothing leaves it before
+ * the CHAP exchange (mutual included) has been completed and verified. */
+static int security_done(struct swi_session *s)
+{
+	if (want_chap(s) && s->lg.chap_step != 3)
+		return session_fail(s, SWI_ERR_AUTH,
+				    "login to %s: the target tried to end the login before CHAP authentication was complete",
+				    s->o.portal);
+	return 0;
+}
+
 int login_send_operational_offer(struct swi_session *s)
 {
+	if (security_done(s) < 0)
+		return -1;
 	struct text_buf b = { 0 };
 	s->lg.csg = STAGE_OPERATIONAL;
 	s->lg.nsg = STAGE_FULL_FEATURE;
@@ -172,6 +187,8 @@ int login_enter_full_feature(struct swi_session *s, const struct bhs *h,
 			     const struct text_list *keys)
 {
 	char err[256];
+	if (security_done(s) < 0)
+		return -1;
 	if (params_apply(keys, &s->want, s->hdig, s->ddig, &s->neg, err, sizeof(err)) < 0)
 		return session_fail(s, SWI_ERR_LOGIN, "login to %s: %s", s->o.portal, err);
 	s->tsih = (uint16_t)(h->lun_or_isid[6] << 8 | h->lun_or_isid[7]);
@@ -218,9 +235,8 @@ static int security_answer(struct swi_session *s, const struct bhs *h, const str
 static int operational_answer(struct swi_session *s, const struct bhs *h, const uint8_t *text,
 			      size_t len)
 {
-	text_add_raw(&s->lg.op_answers, text, len);
-	if (s->lg.op_answers.failed)
-		return session_fail(s, SWI_ERR_NOMEM, "login: out of memory");
+	if (login_gather(s, &s->lg.op_answers, text, len) < 0)
+		return -1;
 	if (!(h->flags & LOGIN_F_TRANSIT) || LOGIN_NSG(h) != STAGE_FULL_FEATURE)
 		return login_send(s, NULL); /* another round before the target transits */
 	struct text_list all;
@@ -228,7 +244,7 @@ static int operational_answer(struct swi_session *s, const struct bhs *h, const 
 	if (text_parse(s->lg.op_answers.data, s->lg.op_answers.len, &all, err, sizeof(err)) < 0)
 		return session_fail(s, SWI_ERR_LOGIN, "login to %s: %s", s->o.portal, err);
 	text_buf_free(&s->lg.op_answers);
-	int rc = login_enter_full_feature(s, h, &all);
+	int rc = login_check_unique(s, &all) < 0 ? -1 : login_enter_full_feature(s, h, &all);
 	text_list_free(&all);
 	return rc;
 }
@@ -248,13 +264,19 @@ int login_on_response(struct swi_session *s, const struct bhs *h, const uint8_t 
 {
 	if (s->op != OP_LOGIN || s->state != SS_LOGIN || h->itt != s->op_itt)
 		return session_fail(s, SWI_ERR, "unexpected Login Response from %s", s->o.portal);
+	if (login_check_response(s, h) < 0)
+		return -1;
 	if (LOGIN_STATUS_CLASS(h) != 0 && LOGIN_STATUS_CLASS(h) != 1)
 		return login_failed(s, h);
-	if (h->data_len)
-		text_add_raw(&s->lg.acc, data, h->data_len);
+	if (login_gather(s, &s->lg.acc, data, h->data_len) < 0)
+		return -1;
 	if (h->flags & LOGIN_F_CONTINUE) {
-		s->lg.transit = false; /* ask for the rest of the response */
-		return login_send(s, NULL);
+		/* ask for the rest of the response; the transit we offered still stands */
+		bool offered = s->lg.transit;
+		s->lg.transit = false;
+		int rc = login_send(s, NULL);
+		s->lg.transit = offered;
+		return rc;
 	}
 	struct text_list keys;
 	char err[256];
@@ -264,7 +286,9 @@ int login_on_response(struct swi_session *s, const struct bhs *h, const uint8_t 
 		return session_fail(s, SWI_ERR_LOGIN, "login to %s: %s", s->o.portal, err);
 	}
 	s->tsih = (uint16_t)(h->lun_or_isid[6] << 8 | h->lun_or_isid[7]);
-	if (LOGIN_STATUS_CLASS(h) == 1)
+	if (login_check_unique(s, &keys) < 0)
+		rc = -1;
+	else if (LOGIN_STATUS_CLASS(h) == 1)
 		rc = redirect(s, &keys);
 	else
 		rc = stage_answer(s, h, &keys, s->lg.acc.data, s->lg.acc.len);

@@ -8,7 +8,10 @@
 
 #include "session.h"
 
-enum { CHALLENGE_MAX = 1024, OUR_CHALLENGE_LEN = 32 };
+/* A challenge shorter than the shortest digest we compute (MD5, 16 bytes) lets a target collect
+ * our answers to the few challenges it can pick and replay them; RFC 1994 §2.3 wants challenges
+ * unpredictable and unique. tgtd and istgt (tests/integration/test_interop_*) send longer ones. */
+enum { CHALLENGE_MIN = 16, CHALLENGE_MAX = 1024, OUR_CHALLENGE_LEN = 32 };
 
 /* Walks the user's algorithm list (less the ones a fallback dropped): fn sees each CHAP_A
  * value, or -1 for a name we do not know; it returns false to stop the walk. */
@@ -114,14 +117,17 @@ static int answer_challenge(struct swi_session *s, const struct text_list *keys)
 		return auth_fail(s, "the target sent no CHAP_A, CHAP_I or CHAP_C");
 	char *aend, *iend;
 	long alg = strtol(a, &aend, 10), id = strtol(i, &iend, 10);
-	if (*aend || !offered(s, (int)alg))
+	/* range first: (int) of 4294967301 would be 5, MD5 */
+	if (*aend || !*a || alg < 0 || alg > 255 || !offered(s, (int)alg))
 		return auth_fail(s, "the target chose a CHAP algorithm we did not offer");
 	if (*iend || !*i || id < 0 || id > 255)
 		return auth_fail(s, "CHAP_I is not a number from 0 to 255");
 	uint8_t challenge[CHALLENGE_MAX];
 	int clen = chap_decode(c, challenge, sizeof(challenge));
 	if (clen <= 0)
-		return auth_fail(s, "CHAP_C is not a valid challenge");
+		return auth_fail(s, "CHAP_C is not a valid challenge (hex or base64, at most 1024 bytes)");
+	if (clen < CHALLENGE_MIN)
+		return auth_fail(s, "CHAP_C is shorter than 16 bytes, too short to be safe");
 	s->lg.chap_alg = (int)alg;
 	char response[2 * 64 + 3];
 	if (chap_response((int)alg, (uint8_t)id, s->o.chap_secret, challenge, (size_t)clen, response,

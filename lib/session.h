@@ -25,8 +25,9 @@ enum pending_op { OP_NONE, OP_LOGIN, OP_TEXT, OP_LOGOUT };
 
 struct login_progress {
 	uint8_t csg, nsg;          /* stage we are in, stage we ask for */
-	bool transit;              /* T bit of our next request */
-	int chap_step;             /* 0 none, 1 sent CHAP_A, 2 sent CHAP_R */
+	bool transit;              /* T bit of our request (a Continue acknowledgement aside) */
+	unsigned responses;        /* Login Responses of this connection, bounded */
+	int chap_step;             /* 0 none, 1 sent CHAP_A, 2 sent CHAP_R, 3 CHAP done */
 	int chap_alg;              /* CHAP_A value chosen by the target */
 	uint8_t chap_id;
 	uint8_t our_challenge[32];
@@ -99,6 +100,13 @@ int login_send(struct swi_session *s, const struct text_buf *b);
 int login_send_operational_offer(struct swi_session *s);
 int login_enter_full_feature(struct swi_session *s, const struct bhs *h,
 			     const struct text_list *keys);
+/* login_check.c: checks a Login Response's header (ISID, version, C/T, CSG/NSG) against the
+ * request it answers; 0, or the login failed. */
+int login_check_response(struct swi_session *s, const struct bhs *h);
+/* Adds a response's text to acc within the login text cap; 0, or the login failed. */
+int login_gather(struct swi_session *s, struct text_buf *acc, const uint8_t *data, size_t len);
+/* Fails the login when keys repeat a key; 0 otherwise. */
+int login_check_unique(struct swi_session *s, const struct text_list *keys);
 /* login_chap.c: one step of the CHAP exchange in the security stage. */
 int login_chap_step(struct swi_session *s, const struct bhs *h, const struct text_list *keys);
 /* How many algorithms the current offer holds (after lg.alg_dropped), and the first one. */
@@ -116,7 +124,9 @@ const char *chap_alg_name(int alg);
 /* digest of id || secret || challenge into out (hex "0x..." string). 0 or -1. */
 int chap_response(int alg, uint8_t id, const char *secret, const uint8_t *challenge,
 		  size_t clen, char *out, size_t outlen);
-/* Decodes a CHAP binary value ("0x" hex or "0b" base64). Returns the length or -1. */
+/* Decodes a CHAP binary value ("0x" hex or "0b" base64) into out. Returns the length (at
+ * least 1), or -1 for a bad encoding, an empty value or one longer than outlen; never writes
+ * past outlen bytes. */
 int chap_decode(const char *text, uint8_t *out, size_t outlen);
 size_t chap_digest_len(int alg);
 

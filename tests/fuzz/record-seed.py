@@ -5,7 +5,8 @@
 
 A proxy on a free loopback port sits between the tool and the target; the bytes the target
 sends become OUT_FILE, after FIRST_BYTE (the options byte fuzz-login reads first: bit 0 normal
-session, bit 1 CHAP, bit 2 mutual CHAP)."""
+session, bit 1 CHAP, bit 2 mutual CHAP, bit 3 ITTs and ISID as recorded, bit 4 MD5 only;
+without bit 3 the harness puts the session's own in, which a replay needs)."""
 import socket
 import subprocess
 import sys

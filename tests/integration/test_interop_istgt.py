@@ -10,6 +10,13 @@ CHAP = {"SWISCSI_CHAP_USERNAME": "alice", "SWISCSI_CHAP_PASSWORD": "alicesecret1
 MUTUAL = dict(CHAP, SWISCSI_CHAP_TARGET_USERNAME="disk", SWISCSI_CHAP_TARGET_PASSWORD="disksecret123")
 
 
+def negotiated(url, env=None):
+    """What the login negotiated, as swiscsi-readcap -n prints it (the login must succeed)."""
+    r = tool("swiscsi-readcap", "-n", url, env=env)
+    assert r.rc == 0, r
+    return dict(line.split(": ", 1) for line in r.out.splitlines())
+
+
 def test_discovery_and_luns(istgt):
     istgt.unit("two", sizes_mb=(8, 4))
     istgt.unit("one")
@@ -26,12 +33,12 @@ def test_chap(istgt):
     murl = istgt.unit("mutual", chap="CHAP Mutual")
     istgt.user("alice", "alicesecret12", "disk", "disksecret123")
     istgt.start()
-    assert tool("swiscsi-readcap", url + "/0", env=CHAP).rc == 0
+    assert negotiated(url + "/0", env=CHAP)["CHAP"] == "MD5"
     r = tool("swiscsi-readcap", url + "/0", env=dict(CHAP, SWISCSI_CHAP_PASSWORD="wrongsecret12"))
     assert r.rc == 24, r
     r = tool("swiscsi-readcap", url + "/0")
     assert r.rc == 24 and "requires authentication" in r.err, r
-    assert tool("swiscsi-readcap", murl + "/0", env=MUTUAL).rc == 0
+    assert negotiated(murl + "/0", env=MUTUAL)["CHAP"] == "MD5"
     r = tool("swiscsi-readcap", murl + "/0", env=dict(MUTUAL, SWISCSI_CHAP_TARGET_PASSWORD="notthesecret1"))
     assert r.rc == 24 and "target secret mismatch" in r.err, r
 
@@ -48,6 +55,9 @@ def test_data_round_trip(istgt, tmp_path, settings, args):
     istgt.global_params.update(settings)
     istgt.start()
     data = b"".join(hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range((8 << 20) // 32))
+    n = negotiated(url)
+    digests = "CRC32C" if "digest" in args else "None"
+    assert (n["HeaderDigest"], n["DataDigest"]) == (digests, digests), n
     src = tmp_path / "src"
     src.write_bytes(data)
     r = tool("swiscsi-cp", str(src), url)

@@ -33,7 +33,7 @@ def test_readcap(tgtd, tmp_path):
 def test_one_way_chap(tgtd):
     url = tgtd.target(1, "iqn.2026-11.test:chap")
     tgtd.chap(1, "alice", "alicesecret12")
-    assert tool("swiscsi-readcap", url + "/1", env=CHAP).rc == 0
+    assert negotiated(url + "/1", env=CHAP)["CHAP"] == "MD5"
     r = tool("swiscsi-readcap", url + "/1", env=dict(CHAP, SWISCSI_CHAP_PASSWORD="wrongsecret12"))
     assert r.rc == 24 and "authentication failure" in r.err, r
     assert "wrongsecret12" not in r.err and "alicesecret12" not in r.err
@@ -51,8 +51,7 @@ def test_chap_algorithm_fallback(tgtd):
     url = tgtd.target(1, "iqn.2026-11.test:algs")
     tgtd.chap(1, "alice", "alicesecret12")
     for algs in ("SHA3-256,SHA256,SHA1,MD5", "SHA256,MD5", "SHA1,MD5", "MD5"):
-        r = tool("swiscsi-readcap", f"{url}/1?auth={algs}", env=CHAP)
-        assert r.rc == 0, (algs, r)
+        assert negotiated(f"{url}/1?auth={algs}", env=CHAP)["CHAP"] == "MD5", algs
     r = tool("swiscsi-readcap", f"{url}/1?auth=SHA256", env=CHAP)
     assert r.rc == 24 and "CHAP algorithms offered" in r.err, r
 
@@ -61,7 +60,7 @@ def test_mutual_chap(tgtd):
     url = tgtd.target(1, "iqn.2026-11.test:mutual")
     tgtd.chap(1, "alice", "alicesecret12")
     tgtd.chap(1, "disk", "disksecret123", outgoing=True)
-    assert tool("swiscsi-readcap", url + "/1", env=MUTUAL).rc == 0
+    assert negotiated(url + "/1", env=MUTUAL)["CHAP"] == "MD5"
     r = tool("swiscsi-readcap", url + "/1", env=dict(MUTUAL, SWISCSI_CHAP_TARGET_PASSWORD="notthesecret1"))
     assert r.rc == 24 and "target secret mismatch" in r.err, r
     r = tool("swiscsi-readcap", url + "/1", env=dict(MUTUAL, SWISCSI_CHAP_TARGET_USERNAME="other"))
@@ -70,10 +69,13 @@ def test_mutual_chap(tgtd):
 
 def test_digests(tgtd):
     url = tgtd.target(1, "iqn.2026-11.test:dig", HeaderDigest="CRC32C,None", DataDigest="CRC32C,None")
-    for args in ("header_digest=crc32c&data_digest=crc32c", "header_digest=crc32c",
-                 "data_digest=crc32c,none", "header_digest=none"):
-        r = tool("swiscsi-readcap", f"{url}/1?{args}")
-        assert r.rc == 0, (args, r)
+    for args, header, data in (("header_digest=crc32c&data_digest=crc32c", "CRC32C", "CRC32C"),
+                               ("header_digest=crc32c", "CRC32C", "None"),
+                               ("data_digest=crc32c,none", "None", "CRC32C"),
+                               ("header_digest=none", "None", "None")):
+        n = negotiated(f"{url}/1?{args}")
+        assert (n["HeaderDigest"], n["DataDigest"]) == (header, data), args
+        assert "Blocks" in n, "a command ran with those digests"
 
 
 def test_errors(tgtd):
