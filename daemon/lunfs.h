@@ -27,6 +27,7 @@ struct lunfs_config {
 	int loop_devices;   /* attach each LUN file to a loop device (default 1) */
 	int loop_direct_io; /* open the loop device with direct I/O where the kernel allows (1) */
 	unsigned file_mode; /* LUN file permissions (default 0600, owner root) */
+	int fuse_direct_io; /* open LUN files with FOPEN_DIRECT_IO, bypassing the page cache (0) */
 };
 
 /* Mounts the filesystem at dir (created if missing). NULL with a sentence in err. */
