@@ -97,7 +97,8 @@ class LunServer:
         return self.devices
 
     def logtext(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return self.log_path.read_text()
 
     def stop(self):
