@@ -1,0 +1,133 @@
+"""The LUN filesystem against the scriptable fake target: fsync becomes SYNCHRONIZE CACHE, SCSI
+errors reach the application as the errno that says what happened (with the sense text in
+the log), MODE SENSE's write-protect bit makes the file read-only, and a REPORTED LUNS DATA
+HAS CHANGED unit attention starts a rescan while the command that met it is resent."""
+import errno
+import mmap
+import os
+import time
+
+import pytest
+
+from faketarget import CHECK_CONDITION, GOOD, FakeTarget, sense
+from lunserve import lunserve  # noqa: F401 (a fixture)
+
+NO_LOOPS = "[global]\nloop_devices = no\n"
+BLOCKS = 8192                      # 4 MiB of 512-byte blocks
+
+
+@pytest.fixture
+def fake(request):
+    t = FakeTarget(blocks=BLOCKS)
+    request.addfinalizer(t.stop)
+    return t.start()
+
+
+def rw_lba(task):
+    cdb = bytes(task.cdb)
+    return int.from_bytes(cdb[2:10], "big") if task.op in (0x88, 0x8A) else int.from_bytes(cdb[2:6], "big")
+
+
+def direct_fd(path, flags):
+    return os.open(path, flags | os.O_DIRECT)
+
+
+def aligned(n):
+    return mmap.mmap(-1, n)        # page-aligned, as O_DIRECT wants
+
+
+def test_fsync_sends_synchronize_cache(fake, lunserve):
+    s = lunserve([fake.url()], conf=NO_LOOPS)
+    syncs = lambda: sum(1 for c in fake.commands if c[0] in (0x35, 0x91))
+    before = syncs()
+    with open(s.devices[0]["file"], "r+b", buffering=0) as f:
+        f.write(b"x" * 4096)
+        os.fsync(f.fileno())
+        assert syncs() == before + 1
+        assert fake.lun[:4096] == b"x" * 4096, "the data was there before the flush"
+    assert s.stop() == 0
+
+
+ERRORS = {
+    "medium-error": ((0x03, 0x11, 0x00), "read", errno.EIO, "MEDIUM ERROR"),
+    "hardware-error": ((0x04, 0x44, 0x00), "read", errno.EIO, "HARDWARE ERROR"),
+    "write-protected": ((0x07, 0x27, 0x00), "write", errno.EROFS, "DATA PROTECT"),
+    "thin-lun-full": ((0x07, 0x27, 0x07), "write", errno.ENOSPC, "DATA PROTECT"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_scsi_errors_become_errnos(fake, lunserve, name):
+    (key, asc, ascq), op, want, text = ERRORS[name]
+    bad_lba = 2048
+
+    def fail_at(conn, task):
+        if task.op in (0x28, 0x88, 0x2A, 0x8A) and rw_lba(task) == bad_lba:
+            conn.respond(task, CHECK_CONDITION, sense(key, asc, ascq))
+            return True
+        return False
+    fake.on_command = fail_at
+    s = lunserve([fake.url()], conf=NO_LOOPS)
+    fd = direct_fd(s.devices[0]["file"], os.O_RDWR)
+    buf = aligned(4096)
+    try:
+        os.preadv(fd, [buf], 0)                # elsewhere the LUN works
+        with pytest.raises(OSError) as e:
+            if op == "read":
+                os.preadv(fd, [buf], bad_lba * 512)
+            else:
+                os.pwritev(fd, [buf], bad_lba * 512)
+        assert e.value.errno == want
+    finally:
+        os.close(fd)
+    assert s.stop() == 0
+    log = s.logtext()
+    assert f"LBA {bad_lba} failed: CHECK CONDITION, {text}" in log, log
+
+
+def test_write_protect_bit_makes_the_file_read_only(fake, lunserve):
+    def mode_sense(conn, task):
+        if task.op == 0x1A:
+            conn.data_in(task, bytes([3, 0, 0x80, 0]))    # header: WP set
+            return True
+        return False
+    fake.on_command = mode_sense
+    s = lunserve([fake.url()], conf=NO_LOOPS)
+    assert s.devices[0]["ro"]
+    with pytest.raises(OSError) as e:
+        os.open(s.devices[0]["file"], os.O_WRONLY)
+    assert e.value.errno == errno.EROFS
+    assert s.stop() == 0
+
+
+def test_reported_luns_changed_starts_a_rescan(fake, lunserve):
+    state = {"armed": False, "sent": 0}
+
+    def unit_attention(conn, task):
+        if state["armed"] and task.op in (0x28, 0x88):
+            state["armed"] = False
+            state["sent"] += 1
+            conn.respond(task, CHECK_CONDITION, sense(0x06, 0x3F, 0x0E))
+            return True
+        return False
+    fake.on_command = unit_attention
+    s = lunserve([fake.url()], conf=NO_LOOPS)
+    report_luns = lambda: sum(1 for c in fake.commands if c[0] == 0xA0)
+    before = report_luns()
+    fake.lun[0:4096] = b"y" * 4096
+    state["armed"] = True
+    fd = direct_fd(s.devices[0]["file"], os.O_RDONLY)
+    buf = aligned(4096)
+    try:
+        assert os.preadv(fd, [buf], 0) == 4096, "the command that met the attention was resent"
+        assert buf[:] == b"y" * 4096
+    finally:
+        os.close(fd)
+    assert state["sent"] == 1
+    deadline = time.monotonic() + 30       # a bound, not a timing: the rescan is asynchronous
+    while report_luns() == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert report_luns() > before, "no REPORT LUNS after the unit attention"
+    assert "the target reports changed LUNs: rescanning" in s.logtext()
+    assert s.stop() == 0
+    assert not fake.errors, fake.errors
