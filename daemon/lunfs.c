@@ -66,6 +66,7 @@ static int mount_fuse(struct lunfs *fs, char *err, size_t errlen)
 			 "default_permissions,allow_other,fsname=swiscsi,subtype=swiscsi", NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
 	fs->se = fuse_session_new(&args, &lunfs_ops, sizeof(lunfs_ops), fs);
+	fuse_opt_free_args(&args);   /* parsing may have copied them */
 	if (!fs->se) {
 		snprintf(err, errlen, "cannot start a FUSE session (is /dev/fuse there?)");
 		return -1;
