@@ -131,3 +131,14 @@ def test_reported_luns_changed_starts_a_rescan(fake, lunserve):
     assert "the target reports changed LUNs: rescanning" in s.logtext()
     assert s.stop() == 0
     assert not fake.errors, fake.errors
+
+
+def test_ipv6_portal_in_brackets(lunserve, request):
+    t = FakeTarget(host="::1", iqn="iqn.2026-12.test.swiscsi:v6")
+    request.addfinalizer(t.stop)
+    t.start()
+    s = lunserve([t.url()], conf=NO_LOOPS)
+    name = f"ip-[::1]:{t.port}-iscsi-iqn.2026-12.test.swiscsi:v6-lun-0"
+    assert s.devices[0]["file"] == str(s.mount / "by-iface" / "default" / name)
+    assert (s.mount / "by-path" / name).stat().st_size == 2048 * 512   # FakeTarget's default
+    assert s.stop() == 0
