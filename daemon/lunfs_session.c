@@ -68,11 +68,9 @@ static void add_lun(struct lunfs_session *ls, const struct lun_info *info)
 		return;
 	}
 	*l = (struct lunfs_lun){ .ino = fs->next_ino++, .ls = ls, .info = *info, .refs = 0 };
-	int n = snprintf(l->name, sizeof(l->name), "ip-%s:%d-iscsi-%s-lun-%" PRIu64,
-			 strchr(ls->address, ':') ? "" : ls->address, ls->port, ls->target, info->lun);
-	if (strchr(ls->address, ':'))   /* IPv6 in brackets, as udev names it */
-		n = snprintf(l->name, sizeof(l->name), "ip-[%s]:%d-iscsi-%s-lun-%" PRIu64, ls->address,
-			     ls->port, ls->target, info->lun);
+	bool v6 = strchr(ls->address, ':') != NULL;   /* in brackets, as udev names it */
+	int n = snprintf(l->name, sizeof(l->name), "ip-%s%s%s:%d-iscsi-%s-lun-%" PRIu64, v6 ? "[" : "",
+			 ls->address, v6 ? "]" : "", ls->port, ls->target, info->lun);
 	fuse_ino_t dir = tree_dir(fs, INO_BY_IFACE, ls->iface);   /* gone with its last file */
 	if (n >= (int)sizeof(l->name) || !dir || tree_link(fs, dir, l) < 0) {
 		op_fail(ls, n >= (int)sizeof(l->name) ? "LUN file name longer than 255 bytes"
