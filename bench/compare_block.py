@@ -73,10 +73,11 @@ def wait_for(cond, what, bound_s=60):
         time.sleep(0.05)
 
 
-def start_swiscsi(work, url):
+def start_swiscsi(work, url, fuse_direct_io):
     conf = os.path.join(work, "swiscsid.conf")
     with open(conf, "w") as f:
-        f.write("[global]\nloop_devices = yes\nloop_direct_io = yes\n")
+        f.write("[global]\nloop_devices = yes\nloop_direct_io = yes\n"
+                f"fuse_direct_io = {'yes' if fuse_direct_io else 'no'}\n")
     log = open(os.path.join(work, "lunfs-serve.log"), "w")
     p = subprocess.Popen([SERVE, os.path.join(work, "disks"), url], stdout=subprocess.PIPE,
                          stderr=log, text=True, env=dict(os.environ, SWISCSI_DAEMON_CONF=conf))
@@ -104,14 +105,17 @@ def start_qsd(work, tgtd):
     return p, export
 
 
-def table(results, seconds):
+def table(results, seconds, fuse_direct_io):
     subjects = ["LUN file", "loop device", "qsd FUSE (anchor)", "swiscsi-bench (ceiling)"]
-    out = [f"One tgtd RAM LUN (rdwr on /dev/shm, stock settings), fio libaio O_DIRECT, {seconds} s per cell.",
+    out = [f"One tgtd RAM LUN (rdwr on /dev/shm, stock settings), fio libaio O_DIRECT, {seconds} s per cell"
+           f"{', LUN files opened with FOPEN_DIRECT_IO' if fuse_direct_io else ''}.",
            "CPU = the FUSE server's user+system time per I/O (lunfs-serve for the LUN file and loop",
            "device, qemu-storage-daemon for the anchor).", "",
            "| workload | " + " | ".join(subjects) + " | file/anchor | file/ceiling |",
            "|---|" + "---|" * (len(subjects) + 2)]
     for wl in WORKLOADS:
+        if wl[0] not in results:
+            continue
         r = results[wl[0]]
         cells = []
         for s in subjects:
@@ -129,7 +133,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--save")
+    ap.add_argument("--fuse-direct-io", action="store_true",
+                    help="open the LUN files with FOPEN_DIRECT_IO (swiscsid.conf fuse_direct_io)")
+    ap.add_argument("--only", help="comma-separated workload names")
     args = ap.parse_args()
+    if args.only:
+        WORKLOADS[:] = [w for w in WORKLOADS if w[0] in args.only.split(",")]
     work = tempfile.mkdtemp(prefix="swiscsi-compare-block-")
     backing = tempfile.NamedTemporaryFile(dir="/dev/shm", prefix="swiscsi-bench-", delete=False)
     backing.truncate(LUN_BYTES)
@@ -138,7 +147,7 @@ def main():
     procs = []
     try:
         url = tgtd.target(1, IQN, luns=[("rdwr", backing.name)])
-        serve, lun_file, loop = start_swiscsi(work, url)
+        serve, lun_file, loop = start_swiscsi(work, url, args.fuse_direct_io)
         procs.append(serve)
         qsd, export = start_qsd(work, tgtd)
         procs.append(qsd)
@@ -151,7 +160,7 @@ def main():
                 "swiscsi-bench (ceiling)": raw_engine(url + "/1", rw, bs, qd, args.seconds),
             }
             print(name, json.dumps(results[name]), flush=True)
-        text = table(results, args.seconds)
+        text = table(results, args.seconds, args.fuse_direct_io)
         print(text)
         if args.save:
             with open(args.save, "w") as f:
