@@ -193,7 +193,10 @@ static void write_done(void *arg, int err)
 	io_end(io);
 }
 
-/* Partial blocks: their old contents are read first, then the whole span is written. */
+/* Partial blocks: their old contents are read first, then the whole span is written. Two
+ * such writes into one block at the same moment could lose one of them; buffered writes cannot
+ * race (FUSE holds the inode lock across a write-through write), and the page cache and loop
+ * devices only write whole blocks, which leaves concurrent unaligned O_DIRECT writers. */
 static void rmw_read_done(void *arg, int err)
 {
 	struct io *io = arg;

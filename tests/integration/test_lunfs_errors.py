@@ -36,6 +36,45 @@ def aligned(n):
     return mmap.mmap(-1, n)        # page-aligned, as O_DIRECT wants
 
 
+def test_transfers_split_at_max_burst_length_all_in_flight(lunserve, request):
+    t = FakeTarget(blocks=BLOCKS, params={"MaxBurstLength": 65536})
+    request.addfinalizer(t.stop)
+    held = []
+
+    def hold_reads(conn, task):
+        """Answers no READ until 16 are waiting: unless all pieces of a 1 MiB read are in
+        flight at once, the read times out and fails."""
+        if task.op != 0x88:
+            return False
+        held.append(task)
+        if len(held) == 16:
+            for waiting in held:
+                conn.execute(waiting)
+            held.clear()
+        return True
+    t.on_command = hold_reads
+    t.start()
+    s = lunserve([t.url()], conf=NO_LOOPS)
+    fd = direct_fd(s.devices[0]["file"], os.O_RDWR)
+    data = os.urandom(1 << 20)
+    buf = aligned(1 << 20)
+    buf[:] = data
+    first = len(t.commands)
+    try:
+        assert os.pwritev(fd, [buf], 512 * 100) == 1 << 20
+        back = aligned(1 << 20)
+        assert os.preadv(fd, [back], 512 * 100) == 1 << 20
+        assert back[:] == data
+    finally:
+        os.close(fd)
+    rw = [c for c in t.commands[first:] if c[0] in (0x28, 0x2A, 0x88, 0x8A)]
+    assert {c[0] for c in rw} == {0x88, 0x8A}, "READ 16 and WRITE 16 only"
+    lengths = [int.from_bytes(c[10:14], "big") for c in rw]
+    assert lengths == [128] * 32, "1 MiB each way in 64 KiB pieces"
+    assert bytes(t.lun[512 * 100:512 * 100 + len(data)]) == data
+    assert s.stop() == 0
+
+
 def test_fsync_sends_synchronize_cache(fake, lunserve):
     s = lunserve([fake.url()], conf=NO_LOOPS)
     syncs = lambda: sum(1 for c in fake.commands if c[0] in (0x35, 0x91))
