@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "loopdev.h"
+#include "lunfs_buf.h"
 
 enum { REQUESTS_PER_WAKEUP = 64, STOP_WAIT_MS = 10000 };
 
@@ -97,6 +98,7 @@ static void release(struct lunfs *fs)
 	if (fs->loops)
 		loopdev_pool_free(fs->loops);
 	tree_free(fs);
+	lunfs_bufs_free(fs->bufs);
 	free(fs->buf.mem);
 	free(fs->dir);
 	free(fs);
@@ -114,6 +116,11 @@ struct lunfs *lunfs_start(struct evloop *loop, const char *dir, const struct lun
 	fs->loop = loop;
 	fs->cfg = *cfg;
 	fs->born = time(NULL);
+	if (!(fs->bufs = lunfs_bufs_new())) {
+		snprintf(err, errlen, "out of memory");
+		release(fs);
+		return NULL;
+	}
 	fs->next_ino = INO_BY_IFACE;
 	if (tree_dir(fs, INO_ROOT, "by-iface") != INO_BY_IFACE ||
 	    tree_dir(fs, INO_ROOT, "by-path") != INO_BY_PATH) {

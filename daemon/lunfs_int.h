@@ -12,6 +12,7 @@
 #include "lunfs.h"
 
 struct loopdev_pool;
+struct lunfs_bufs;
 
 /* One LUN file. Its two names (by-iface/... and by-path/...) are hard links to one inode, so
  * the kernel keeps one page cache for both. Freed when removed and no longer referenced by an
@@ -75,6 +76,7 @@ struct lunfs {
 	struct ev_io *w;
 	struct fuse_buf buf;
 	struct loopdev_pool *loops;
+	struct lunfs_bufs *bufs;     /* bounce buffers kept for reuse */
 	struct lunfs_entry *entries;
 	size_t nentries, entries_cap;
 	fuse_ino_t next_ino;

@@ -1,6 +1,7 @@
 /* The FUSE operations of the LUN filesystem. Reads, writes and fsync are answered from the
  * SCSI completion, so as many requests are in flight as the kernel sends. */
 #include "lunfs_int.h"
+#include "lunfs_buf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +11,7 @@
 /* Names change only on attach, detach and rescan; a zero entry timeout makes the kernel ask
  * again each time, so a removed LUN's name never lingers. */
 static const double ENTRY_TIMEOUT = 0.0, ATTR_TIMEOUT = 1.0;
-enum { MAX_WRITE = 1 << 20, MAX_BACKGROUND = 128, CONGESTION = 96, ALIGN = 4096 };
+enum { MAX_WRITE = 1 << 20, MAX_BACKGROUND = 128, CONGESTION = 96 };
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
@@ -158,7 +159,9 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 struct io {
 	fuse_req_t req;
 	struct lunfs_lun *l;
+	struct lunfs_bufs *bufs;
 	uint8_t *buf;
+	size_t buflen;
 	size_t skip, len;           /* the caller's bytes within buf */
 	uint64_t lba;
 	uint32_t blocks;
@@ -168,7 +171,7 @@ struct io {
 static void io_end(struct io *io)
 {
 	lun_unref(io->l);
-	free(io->buf);
+	lunfs_buf_put(io->bufs, io->buf, io->buflen);
 	free((void *)io->wdata);
 	free(io);
 }
@@ -228,17 +231,19 @@ static struct io *io_new(fuse_req_t req, struct fuse_file_info *fi, off_t off, s
 	}
 	if (*len > cap - (uint64_t)off)
 		*len = cap - (uint64_t)off;
-	struct io *io = calloc(1, sizeof(*io));
+	struct lunfs *fs = fuse_req_userdata(req);
 	uint64_t first = (uint64_t)off / bs, end = ((uint64_t)off + *len + bs - 1) / bs;
-	if (io)
-		io->buf = aligned_alloc(ALIGN, ((end - first) * bs + ALIGN - 1) / ALIGN * ALIGN);
-	if (!io || !io->buf) {
+	size_t buflen = (end - first) * bs;
+	struct io *io = calloc(1, sizeof(*io));
+	uint8_t *buf = io ? lunfs_buf_get(fs->bufs, buflen) : NULL;
+	if (!buf) {
 		free(io);
 		*err = ENOMEM;
 		return NULL;
 	}
-	*io = (struct io){ .req = req, .l = l, .buf = io->buf, .skip = (uint64_t)off - first * bs,
-			   .len = *len, .lba = first, .blocks = (uint32_t)(end - first) };
+	*io = (struct io){ .req = req, .l = l, .bufs = fs->bufs, .buf = buf, .buflen = buflen,
+			   .skip = (uint64_t)off - first * bs, .len = *len, .lba = first,
+			   .blocks = (uint32_t)(end - first) };
 	l->refs++;
 	return io;
 }
