@@ -30,7 +30,8 @@ def fio_verify(path, *extra):
     # fio splits --filename at colons, which LUN file names are full of
     r = subprocess.run(["fio", "--name=verify", "--filename=" + str(path).replace(":", "\\:"), "--ioengine=libaio",
                         "--direct=1", "--iodepth=32", "--size=24M", "--verify=crc32c",
-                        "--verify_fatal=1", "--do_verify=1", "--randrepeat=0", *extra],
+                        "--verify_fatal=1", "--do_verify=1", "--randrepeat=0",
+                        "--verify_state_save=0", *extra],   # no state file left in the cwd
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "verify:" not in r.stderr, r.stderr
