@@ -59,6 +59,8 @@ int lun_errno(const struct swi_scsi_result *r)
 		return 0;
 	case ST_CHECK: {
 		struct lun_sense k;
+		if (r->sense_len < 3)
+			return -EIO;      /* an error the target did not explain */
 		lun_sense_decode(r, &k);
 		return check_condition_errno(&k);
 	}
