@@ -27,6 +27,7 @@ struct lunfs_config {
 	int loop_devices;   /* attach each LUN file to a loop device (default 1) */
 	int loop_direct_io; /* open the loop device with direct I/O where the kernel allows (1) */
 	unsigned file_mode; /* LUN file permissions (default 0600, owner root) */
+	int fuse_direct_io; /* open LUN files with FOPEN_DIRECT_IO, bypassing the page cache (0) */
 };
 
 /* Mounts the filesystem at dir (created if missing). NULL with a sentence in err. */
@@ -47,11 +48,17 @@ struct lunfs_session_id {
 typedef void (*lunfs_done_fn)(void *arg, int status, const char *message);
 
 /* Finds the session's LUNs (REPORT LUNS, INQUIRY, READ CAPACITY), creates their files and loop
- * devices, then calls done (status 0, or -1 with a message; on -1 nothing is left behind).
- * *out is valid from the return of this call until lunfs_detach_session. */
+ * devices, then calls done (status 0, or -1 with a message; on -1 nothing is left behind and
+ * *out is already freed: do not detach it). A loop device that cannot be attached is logged
+ * and the file served without one (status 0). Returns -1 (done never called) when the probe
+ * cannot even be sent. *out is valid from the return of this call until lunfs_detach_session's
+ * done. The session's I/O must keep being serviced (its ev_io and timer) until then. */
 int lunfs_attach_session(struct lunfs *fs, struct swi_session *s, const struct lunfs_session_id *id,
 			 lunfs_done_fn done, void *arg, struct lunfs_session **out);
-/* Re-reads the LUN list: files appear and disappear to match. */
+/* Re-reads the LUN list: files appear and disappear to match. While another operation of
+ * the session runs, the rescan waits for it (one waiting rescan at most: -1 for a second one
+ * with a callback). Also started by the LUN side itself on a REPORTED LUNS DATA HAS CHANGED
+ * unit attention. */
 int lunfs_rescan_session(struct lunfs_session *ls, lunfs_done_fn done, void *arg);
 /* Removes the session's files and loop devices; I/O already submitted completes first (done is
  * called then), new I/O on open files fails with EIO. After done, the session may be logged out. */

@@ -307,8 +307,9 @@ static void track_sequence(struct swi_session *s, const struct bhs *h)
 {
 	if (h->opcode == OP_DATA_IN && !(h->flags & DATAIN_F_STATUS))
 		return;
-	if (h->opcode != OP_R2T && h->opcode != OP_DATA_IN &&
-	    !(h->opcode == OP_NOP_IN && h->itt == ISCSI_RESERVED_TAG))
+	/* a Data-In that carries status (phase collapse) consumes a StatSN like a SCSI Response
+	 * (RFC 7143 §11.7.4); istgt drops a session whose ExpStatSN falls 64 behind */
+	if (h->opcode != OP_R2T && !(h->opcode == OP_NOP_IN && h->itt == ISCSI_RESERVED_TAG))
 		s->expstatsn = BHS_STATSN(h) + 1;
 	if (s->state == SS_FULL || s->state == SS_LOGOUT) {
 		if (sn_le(BHS_EXPCMDSN(h) - 1, BHS_MAXCMDSN(h)) && sn_lt(s->maxcmdsn, BHS_MAXCMDSN(h)))

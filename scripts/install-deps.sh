@@ -13,6 +13,8 @@ packages=(
   # real peers and the tools the tests drive: tgtd and istgt targets, open-iscsi for record round trips,
   # iproute2 for network namespaces, util-linux for unshare/flock, procps for sysctl
   tgt istgt open-iscsi iproute2 util-linux procps
+  # swiscsid's LUN filesystem (libfuse3, fusermount3) and its block-device tests (fio, mkfs.ext4)
+  libfuse3-dev fuse3 fio e2fsprogs
   # man pages
   groff-base
   # Debian packages (debian/) and their test: the build tools, man -w and the completion loader

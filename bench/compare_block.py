@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""The LUN as a disk, side by side, on one tgtd RAM LUN in one run: fio (libaio, O_DIRECT) on
+swiscsi's LUN file and on its loop device, and on the anchor a user would pick instead on a
+machine without the kernel initiator, qemu-storage-daemon's libiscsi driver with its FUSE
+export; swiscsi-bench on the raw engine is the ceiling. For each FUSE server the CPU time it
+used (user + system, from /proc/PID/stat around each run) is divided by the I/Os fio did.
+
+    bench/compare-block.sh [--seconds N] [--save FILE]
+
+Needs root, tgtd, fio, qemu-storage-daemon (qemu-system-common + qemu-block-extra), and the
+build in build/ (or $SWISCSI_BUILD)."""
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+from tgt import Tgtd  # noqa: E402
+
+sys.path.insert(0, HERE)
+from compare import process_cpu  # noqa: E402  (the same CPU accounting as compare.py)
+
+BUILD = os.environ.get("SWISCSI_BUILD", os.path.join(REPO, "build"))
+SERVE = os.path.join(BUILD, "tests", "lunfs-serve")
+BENCH = os.path.join(BUILD, "tools", "swiscsi-bench")
+IQN = "iqn.2026-12.bench.swiscsi:block"
+LUN_BYTES = 1 << 30
+
+# name, fio rw, block size, queue depth
+WORKLOADS = [("4k-randread-qd32", "randread", 4096, 32), ("4k-randwrite-qd32", "randwrite", 4096, 32),
+             ("128k-seqread-qd16", "read", 131072, 16), ("128k-seqwrite-qd16", "write", 131072, 16),
+             ("1m-seqread-qd8", "read", 1 << 20, 8)]
+
+
+def fio(path, rw, bs, qd, seconds, server_pid):
+    cmd = ["fio", "--name=bench", "--filename=" + path.replace(":", "\\:"), "--ioengine=libaio",
+           "--direct=1", f"--rw={rw}", f"--bs={bs}", f"--iodepth={qd}", f"--runtime={seconds}",
+           "--time_based", f"--size={LUN_BYTES}", "--output-format=json", "--randrepeat=0"]
+    cpu0 = process_cpu(server_pid) if server_pid else 0
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds * 10 + 60)
+    cpu = process_cpu(server_pid) - cpu0 if server_pid else 0
+    if out.returncode != 0:
+        raise RuntimeError(f"fio on {path}: {out.stderr.strip()[-400:]}")
+    job = json.loads(out.stdout)["jobs"][0]
+    side = job["write" if "write" in rw else "read"]
+    ios = max(side["total_ios"], 1)
+    return {"iops": side["iops"], "mibs": side["bw_bytes"] / (1 << 20),
+            "cpu_us": cpu * 1e6 / ios if server_pid else None}
+
+
+def raw_engine(url, rw, bs, qd, seconds):
+    args = [BENCH, "--bs", str(bs), "--qd", str(qd), "--time", str(seconds), "--json"]
+    args += ["--random"] * ("rand" in rw) + ["--write"] * ("write" in rw)
+    out = subprocess.run(args + [url], capture_output=True, text=True, timeout=seconds * 10 + 60)
+    if out.returncode != 0:
+        raise RuntimeError(f"swiscsi-bench: {out.stderr.strip()[-400:]}")
+    res = json.loads(out.stdout)
+    # its own user+system time per I/O: the engine alone, without FUSE or the kernel's block layer
+    return {"iops": res["iops"], "mibs": res["mb_per_s"] * 1e6 / (1 << 20),
+            "cpu_us": res["cpu_us_per_io"]}
+
+
+def wait_for(cond, what, bound_s=60):
+    deadline = time.monotonic() + bound_s
+    while not cond():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} not ready in {bound_s} s")
+        time.sleep(0.05)
+
+
+def start_swiscsi(work, url, fuse_direct_io):
+    conf = os.path.join(work, "swiscsid.conf")
+    with open(conf, "w") as f:
+        f.write("[global]\nloop_devices = yes\nloop_direct_io = yes\n"
+                f"fuse_direct_io = {'yes' if fuse_direct_io else 'no'}\n")
+    log = open(os.path.join(work, "lunfs-serve.log"), "w")
+    p = subprocess.Popen([SERVE, os.path.join(work, "disks"), url], stdout=subprocess.PIPE,
+                         stderr=log, text=True, env=dict(os.environ, SWISCSI_DAEMON_CONF=conf))
+    lines = []
+    for line in p.stdout:           # the driver prints its LUNs, then "ready"
+        if line.strip() == "ready":
+            break
+        lines.append(line.split())
+    if not lines:
+        raise RuntimeError("lunfs-serve served no LUN")
+    return p, lines[0][2], lines[0][3]
+
+
+def start_qsd(work, tgtd):
+    export = os.path.join(work, "qsd-export")
+    open(export, "w").close()
+    host, port = tgtd.portal.rsplit(":", 1)
+    p = subprocess.Popen(
+        ["qemu-storage-daemon", "--blockdev",
+         f"driver=iscsi,node-name=disk,transport=tcp,portal={host}:{port},target={IQN},lun=1,"
+         "initiator-name=iqn.2026-12.bench.swiscsi:qsd,cache.direct=on",
+         "--export", f"type=fuse,id=exp,node-name=disk,mountpoint={export},writable=on"],
+        stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "qsd.log"), "w"))
+    wait_for(lambda: os.path.getsize(export) == LUN_BYTES, "qemu-storage-daemon's FUSE export")
+    return p, export
+
+
+def table(results, seconds, fuse_direct_io):
+    subjects = ["LUN file", "loop device", "qsd FUSE (anchor)", "swiscsi-bench (ceiling)"]
+    out = [f"One tgtd RAM LUN (rdwr on /dev/shm, stock settings), fio libaio O_DIRECT, {seconds} s per cell"
+           f"{', LUN files opened with FOPEN_DIRECT_IO' if fuse_direct_io else ''}.",
+           "CPU = the FUSE server's user+system time per I/O (lunfs-serve for the LUN file and loop",
+           "device, qemu-storage-daemon for the anchor; swiscsi-bench's own for the ceiling).", "",
+           "| workload | " + " | ".join(subjects) + " | file/anchor | file/ceiling |",
+           "|---|" + "---|" * (len(subjects) + 2)]
+    for wl in WORKLOADS:
+        if wl[0] not in results:
+            continue
+        r = results[wl[0]]
+        cells = []
+        for s in subjects:
+            x = r[s]
+            val = f"{x['iops'] / 1000:.1f}k IOPS" if wl[2] == 4096 else f"{x['mibs']:.0f} MiB/s"
+            cells.append(val + (f", {x['cpu_us']:.1f} us CPU/IO" if x["cpu_us"] is not None else ""))
+        key = "iops" if wl[2] == 4096 else "mibs"
+        ratio = r["LUN file"][key] / max(r["qsd FUSE (anchor)"][key], 1e-9)
+        ceil = r["LUN file"][key] / max(r["swiscsi-bench (ceiling)"][key], 1e-9)
+        out.append(f"| {wl[0]} | " + " | ".join(cells) + f" | {ratio:.2f}x | {ceil:.0%} |")
+    return "\n".join(out) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--save")
+    ap.add_argument("--fuse-direct-io", action="store_true",
+                    help="open the LUN files with FOPEN_DIRECT_IO (swiscsid.conf fuse_direct_io)")
+    ap.add_argument("--only", help="comma-separated workload names")
+    args = ap.parse_args()
+    if args.only:
+        WORKLOADS[:] = [w for w in WORKLOADS if w[0] in args.only.split(",")]
+    work = tempfile.mkdtemp(prefix="swiscsi-compare-block-")
+    backing = tempfile.NamedTemporaryFile(dir="/dev/shm", prefix="swiscsi-bench-", delete=False)
+    backing.truncate(LUN_BYTES)
+    backing.close()
+    tgtd = Tgtd(work).start()
+    procs = []
+    try:
+        url = tgtd.target(1, IQN, luns=[("rdwr", backing.name)])
+        serve, lun_file, loop = start_swiscsi(work, url, args.fuse_direct_io)
+        procs.append(serve)
+        qsd, export = start_qsd(work, tgtd)
+        procs.append(qsd)
+        results = {}
+        for name, rw, bs, qd in WORKLOADS:
+            results[name] = {
+                "LUN file": fio(lun_file, rw, bs, qd, args.seconds, serve.pid),
+                "loop device": fio(loop, rw, bs, qd, args.seconds, serve.pid),
+                "qsd FUSE (anchor)": fio(export, rw, bs, qd, args.seconds, qsd.pid),
+                "swiscsi-bench (ceiling)": raw_engine(url + "/1", rw, bs, qd, args.seconds),
+            }
+            print(name, json.dumps(results[name]), flush=True)
+        text = table(results, args.seconds, args.fuse_direct_io)
+        print(text)
+        if args.save:
+            with open(args.save, "w") as f:
+                f.write(f"# LUN file vs qemu-storage-daemon FUSE export ({time.strftime('%Y-%m-%d')})\n\n")
+                f.write(f"Kernel {os.uname().release}, {os.cpu_count()} CPUs.\n\n" + text)
+    finally:
+        for p in reversed(procs):
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        tgtd.stop()
+        os.unlink(backing.name)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

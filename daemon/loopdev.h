@@ -1,0 +1,36 @@
+/* Loop devices over LUN files, attached and detached by worker threads.
+ *
+ * Why threads: the LUN files live on swiscsid's own FUSE mount, and opening one, configuring a
+ * loop device over it or closing that device all wait for FUSE requests that only the event
+ * loop's thread answers. Doing them on that thread would deadlock, so each runs on a short-lived
+ * thread and its completion comes back to the loop through a pipe. */
+#ifndef SWISCSID_LOOPDEV_H
+#define SWISCSID_LOOPDEV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct evloop;
+struct loopdev_pool;
+
+/* Blocking forms (for the worker threads, and for callers off the FUSE loop). attach: a free
+ * loop device over path through /dev/loop-control and LOOP_CONFIGURE, with direct I/O when
+ * asked and the kernel accepts it (else buffered; *direct_out says which). 0 and the device
+ * name in dev, or -1 with a sentence in err. */
+int loopdev_attach(const char *path, bool read_only, bool direct, uint32_t block_size,
+		   char *dev, size_t devlen, bool *direct_out, char *err, size_t errlen);
+int loopdev_detach(const char *dev, char *err, size_t errlen);
+
+/* status 0 or -1 (message set); dev is the device attached (attach only). */
+typedef void (*loopdev_fn)(void *arg, int status, const char *dev, bool direct, const char *message);
+
+struct loopdev_pool *loopdev_pool_new(struct evloop *loop);
+/* Only when loopdev_pending is 0. */
+void loopdev_pool_free(struct loopdev_pool *p);
+unsigned loopdev_pending(const struct loopdev_pool *p);
+int loopdev_attach_async(struct loopdev_pool *p, const char *path, bool read_only, bool direct,
+			 uint32_t block_size, loopdev_fn done, void *arg);
+int loopdev_detach_async(struct loopdev_pool *p, const char *dev, loopdev_fn done, void *arg);
+
+#endif

@@ -1,0 +1,263 @@
+/* Reads, writes and cache flushes as pieces of at most MaxBurstLength, all submitted at once
+ * (up to a cap per session; the rest wait in the session's queue and go out as pieces
+ * complete). A request completes when its last piece does, with the first error seen. */
+#include "lun_io.h"
+#include "lun_sense.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "swiscsi/swiscsi.h"
+
+/* Below libswiscsi's 1024 task slots, leaving room for probes and rescans. */
+enum { MAX_INFLIGHT = 768, MAX_RETRIES = 8 };
+
+enum req_kind { REQ_READ, REQ_WRITE, REQ_SYNC };
+
+struct lun_req {
+	struct lun_io *q;
+	enum req_kind kind;
+	uint64_t lun;
+	uint32_t block_size;
+	uint8_t *buf;
+	uint64_t lba;
+	uint32_t blocks, next_block;   /* next_block: where the next unsubmitted piece starts */
+	unsigned pending;              /* pieces in flight */
+	bool submitted_all;
+	int err;
+	lun_io_fn done;
+	void *arg;
+	struct lun_req *next_waiting;
+};
+
+struct piece {
+	struct lun_req *req;
+	uint32_t first, blocks;        /* relative to req->lba */
+	unsigned tries;
+};
+
+struct lun_io {
+	struct swi_session *s;
+	uint32_t piece_blocks_bytes;   /* MaxBurstLength */
+	unsigned inflight, requests;
+	struct lun_req *wait_head, *wait_tail;
+	void (*on_luns_changed)(void *arg);
+	void *arg;
+	void (*idle_fn)(void *arg);
+	void *idle_arg;
+};
+
+struct lun_io *lun_io_new(struct swi_session *s, void (*on_luns_changed)(void *arg), void *arg)
+{
+	struct lun_io *q = calloc(1, sizeof(*q));
+	struct swi_negotiated n;
+	if (!q)
+		return NULL;
+	q->s = s;
+	q->piece_blocks_bytes = swi_negotiated(s, &n) == 0 && n.max_burst_length ? n.max_burst_length
+										 : 262144;
+	q->on_luns_changed = on_luns_changed;
+	q->arg = arg;
+	return q;
+}
+
+void lun_io_free(struct lun_io *q)
+{
+	free(q);
+}
+
+unsigned lun_io_busy(const struct lun_io *q)
+{
+	return q->requests;
+}
+
+static void check_idle(struct lun_io *q)
+{
+	void (*fn)(void *) = q->idle_fn;
+	if (q->requests || !fn)
+		return;
+	q->idle_fn = NULL;
+	fn(q->idle_arg);
+}
+
+void lun_io_when_idle(struct lun_io *q, void (*fn)(void *arg), void *arg)
+{
+	q->idle_fn = fn;
+	q->idle_arg = arg;
+	check_idle(q);
+}
+
+static const char *kind_name(enum req_kind k)
+{
+	return k == REQ_READ ? "READ" : k == REQ_WRITE ? "WRITE" : "SYNCHRONIZE CACHE";
+}
+
+static int send_piece(struct piece *p);
+
+static void finish_request(struct lun_req *r)
+{
+	struct lun_io *q = r->q;
+	q->requests--;
+	r->done(r->arg, r->err);
+	free(r);
+	check_idle(q);
+}
+
+static void pump(struct lun_io *q);
+
+/* Notes what went wrong (once per request) in the log, with the target's own words. */
+static void note_failure(struct lun_req *r, const struct piece *p, int status,
+			 const struct swi_scsi_result *res, int err)
+{
+	char text[256];
+	if (r->err)
+		return;
+	r->err = err;
+	log_msg(LOG_ERR, "LUN %" PRIu64 ": %s of %" PRIu32 " blocks at LBA %" PRIu64 " failed: %s",
+		r->lun, kind_name(r->kind), p->blocks, r->lba + p->first,
+		status < 0 ? swi_error(r->q->s) : swi_status_text(res, text, sizeof(text)));
+}
+
+static void piece_done(struct swi_session *s, int status, const struct swi_scsi_result *res,
+		       void *arg)
+{
+	(void)s;
+	struct piece *p = arg;
+	struct lun_req *r = p->req;
+	struct lun_io *q = r->q;
+	q->inflight--;
+	int err = status < 0 ? -EIO : lun_errno(res);
+	if (status == 0 && res->status == 0x02) {
+		struct lun_sense k;
+		lun_sense_decode(res, &k);
+		if (lun_sense_luns_changed(&k) && q->on_luns_changed)
+			q->on_luns_changed(q->arg);
+	}
+	if (err == -EAGAIN && ++p->tries < MAX_RETRIES && send_piece(p) == 0) {
+		pump(q);
+		return;
+	}
+	if (err)
+		note_failure(r, p, status, res, err == -EAGAIN ? -EBUSY : err);
+	free(p);
+	r->pending--;
+	if (r->pending == 0 && r->submitted_all)
+		finish_request(r);
+	pump(q);
+}
+
+static int send_piece(struct piece *p)
+{
+	struct lun_req *r = p->req;
+	uint8_t cdb[16];
+	size_t len;
+	enum swi_dir dir = SWI_DIR_NONE;
+	uint32_t bytes = 0;
+	uint8_t *buf = NULL;
+	if (r->kind == REQ_SYNC) {
+		len = swi_cdb_sync_cache(cdb, false);
+	} else {
+		len = swi_cdb_rw(cdb, r->kind == REQ_WRITE, r->lba + p->first, p->blocks, true);
+		dir = r->kind == REQ_WRITE ? SWI_DIR_WRITE : SWI_DIR_READ;
+		bytes = p->blocks * r->block_size;
+		buf = r->buf + (size_t)p->first * r->block_size;
+	}
+	if (swi_scsi_async(r->q->s, r->lun, cdb, len, dir, buf, bytes, piece_done, p) < 0)
+		return -1;
+	r->q->inflight++;
+	return 0;
+}
+
+/* Submits pieces of r until it is all out or the session's cap is reached: 1 when all out, 0
+ * when r must wait, -1 when the session refused (r->err set). */
+static int submit_more(struct lun_req *r)
+{
+	struct lun_io *q = r->q;
+	uint32_t per = q->piece_blocks_bytes / r->block_size;
+	if (per == 0)
+		per = 1;
+	while (!r->submitted_all) {
+		if (q->inflight >= MAX_INFLIGHT)
+			return 0;
+		struct piece *p = calloc(1, sizeof(*p));
+		if (!p) {
+			r->err = r->err ? r->err : -ENOMEM;
+			r->submitted_all = true;
+			return -1;
+		}
+		p->req = r;
+		p->first = r->next_block;
+		p->blocks = r->blocks - r->next_block < per ? r->blocks - r->next_block : per;
+		if (send_piece(p) < 0) {
+			note_failure(r, p, -1, NULL, -EIO);
+			free(p);
+			r->submitted_all = true;
+			return -1;
+		}
+		r->pending++;
+		r->next_block += p->blocks;
+		r->submitted_all = r->next_block >= r->blocks;
+	}
+	return 1;
+}
+
+/* Lets waiting requests go on, oldest first, while the cap allows. */
+static void pump(struct lun_io *q)
+{
+	while (q->wait_head && q->inflight < MAX_INFLIGHT) {
+		struct lun_req *r = q->wait_head;
+		if (submit_more(r) == 0)
+			return;
+		q->wait_head = r->next_waiting;
+		if (!q->wait_head)
+			q->wait_tail = NULL;
+		if (r->pending == 0)
+			finish_request(r);
+	}
+}
+
+static int start(struct lun_io *q, enum req_kind kind, const struct lun_info *l, void *buf,
+		 uint64_t lba, uint32_t blocks, lun_io_fn done, void *arg)
+{
+	struct lun_req *r = calloc(1, sizeof(*r));
+	if (!r)
+		return -1;
+	*r = (struct lun_req){ .q = q, .kind = kind, .lun = l->lun, .block_size = l->block_size,
+			       .buf = buf, .lba = lba, .blocks = kind == REQ_SYNC ? 1 : blocks,
+			       .done = done, .arg = arg };
+	q->requests++;
+	if (q->wait_head) {            /* keep the order: behind those already waiting */
+		q->wait_tail->next_waiting = r;
+		q->wait_tail = r;
+		return 0;
+	}
+	int rc = submit_more(r);
+	if (rc == 0) {
+		q->wait_head = q->wait_tail = r;
+		return 0;
+	}
+	if (rc < 0 && r->pending == 0) {   /* nothing went out: fail now, no callback */
+		q->requests--;
+		free(r);
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+int lun_rw(struct lun_io *q, const struct lun_info *l, bool write, void *buf, uint64_t lba,
+	   uint32_t blocks, lun_io_fn done, void *arg)
+{
+	if (blocks == 0 || lba + blocks > l->blocks) {
+		errno = EINVAL;
+		return -1;
+	}
+	return start(q, write ? REQ_WRITE : REQ_READ, l, buf, lba, blocks, done, arg);
+}
+
+int lun_sync(struct lun_io *q, const struct lun_info *l, lun_io_fn done, void *arg)
+{
+	return start(q, REQ_SYNC, l, NULL, 0, 1, done, arg);
+}

@@ -1,0 +1,104 @@
+/* The LUN filesystem's insides, shared by lunfs.c (mount, sessions), lunfs_tree.c (names and
+ * inodes) and lunfs_ops.c (the FUSE operations). Not for the session side: see lunfs.h. */
+#ifndef SWISCSID_LUNFS_INT_H
+#define SWISCSID_LUNFS_INT_H
+
+#define FUSE_USE_VERSION 314
+#include <fuse_lowlevel.h>
+#include <stdbool.h>
+
+#include "evloop.h"
+#include "lun_io.h"
+#include "lunfs.h"
+
+struct loopdev_pool;
+struct lunfs_bufs;
+
+/* One LUN file. Its two names (by-iface/... and by-path/...) are hard links to one inode, so
+ * the kernel keeps one page cache for both. Freed when removed and no longer referenced by an
+ * open file or an I/O in flight. */
+struct lunfs_lun {
+	fuse_ino_t ino;
+	struct lunfs_session *ls;   /* NULL once removed: I/O then fails with EIO */
+	struct lun_info info;
+	char name[256];             /* ip-<addr>:<port>-iscsi-<target>-lun-<n> */
+	char loop[32];              /* "/dev/loopN" or "" */
+	bool loop_direct;
+	unsigned refs;              /* open files + requests in flight */
+	unsigned nlink;
+	struct lunfs_lun *next;     /* in the session's list */
+};
+
+/* A directory entry: parent inode + name -> inode. */
+struct lunfs_entry {
+	fuse_ino_t parent, ino;
+	char *name;
+	bool dir;
+	struct lunfs_lun *lun;      /* files only */
+};
+
+enum lunfs_op_kind { OP_ATTACH, OP_RESCAN, OP_DETACH };
+
+/* One multi-step operation on a session (attach, rescan, detach): done when pending is 0. */
+struct lunfs_op {
+	enum lunfs_op_kind kind;
+	lunfs_done_fn done;
+	void *arg;
+	unsigned pending;
+	int status;
+	char message[300];
+};
+
+struct lunfs_session {
+	struct lunfs *fs;
+	struct swi_session *s;
+	char *iface, *address, *target;
+	int port;
+	struct lun_io *io;
+	struct lunfs_lun *luns;
+	struct lunfs_op op;
+	bool busy, attached, detaching;
+	/* asked for while busy: run when the current operation ends (a detach first) */
+	bool rescan_wanted, detach_wanted;
+	lunfs_done_fn deferred_done;
+	void *deferred_arg;
+	struct ev_timer rescan_timer, free_timer;
+	struct lunfs_session *next;
+};
+
+enum { INO_ROOT = 1, INO_BY_IFACE = 2, INO_BY_PATH = 3, INO_FIRST_FREE = 4 };
+
+struct lunfs {
+	struct evloop *loop;
+	struct lunfs_config cfg;
+	char *dir;
+	struct fuse_session *se;
+	struct ev_io *w;
+	struct fuse_buf buf;
+	struct loopdev_pool *loops;
+	struct lunfs_bufs *bufs;     /* bounce buffers kept for reuse */
+	struct lunfs_entry *entries;
+	size_t nentries, entries_cap;
+	fuse_ino_t next_ino;
+	struct lunfs_session *sessions;
+	bool mounted;
+	time_t born;                /* every inode's times: when the filesystem was mounted */
+};
+
+/* ---- lunfs_tree.c ---- */
+const struct lunfs_entry *tree_lookup(const struct lunfs *fs, fuse_ino_t parent, const char *name);
+const struct lunfs_entry *tree_find_ino(const struct lunfs *fs, fuse_ino_t ino);
+/* The directory named name under parent, made when missing. 0 when out of memory. */
+fuse_ino_t tree_dir(struct lunfs *fs, fuse_ino_t parent, const char *name);
+/* Links the LUN under parent (its name). -1 when the name is taken or memory runs out. */
+int tree_link(struct lunfs *fs, fuse_ino_t parent, struct lunfs_lun *l);
+/* Removes every name of l, and directories left empty under by-iface. */
+void tree_unlink_lun(struct lunfs *fs, struct lunfs_lun *l);
+void tree_free(struct lunfs *fs);
+void tree_attr(const struct lunfs *fs, fuse_ino_t ino, const struct lunfs_lun *l, struct stat *st);
+void lun_unref(struct lunfs_lun *l);
+
+/* ---- lunfs_ops.c ---- */
+extern const struct fuse_lowlevel_ops lunfs_ops;
+
+#endif

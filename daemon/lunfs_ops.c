@@ -1,0 +1,357 @@
+/* The FUSE operations of the LUN filesystem. Reads, writes and fsync are answered from the
+ * SCSI completion, so as many requests are in flight as the kernel sends. */
+#include "lunfs_int.h"
+#include "lunfs_buf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Names change only on attach, detach and rescan; a zero entry timeout makes the kernel ask
+ * again each time, so a removed LUN's name never lingers. */
+static const double ENTRY_TIMEOUT = 0.0, ATTR_TIMEOUT = 1.0;
+enum { MAX_WRITE = 1 << 20, MAX_BACKGROUND = 128, CONGESTION = 96 };
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	/* the kernel's defaults (12 background requests, 32 pages each) throttle a disk */
+	conn->max_write = MAX_WRITE;
+	conn->max_readahead = MAX_WRITE;
+	conn->max_background = MAX_BACKGROUND;
+	conn->congestion_threshold = CONGESTION;
+	if (conn->capable & FUSE_CAP_ASYNC_DIO)
+		conn->want |= FUSE_CAP_ASYNC_DIO;
+	if (conn->capable & FUSE_CAP_ASYNC_READ)
+		conn->want |= FUSE_CAP_ASYNC_READ;
+	/* one writer per page cache, ours: no writeback cache, no splice (we copy once anyway) */
+	conn->want &= ~(unsigned)(FUSE_CAP_WRITEBACK_CACHE | FUSE_CAP_SPLICE_READ |
+				  FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
+}
+
+static struct lunfs_lun *lun_of(const struct lunfs *fs, fuse_ino_t ino, bool *is_dir)
+{
+	*is_dir = ino == INO_ROOT;
+	if (*is_dir)
+		return NULL;
+	const struct lunfs_entry *e = tree_find_ino(fs, ino);
+	*is_dir = e && e->dir;
+	return e ? e->lun : NULL;
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct lunfs *fs = fuse_req_userdata(req);
+	const struct lunfs_entry *e = tree_lookup(fs, parent, name);
+	if (!e) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	struct fuse_entry_param p = { .ino = e->ino, .attr_timeout = ATTR_TIMEOUT,
+				      .entry_timeout = ENTRY_TIMEOUT };
+	tree_attr(fs, e->ino, e->lun, &p.attr);
+	fuse_reply_entry(req, &p);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct lunfs *fs = fuse_req_userdata(req);
+	bool dir;
+	struct lunfs_lun *l = fi ? (struct lunfs_lun *)(uintptr_t)fi->fh : lun_of(fs, ino, &dir);
+	if (!l && (fi || !dir)) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	struct stat st;
+	tree_attr(fs, ino, l, &st);
+	fuse_reply_attr(req, &st, ATTR_TIMEOUT);
+}
+
+/* Sizes are the LUN's: truncating to the size it has is fine (tools do that), nothing else. */
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		       struct fuse_file_info *fi)
+{
+	struct lunfs *fs = fuse_req_userdata(req);
+	bool dir;
+	struct lunfs_lun *l = lun_of(fs, ino, &dir);
+	(void)fi;
+	if (!l && !dir) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	struct stat st;
+	tree_attr(fs, ino, l, &st);
+	if ((to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) ||
+	    ((to_set & FUSE_SET_ATTR_SIZE) && (!l || attr->st_size != st.st_size))) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	fuse_reply_attr(req, &st, ATTR_TIMEOUT);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	struct lunfs *fs = fuse_req_userdata(req);
+	(void)fi;
+	char *buf = calloc(1, size);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	/* offsets: 1 ".", 2 "..", then 3 + the index among this directory's entries */
+	size_t used = 0;
+	off_t n = 0;
+	struct stat st = { .st_mode = S_IFDIR };
+	for (int k = 0; k < 2; k++)
+		if (++n > off) {
+			size_t need = fuse_add_direntry(req, buf + used, size - used, k ? ".." : ".",
+							&st, n);
+			if (need > size - used)
+				goto out;
+			used += need;
+		}
+	for (size_t i = 0; i < fs->nentries; i++) {
+		const struct lunfs_entry *e = &fs->entries[i];
+		if (e->parent != ino || ++n <= off)
+			continue;
+		st = (struct stat){ .st_ino = e->ino, .st_mode = e->dir ? S_IFDIR : S_IFREG };
+		size_t need = fuse_add_direntry(req, buf + used, size - used, e->name, &st, n);
+		if (need > size - used)
+			break;
+		used += need;
+	}
+out:
+	fuse_reply_buf(req, buf, used);
+	free(buf);
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct lunfs *fs = fuse_req_userdata(req);
+	bool dir;
+	struct lunfs_lun *l = lun_of(fs, ino, &dir);
+	if (!l || !l->ls) {
+		fuse_reply_err(req, dir ? EISDIR : ENOENT);
+		return;
+	}
+	if ((fi->flags & O_ACCMODE) != O_RDONLY && l->info.read_only) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	fi->fh = (uint64_t)(uintptr_t)l;
+	fi->direct_io = fs->cfg.fuse_direct_io != 0;
+	fi->keep_cache = 0;   /* the target may have changed under a closed file */
+	l->refs++;
+	if (fuse_reply_open(req, fi) != 0)
+		lun_unref(l);
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	lun_unref((struct lunfs_lun *)(uintptr_t)fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+/* One read, write or fsync in flight: the request, the LUN and the bounce buffer. */
+struct io {
+	fuse_req_t req;
+	struct lunfs_lun *l;
+	struct lunfs_bufs *bufs;
+	uint8_t *buf;
+	size_t buflen;
+	size_t skip, len;           /* the caller's bytes within buf */
+	uint64_t lba;
+	uint32_t blocks;
+	const uint8_t *wdata;       /* read-modify-write: the caller's data, copied */
+};
+
+static void io_end(struct io *io)
+{
+	lun_unref(io->l);
+	lunfs_buf_put(io->bufs, io->buf, io->buflen);
+	free((void *)io->wdata);
+	free(io);
+}
+
+static void read_done(void *arg, int err)
+{
+	struct io *io = arg;
+	if (err)
+		fuse_reply_err(io->req, -err);
+	else
+		fuse_reply_buf(io->req, (const char *)io->buf + io->skip, io->len);
+	io_end(io);
+}
+
+static void write_done(void *arg, int err)
+{
+	struct io *io = arg;
+	if (err)
+		fuse_reply_err(io->req, -err);
+	else
+		fuse_reply_write(io->req, io->len);
+	io_end(io);
+}
+
+/* Partial blocks: their old contents are read first, then the whole span is written. Two
+ * such writes into one block at the same moment could lose one of them; buffered writes cannot
+ * race (FUSE holds the inode lock across a write-through write), and the page cache and loop
+ * devices only write whole blocks, which leaves concurrent unaligned O_DIRECT writers. */
+static void rmw_read_done(void *arg, int err)
+{
+	struct io *io = arg;
+	struct lunfs_session *ls = io->l->ls;
+	if (!err && !ls)
+		err = -EIO;
+	if (!err) {
+		memcpy(io->buf + io->skip, io->wdata, io->len);
+		if (lun_rw(ls->io, &io->l->info, true, io->buf, io->lba, io->blocks, write_done, io) == 0)
+			return;
+		err = -EIO;
+	}
+	write_done(io, err);
+}
+
+/* A request on a LUN, its bytes [off, off + *len) clipped to the LUN, in a block-aligned
+ * buffer. NULL with *err when it cannot be served. */
+static struct io *io_new(fuse_req_t req, struct fuse_file_info *fi, off_t off, size_t *len,
+			 int *err)
+{
+	struct lunfs_lun *l = (struct lunfs_lun *)(uintptr_t)fi->fh;
+	uint64_t cap = l->info.blocks * l->info.block_size, bs = l->info.block_size;
+	*err = !l->ls ? EIO : off < 0 ? EINVAL : 0;
+	if (*err)
+		return NULL;
+	if ((uint64_t)off >= cap || *len == 0) {
+		*len = 0;
+		return NULL;
+	}
+	if (*len > cap - (uint64_t)off)
+		*len = cap - (uint64_t)off;
+	struct lunfs *fs = fuse_req_userdata(req);
+	uint64_t first = (uint64_t)off / bs, end = ((uint64_t)off + *len + bs - 1) / bs;
+	size_t buflen = (end - first) * bs;
+	struct io *io = calloc(1, sizeof(*io));
+	uint8_t *buf = io ? lunfs_buf_get(fs->bufs, buflen) : NULL;
+	if (!buf) {
+		free(io);
+		*err = ENOMEM;
+		return NULL;
+	}
+	*io = (struct io){ .req = req, .l = l, .bufs = fs->bufs, .buf = buf, .buflen = buflen,
+			   .skip = (uint64_t)off - first * bs, .len = *len, .lba = first,
+			   .blocks = (uint32_t)(end - first) };
+	l->refs++;
+	return io;
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	(void)ino;
+	int err;
+	struct io *io = io_new(req, fi, off, &size, &err);
+	if (!io) {
+		if (err)
+			fuse_reply_err(req, err);
+		else
+			fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	struct lunfs_lun *l = io->l;
+	if (lun_rw(l->ls->io, &l->info, false, io->buf, io->lba, io->blocks, read_done, io) < 0) {
+		fuse_reply_err(req, EIO);
+		io_end(io);
+	}
+}
+
+static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size, off_t off,
+		     struct fuse_file_info *fi)
+{
+	(void)ino;
+	struct lunfs_lun *l = (struct lunfs_lun *)(uintptr_t)fi->fh;
+	if (l->info.read_only) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	size_t want = size;
+	int err;
+	struct io *io = io_new(req, fi, off, &size, &err);
+	if (!io) {
+		if (!err && !want)
+			fuse_reply_write(req, 0);
+		else
+			fuse_reply_err(req, err ? err : ENOSPC);
+		return;
+	}
+	bool partial = io->skip || io->len != (size_t)io->blocks * l->info.block_size;
+	int rc;
+	if (partial) {
+		/* data points into libfuse's receive buffer, reused by the next request */
+		uint8_t *copy = malloc(io->len);
+		if (!copy) {
+			fuse_reply_err(req, ENOMEM);
+			io_end(io);
+			return;
+		}
+		memcpy(copy, data, io->len);
+		io->wdata = copy;
+		rc = lun_rw(l->ls->io, &l->info, false, io->buf, io->lba, io->blocks, rmw_read_done, io);
+	} else {
+		memcpy(io->buf, data, io->len);
+		rc = lun_rw(l->ls->io, &l->info, true, io->buf, io->lba, io->blocks, write_done, io);
+	}
+	if (rc < 0) {
+		fuse_reply_err(req, EIO);
+		io_end(io);
+	}
+}
+
+static void sync_done(void *arg, int err)
+{
+	struct io *io = arg;
+	fuse_reply_err(io->req, -err);
+	io_end(io);
+}
+
+static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+	(void)ino;
+	(void)datasync;
+	struct lunfs_lun *l = (struct lunfs_lun *)(uintptr_t)fi->fh;
+	struct io *io = l->ls ? calloc(1, sizeof(*io)) : NULL;
+	if (!io) {
+		fuse_reply_err(req, l->ls ? ENOMEM : EIO);
+		return;
+	}
+	*io = (struct io){ .req = req, .l = l };
+	l->refs++;
+	if (lun_sync(l->ls->io, &l->info, sync_done, io) < 0) {
+		fuse_reply_err(req, EIO);
+		io_end(io);
+	}
+}
+
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	(void)fi;
+	fuse_reply_err(req, 0);   /* writes are write-through: nothing is held back on close */
+}
+
+const struct fuse_lowlevel_ops lunfs_ops = {
+	.init = op_init,
+	.lookup = op_lookup,
+	.getattr = op_getattr,
+	.setattr = op_setattr,
+	.readdir = op_readdir,
+	.open = op_open,
+	.release = op_release,
+	.read = op_read,
+	.write = op_write,
+	.fsync = op_fsync,
+	.flush = op_flush,
+};
