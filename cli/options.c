@@ -106,6 +106,9 @@ static int take(struct cli_opts *o, int c, const char **pn, const char **pv)
 	case 'T': o->targetname = optarg; break;
 	case 'p': o->portal = optarg; break;
 	case 't': o->type = optarg; break;
+	case 'r': o->sid = optarg; break;
+	case 'L': o->loginall = optarg; break;
+	case 'U': o->logoutall = optarg; break;
 	case 'S': o->show_secrets = true; break;
 	case 'V': o->version = true; break;
 	case 'h': o->help = true; break;

@@ -125,3 +125,13 @@ def istgt(request, tmp_path):
     t = Istgt(tmp_path)
     request.addfinalizer(t.stop)
     return t
+
+
+@pytest.fixture
+def swiscsid(request, adm):
+    """A swiscsid on the test's database and its own run directory (not started yet), killed by
+    pid afterwards; its log must be free of sanitizer findings."""
+    from sessiond import Daemon
+    d = Daemon(adm)
+    request.addfinalizer(d.stop)
+    return d

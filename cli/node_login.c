@@ -1,0 +1,173 @@
+/* -m node -l and -L: every selected record logged in through swiscsid, in iscsiadm's words:
+ * all the "Logging in to" lines, then each outcome; the first error is the exit code. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exit_codes.h"
+#include "msg.h"
+#include "node_db.h"
+#include "node_index.h"
+#include "session_ops.h"
+
+static void describe(const struct node_ref *n, char *buf, size_t len)
+{
+	/* iscsiadm prints the portal as addr,port and an IPv6 address without brackets */
+	snprintf(buf, len, "[iface: %s, target: %s, portal: %s,%d]", n->iface, n->target,
+		 n->address, n->port);
+}
+
+static int login_one(const struct node_ref *n, bool no_wait)
+{
+	struct ctl_login_req req;
+	memset(&req, 0, sizeof(req));
+	CTL_SET(req.node.target, n->target);
+	CTL_SET(req.node.address, n->address);
+	CTL_SET(req.node.iface, n->iface);
+	req.node.port = n->port;
+	req.node.tpgt = n->tpgt;
+	if (no_wait)
+		return ctl_send_only(CTL_LOGIN, &req, sizeof(req));
+	struct ctl_call call;
+	int rc = ctl_request(CTL_LOGIN, &req, sizeof(req), true, &call);
+	char what[700];
+	describe(n, what, sizeof(what));
+	if (rc == EXIT_OK) {
+		rc = call.r.status->status;
+		if (rc == EXIT_OK)
+			printf("Login to %s successful.\n", what);
+		else if (call.r.status->message[0] && rc != EXIT_SESS_EXISTS)
+			msg_error("%s", call.r.status->message);
+	}
+	if (rc != EXIT_OK) {
+		msg_error("Could not login to %s.", what);
+		msg_error("initiator reported error (%d - %s)", rc, ctl_error_text(rc));
+	}
+	ctl_call_free(&call);
+	return rc;
+}
+
+static bool has_session(const struct ctl_reply *r, const struct node_ref *n)
+{
+	for (size_t i = 0; i < r->nsessions; i++) {
+		const struct ctl_node *s = &r->sessions[i]->node;
+		if (strcmp(s->target, n->target) == 0 && strcmp(s->address, n->address) == 0 &&
+		    s->port == n->port && strcmp(s->iface, n->iface) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Records that have their session already are not logged in again (iscsiadm's words for
+ * nr_sessions = 1); the daemon refuses a second one anyway. */
+static int drop_existing(const struct node_index *ix, bool *chosen)
+{
+	struct ctl_call call;
+	if (sessions_fetch(0, false, &call) != EXIT_OK)
+		return EXIT_OK;
+	int rc = EXIT_OK;
+	for (size_t i = 0; i < ix->n; i++) {
+		if (chosen[i] && has_session(&call.r, &ix->v[i])) {
+			msg_error("%s: 1 session requested, but 1 already present.", ix->v[i].iface);
+			chosen[i] = false;
+			rc = EXIT_SESS_EXISTS;
+		}
+	}
+	ctl_call_free(&call);
+	return rc;
+}
+
+static int login_list(const struct node_index *ix, bool *chosen, bool no_wait)
+{
+	char what[700];
+	size_t n = 0;
+	int existing = drop_existing(ix, chosen);
+	for (size_t i = 0; i < ix->n; i++) {
+		if (!chosen[i])
+			continue;
+		describe(&ix->v[i], what, sizeof(what));
+		printf("Logging in to %s\n", what);
+		n++;
+	}
+	fflush(stdout);
+	int first = EXIT_OK;
+	for (size_t i = 0; i < ix->n; i++) {
+		if (!chosen[i])
+			continue;
+		int rc = login_one(&ix->v[i], no_wait);
+		if (rc != EXIT_OK && first == EXIT_OK)
+			first = rc;
+		if (rc == EXIT_ISCSID_NOTCONN)
+			break;   /* no daemon: the others would fail the same way */
+	}
+	if (first != EXIT_OK)
+		msg_error("Could not log into all portals");
+	return first != EXIT_OK ? first : existing;
+}
+
+static int with_index(bool (*pick)(const struct node_ref *n, const void *ctx), const void *ctx,
+		      bool no_wait)
+{
+	struct node_index ix;
+	if (node_index_load(&ix, msg_warn_cb, NULL) < 0) {
+		msg_error("Out of memory");
+		return EXIT_NOMEM;
+	}
+	bool *chosen = calloc(ix.n + 1, sizeof(*chosen));
+	if (!chosen) {
+		node_index_free(&ix);
+		msg_error("Out of memory");
+		return EXIT_NOMEM;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < ix.n; i++)
+		n += chosen[i] = pick(&ix.v[i], ctx);
+	int rc = EXIT_NO_OBJS_FOUND;
+	if (n)
+		rc = login_list(&ix, chosen, no_wait);
+	else
+		msg_error("No records found");
+	free(chosen);
+	node_index_free(&ix);
+	return rc;
+}
+
+static bool by_selector(const struct node_ref *n, const void *ctx)
+{
+	return node_selected(ctx, n);
+}
+
+int node_login(const struct cli_opts *o, const struct node_selector *sel)
+{
+	return with_index(by_selector, sel, o->seen['W']);
+}
+
+/* node.startup (or node.conn[0].startup) of the record equals which; "all" takes every one */
+static bool by_startup(const struct node_ref *n, const void *ctx)
+{
+	const char *which = ctx;
+	if (strcmp(which, "all") == 0)
+		return true;
+	struct record r;
+	char err[1024];
+	if (node_load(n, &r, msg_warn_cb, NULL, err, sizeof(err)) < 0) {
+		msg_error("%s", err);
+		return false;
+	}
+	const char *a = record_get(&r, "node.startup");
+	const char *b = record_get(&r, "node.conn[0].startup");
+	bool yes = (a && strcmp(a, which) == 0) || (b && strcmp(b, which) == 0);
+	record_free(&r);
+	return yes;
+}
+
+int node_loginall(const struct cli_opts *o, const char *which)
+{
+	if (strcmp(which, "all") != 0 && strcmp(which, "manual") != 0 &&
+	    strcmp(which, "automatic") != 0 && strcmp(which, "onboot") != 0) {
+		msg_error("Invalid loginall option %s.", which);
+		msg_error("Try `swiscsiadm --help' for more information.");
+		return EXIT_INVAL;
+	}
+	return with_index(by_startup, which, o->seen['W']);
+}
