@@ -163,7 +163,8 @@ int ctl_decode_reply(const void *buf, size_t len, uint16_t kind, struct ctl_repl
 	memcpy(&h, buf, sizeof(h));
 	if (ctl_check_header(&h, CTL_MAX_REPLY, err, errlen) < 0)
 		return -1;
-	if (h.kind != (kind | CTL_REPLY) || len != sizeof(h) + h.length) {
+	bool refusal = h.kind == CTL_REPLY && h.length == sizeof(struct ctl_status);
+	if ((h.kind != (kind | CTL_REPLY) && !refusal) || len != sizeof(h) + h.length) {
 		snprintf(err, errlen, "reply of kind 0x%x and %u bytes to a request of kind %u",
 			 h.kind, h.length, kind);
 		return -1;
@@ -175,7 +176,7 @@ int ctl_decode_reply(const void *buf, size_t len, uint16_t kind, struct ctl_repl
 		return -1;
 	}
 	size_t left = h.length - sizeof(struct ctl_status);
-	out->nsessions = kind == CTL_LIST ? out->status->nsessions : 0;
+	out->nsessions = kind == CTL_LIST && !refusal ? out->status->nsessions : 0;
 	if (out->nsessions > left / sizeof(struct ctl_session)) {
 		snprintf(err, errlen, "malformed session list from swiscsid");
 		return -1;
@@ -232,14 +233,16 @@ void ctl_buf_begin(struct ctl_buf *b, uint16_t kind, const struct ctl_status *st
 	ctl_buf_append(b, st, sizeof(*st));
 }
 
-int ctl_buf_finish(struct ctl_buf *b, uint32_t nsessions)
+struct ctl_status *ctl_buf_status(struct ctl_buf *b)
+{
+	return b->failed ? NULL : (struct ctl_status *)(b->p + sizeof(struct ctl_header));
+}
+
+int ctl_buf_finish(struct ctl_buf *b)
 {
 	if (b->failed || b->len - sizeof(struct ctl_header) > CTL_MAX_REPLY)
 		return -1;
-	struct ctl_header *h = (struct ctl_header *)b->p;
-	struct ctl_status *st = (struct ctl_status *)(b->p + sizeof(*h));
-	h->length = (uint32_t)(b->len - sizeof(*h));
-	st->nsessions = nsessions;
+	((struct ctl_header *)b->p)->length = (uint32_t)(b->len - sizeof(struct ctl_header));
 	return 0;
 }
 

@@ -155,8 +155,10 @@ struct ctl_buf {
 /* Starts a reply to kind with status st (copied). */
 void ctl_buf_begin(struct ctl_buf *b, uint16_t kind, const struct ctl_status *st);
 void ctl_buf_append(struct ctl_buf *b, const void *data, size_t len);
-/* Fixes the header's length and the status's session count; 0, or -1 when memory ran out. */
-int ctl_buf_finish(struct ctl_buf *b, uint32_t nsessions);
+/* The status at the start of the reply (NULL when memory ran out), to fill in counts. */
+struct ctl_status *ctl_buf_status(struct ctl_buf *b);
+/* Fixes the header's length; 0, or -1 when memory ran out or the reply is too long. */
+int ctl_buf_finish(struct ctl_buf *b);
 void ctl_buf_free(struct ctl_buf *b);
 
 /* A decoded reply: pointers into the caller's buffer. */
@@ -167,7 +169,8 @@ struct ctl_reply {
 	size_t *first_device;
 	size_t nsessions;
 };
-/* Decodes a reply for a request of kind: every length and string checked. 0, or -1 with err.
+/* Decodes a reply for a request of kind (or the bare status the daemon sends when it refuses a
+ * peer before reading its request): every length and string checked. 0, or -1 with err.
  * On 0, free with ctl_reply_free (the buffer stays the caller's). */
 int ctl_decode_reply(const void *buf, size_t len, uint16_t kind, struct ctl_reply *out, char *err,
 		     size_t errlen);
