@@ -142,7 +142,8 @@ int node_login(const struct cli_opts *o, const struct node_selector *sel)
 	return with_index(by_selector, sel, o->seen['W']);
 }
 
-/* node.startup (or node.conn[0].startup) of the record equals which; "all" takes every one */
+/* node.startup of the record (node.conn[0].startup, the older key, when it is unset) equals
+ * which; "all" takes every one */
 static bool by_startup(const struct node_ref *n, const void *ctx)
 {
 	const char *which = ctx;
@@ -154,9 +155,10 @@ static bool by_startup(const struct node_ref *n, const void *ctx)
 		msg_error("%s", err);
 		return false;
 	}
-	const char *a = record_get(&r, "node.startup");
-	const char *b = record_get(&r, "node.conn[0].startup");
-	bool yes = (a && strcmp(a, which) == 0) || (b && strcmp(b, which) == 0);
+	const char *v = record_get(&r, "node.startup");
+	if (!v || !v[0])
+		v = record_get(&r, "node.conn[0].startup");
+	bool yes = v && strcmp(v, which) == 0;
 	record_free(&r);
 	return yes;
 }

@@ -169,6 +169,10 @@ static void login_done(struct swi_session *s, int status, void *arg)
 	ds->op_done = true;
 	if (status < 0) {
 		int cls = swi_error_class(s);
+		/* iscsid reports an expired login timer as a transport timeout, whichever PDU
+		 * was outstanding */
+		if (cls == SWI_ERR_PDU_TIMEOUT)
+			cls = EXIT_TRANS_TIMEOUT;
 		dlog(LOG_ERR, "login to %s at %s,%d through iface %s failed: %s", ds->node.target,
 		     ds->node.address, ds->node.port, ds->node.iface, swi_error(s));
 		finish(ds, cls > 0 ? cls : EXIT_LOGIN, swi_error(s));

@@ -16,7 +16,7 @@ SWISCSID = BUILD / "daemon" / "swiscsid"
 class Daemon:
     def __init__(self, adm, rundir=None):
         self.adm = adm
-        self.rundir = pathlib.Path(rundir or adm.root / "run")
+        self.rundir = pathlib.Path(rundir or adm.rundir)
         self.logpath = adm.root / f"swiscsid-{time.monotonic_ns()}.log"
         self.proc = None
         self.forbidden = []   # strings (secrets) that must never appear in the log
@@ -26,6 +26,10 @@ class Daemon:
         env = self.adm.env
         env["SWISCSI_RUNDIR"] = str(self.rundir)
         return env
+
+    @property
+    def pid(self):
+        return self.proc.pid
 
     @property
     def socket_path(self):
