@@ -14,8 +14,9 @@ SWISCSID = BUILD / "daemon" / "swiscsid"
 
 
 class Daemon:
-    def __init__(self, adm, rundir=None):
+    def __init__(self, adm, rundir=None, prefix=()):
         self.adm = adm
+        self.prefix = list(prefix)   # e.g. ("ip", "netns", "exec", NS): `ip` execs the daemon
         self.rundir = pathlib.Path(rundir or adm.rundir)
         self.logpath = adm.root / f"swiscsid-{time.monotonic_ns()}.log"
         self.proc = None
@@ -37,7 +38,7 @@ class Daemon:
 
     def start(self, wait=True):
         self.log = open(self.logpath, "w")
-        self.proc = subprocess.Popen([str(SWISCSID), "--foreground"], env=self.env,
+        self.proc = subprocess.Popen([*self.prefix, str(SWISCSID), "--foreground"], env=self.env,
                                      stdout=self.log, stderr=subprocess.STDOUT)
         if wait:
             self.wait_ready()
