@@ -135,6 +135,7 @@ void session_print_tree(const struct ctl_reply *r, int level, bool secrets)
 	}
 }
 
+/* iscsiadm's layout; libswiscsi counts PDUs in total, not per opcode. */
 void session_print_stats(const struct ctl_reply *r)
 {
 	for (size_t i = 0; i < r->nsessions; i++) {
@@ -145,12 +146,14 @@ void session_print_stats(const struct ctl_reply *r)
 		printf("iSCSI SNMP:\n");
 		printf("\ttxdata_octets: %llu\n", (unsigned long long)c->bytes_tx);
 		printf("\trxdata_octets: %llu\n", (unsigned long long)c->bytes_rx);
-		printf("\ttx_pdus: %llu\n", (unsigned long long)c->pdus_tx);
-		printf("\trx_pdus: %llu\n", (unsigned long long)c->pdus_rx);
 		printf("\tscsicmd_pdus: %llu\n", (unsigned long long)c->commands);
 		printf("\tdigest_err: %llu\n", (unsigned long long)c->digest_errors);
 		printf("\ttimeout_err: %llu\n", (unsigned long long)c->timeouts);
+		/* iscsiadm's own names above; what libswiscsi counts beyond them below, in the
+		 * free-form section the kernel drivers use for theirs */
 		printf("iSCSI Extended Stats:\n");
+		printf("\ttx_pdus: %llu\n", (unsigned long long)c->pdus_tx);
+		printf("\trx_pdus: %llu\n", (unsigned long long)c->pdus_rx);
 		printf("\tcommand_errors: %llu\n", (unsigned long long)c->errors);
 	}
 }

@@ -71,8 +71,17 @@ static void describe(const struct dsession *ds, bool secrets, struct ctl_session
 	c->abort_tmo = seconds(r, "node.session.err_timeo.abort_timeout");
 	describe_chap(ds, secrets, c);
 	describe_negotiated(&ds->neg, c);
-	if (ds->s)
+	if (ds->s) {
 		swi_session_isid(ds->s, c->isid);
+		struct swi_stats st;
+		swi_session_stats(ds->s, &st);
+		c->counters = (struct ctl_counters){
+			.pdus_tx = st.pdus_tx, .pdus_rx = st.pdus_rx,
+			.bytes_tx = st.bytes_tx, .bytes_rx = st.bytes_rx,
+			.commands = st.commands, .errors = st.command_errors,
+			.digest_errors = st.digest_errors, .timeouts = st.timeouts,
+		};
+	}
 	/* the LUN side adds the devices (lunfs_session_devices) here; none until then */
 	c->ndevices = 0;
 }

@@ -282,7 +282,13 @@ def test_session_by_sid_and_logout_by_sid(adm, target, swiscsid):
     assert (r.rc, r.err) == (7, "swiscsiadm: Invalid info level 4. Try 0 - 3.\n"), r
     r = adm_run(adm, "-m", "session", "-s")
     assert r.rc == 0, r
-    assert r.out.startswith(f"Stats for session [sid: 1, target: {T1}, portal: ")
+    lines = r.out.splitlines()
+    assert lines[0].startswith(f"Stats for session [sid: 1, target: {T1}, portal: 127.0.0.1,")
+    stats = dict(l.strip().split(": ") for l in lines[1:] if l.startswith("\t"))
+    # the login's PDUs and its key=value text both ways; no SCSI command yet
+    assert int(stats["tx_pdus"]) >= 1 and int(stats["rx_pdus"]) >= 1, r.out
+    assert int(stats["txdata_octets"]) > 100 and int(stats["rxdata_octets"]) > 100, r.out
+    assert (stats["scsicmd_pdus"], stats["command_errors"], stats["digest_err"]) == ("0", "0", "0")
 
 
 def test_loginall_and_logoutall_by_startup(adm, target, swiscsid):
