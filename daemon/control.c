@@ -1,6 +1,7 @@
 #include "control.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,12 +228,45 @@ static void on_accept(struct ev_io *w, uint32_t revents, void *arg)
 	}
 }
 
+/* The socket systemd opened for us (swiscsid.socket), as sd_listen_fds(3) passes it: fd 3
+ * when LISTEN_PID is ours. -1 when started otherwise. */
+static int inherited_socket(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *n = getenv("LISTEN_FDS");
+	if (!pid || !n || atol(pid) != (long)getpid() || atoi(n) < 1)
+		return -1;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	int fd = 3;
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -1;
+	return fd;
+}
+
+static int listen_on(struct control *ctl, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	unlink(path);   /* a stale socket of a daemon that died; the pid file lock says none runs */
+	/* 0600 from the start: no window in which others could connect */
+	mode_t old = umask(0177);
+	int rc = ctl->fd < 0 ? -1 : bind(ctl->fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (rc == 0)
+		rc = listen(ctl->fd, 64);
+	if (rc == 0)
+		snprintf(ctl->path, sizeof(ctl->path), "%s", path);   /* ours to remove */
+	return rc;
+}
+
 struct control *control_start(struct evloop *l, const char *path,
 			      const struct control_handler *handlers, void *ctx, char *err,
 			      size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(sa.sun_path)) {
+	if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
 		snprintf(err, errlen, "socket path %s is too long", path);
 		return NULL;
 	}
@@ -241,19 +275,12 @@ struct control *control_start(struct evloop *l, const char *path,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
 	ctl->loop = l;
 	ctl->handlers = handlers;
 	ctl->ctx = ctx;
-	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	unlink(path);   /* a stale socket of a daemon that died; the pid file lock says none runs */
-	/* 0600 from the start: no window in which others could connect */
-	mode_t old = umask(0177);
-	int rc = ctl->fd < 0 ? -1 : bind(ctl->fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (rc < 0 || listen(ctl->fd, 64) < 0 ||
-	    !(ctl->io = ev_io_add(l, ctl->fd, EPOLLIN, on_accept, ctl))) {
+	ctl->fd = inherited_socket();
+	int rc = ctl->fd >= 0 ? 0 : listen_on(ctl, path);
+	if (rc < 0 || !(ctl->io = ev_io_add(l, ctl->fd, EPOLLIN, on_accept, ctl))) {
 		snprintf(err, errlen, "cannot listen on %s: %s", path, strerror(errno));
 		if (ctl->fd >= 0)
 			close(ctl->fd);
@@ -271,6 +298,7 @@ void control_stop(struct control *ctl)
 		client_free(ctl->clients);
 	ev_io_del(ctl->io);
 	close(ctl->fd);
-	unlink(ctl->path);
+	if (ctl->path[0])
+		unlink(ctl->path);   /* not systemd's socket: that one stays for the next start */
 	free(ctl);
 }

@@ -1,7 +1,8 @@
 /* The control socket: $SWISCSI_RUNDIR/swiscsid.sock, mode 0600. Each connection carries one
  * request and its reply. The peer's credentials (SO_PEERCRED) are checked before anything is
  * read: root or the daemon's own uid, anyone else gets a refusal and the connection closes.
- * Requests are decoded by ctl_decode_request; a malformed one gets an error reply. */
+ * Requests are decoded by ctl_decode_request; a malformed one gets an error reply. Started by
+ * systemd through swiscsid.socket, the daemon serves the socket it was given instead. */
 #ifndef SWISCSID_CONTROL_H
 #define SWISCSID_CONTROL_H
 

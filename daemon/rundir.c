@@ -61,8 +61,6 @@ int rundir_claim(char *err, size_t errlen)
 void rundir_release(int fd)
 {
 	char path[4096];
-	rundir_file(CTL_SOCKET_NAME, path, sizeof(path));
-	unlink(path);
 	rundir_file(CTL_PIDFILE_NAME, path, sizeof(path));
 	unlink(path);
 	close(fd);

@@ -16,7 +16,7 @@ void rundir_file(const char *name, char *buf, size_t len);
 int rundir_claim(char *err, size_t errlen);
 /* Rewrites the pid (after daemonising, the pid changed). */
 void rundir_write_pid(int fd);
-/* Removes the pid file and the socket; closes fd. */
+/* Removes the pid file; closes fd. (The socket is control.c's.) */
 void rundir_release(int fd);
 
 #endif

@@ -151,3 +151,43 @@ def test_other_users_are_refused(adm, request):
     swiscsid.wait_log("control connection from uid 65534")
     # and root still gets its answers
     assert adm.run("-m", "session").rc == 21
+
+
+def test_socket_activation(adm, tgtd, tmp_path, request):
+    """Started as swiscsid.socket starts it: systemd's listening socket passed as fd 3 on the
+    first connection (systemd-socket-activate does what systemd does), served, and left in
+    place when the daemon stops."""
+    from conftest import have, require
+    require(have("systemd-socket-activate"), "systemd-socket-activate (package systemd)")
+    setup_targets(adm, tgtd, tmp_path)
+    adm.rundir.mkdir(mode=0o700)
+    sock = adm.rundir / "swiscsid.sock"
+    log = open(tmp_path / "activate.log", "w+")
+    env = adm.env
+    names = ["SWISCSI_DB", "SWISCSI_RUNDIR", "SWISCSI_INITIATORNAME_FILE", "SWISCSI_CONF",
+             "SWISCSI_SYSFS"]
+    proc = subprocess.Popen(["systemd-socket-activate", "-l", str(sock),
+                             *[a for n in names for a in ("-E", n)],
+                             str(SWISCSID), "--foreground"],
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    def stop():
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+    request.addfinalizer(stop)
+    d = Daemon(adm)
+    d.logpath = tmp_path / "activate.log"
+    d.proc = proc
+    d.wait_log("Listening on")
+    r = adm.run("-m", "node", "-T", T2, "-l")
+    assert r.rc == 0, (r, d.text())
+    assert "swiscsid is not running" not in r.err
+    d.wait_log(f"automatic login of {T1}")
+    assert len(adm.run("-m", "session").out.splitlines()) == 2
+    proc.send_signal(15)
+    assert proc.wait(timeout=10) == 0, d.text()
+    assert (connected(tgtd, 1), connected(tgtd, 2)) == (0, 0)
+    assert sock.exists()   # systemd's socket outlives the daemon
+    d.check_log()
