@@ -10,6 +10,9 @@ void session_free(struct dsession *ds)
 {
 	if (!ds)
 		return;
+	/* freeing the libswiscsi session completes a pending login or logout: its callback
+	 * sees DS_DEAD and leaves ds alone */
+	ds->state = DS_DEAD;
 	if (ds->prep_added)
 		ev_prepare_del(ds->t->loop, &ds->prep);
 	if (ds->io)

@@ -73,7 +73,7 @@ int session_prepare_conn(struct dsession *ds, const struct iface_conn_spec *spec
 /* After login: which device and MAC the connection really uses. */
 void session_note_device(struct dsession *ds);
 
+/* Stops driving ds and frees it from its reap timer on the next round. */
 void session_kill(struct dsession *ds);
-void session_close_failed(struct dsession *ds);
 
 #endif

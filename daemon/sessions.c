@@ -166,6 +166,8 @@ static void session_leaving(struct dsession *ds, void (*go_on)(struct dsession *
 static void login_done(struct swi_session *s, int status, void *arg)
 {
 	struct dsession *ds = arg;
+	if (ds->state == DS_DEAD)
+		return;   /* freeing the session ended the login: nothing is left to tell */
 	ds->op_done = true;
 	if (status < 0) {
 		int cls = swi_error_class(s);
@@ -262,6 +264,8 @@ void *sessions_login(struct sessions *t, const struct ctl_node *node, sessions_d
 static void logout_done(struct swi_session *s, int status, void *arg)
 {
 	struct dsession *ds = arg;
+	if (ds->state == DS_DEAD)
+		return;
 	ds->op_done = true;
 	if (status < 0)   /* the session is gone either way: report it, drop it */
 		dlog(LOG_WARNING, "session %u: logout failed (%s); connection closed", ds->sid,
@@ -272,17 +276,24 @@ static void logout_done(struct swi_session *s, int status, void *arg)
 	session_kill(ds);
 }
 
+static void close_now(struct dsession *ds, const char *why)
+{
+	dlog(LOG_INFO, "session %u closed without logout (%s)", ds->sid, why);
+	finish(ds, 0, NULL);
+	session_kill(ds);
+}
+
 static void logout_now(struct dsession *ds)
 {
 	ds->op_done = false;
-	if (ds->state == DS_FAILED || swi_logout_async(ds->s, logout_done, ds) < 0) {
-		if (!ds->op_done) {
-			dlog(LOG_INFO, "session %u closed without logout (%s)", ds->sid,
-			     ds->state == DS_FAILED ? "it had failed" : swi_error(ds->s));
-			finish(ds, 0, NULL);
-			session_kill(ds);
-		}
-	}
+	if (swi_logout_async(ds->s, logout_done, ds) < 0 && !ds->op_done)
+		close_now(ds, swi_error(ds->s));
+}
+
+/* a failed connection has nobody to say goodbye to */
+static void close_failed(struct dsession *ds)
+{
+	close_now(ds, "it had failed");
 }
 
 static void *logout_one(struct dsession *ds, sessions_done_fn done, void *arg)
@@ -299,14 +310,8 @@ static void *logout_one(struct dsession *ds, sessions_done_fn done, void *arg)
 	void *handle = ds->w;
 	enum ds_state was = ds->state;
 	ds->state = DS_LOGOUT;
-	session_leaving(ds, was == DS_FAILED ? session_close_failed : logout_now);
+	session_leaving(ds, was == DS_FAILED ? close_failed : logout_now);
 	return handle;
-}
-
-void session_close_failed(struct dsession *ds)
-{
-	ds->state = DS_FAILED;
-	logout_now(ds);
 }
 
 void *sessions_logout(struct sessions *t, uint32_t sid, sessions_done_fn done, void *arg)
