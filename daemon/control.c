@@ -198,6 +198,12 @@ static void refuse(int fd, const struct ucred *cred)
 	ctl_buf_free(&b);
 	dlog(LOG_WARNING, "control connection from uid %u pid %d refused", (unsigned)cred->uid,
 	     (int)cred->pid);
+	/* Closing a unix socket with unread data resets the peer before it reads the refusal:
+	 * stop further data, then discard (never look at) what it had sent already. */
+	shutdown(fd, SHUT_RDWR);
+	char scratch[4096];
+	while (recv(fd, scratch, sizeof(scratch), MSG_DONTWAIT) > 0)
+		;
 	close(fd);
 }
 

@@ -307,11 +307,11 @@ static void *logout_one(struct dsession *ds, sessions_done_fn done, void *arg)
 		done(arg, EXIT_NOMEM, ds->sid, "out of memory");
 		return NULL;
 	}
-	void *handle = ds->w;
 	enum ds_state was = ds->state;
 	ds->state = DS_LOGOUT;
 	session_leaving(ds, was == DS_FAILED ? close_failed : logout_now);
-	return handle;
+	/* NULL when the logout already ended (its waiter is gone); ds lives until its reap */
+	return ds->w;
 }
 
 void *sessions_logout(struct sessions *t, uint32_t sid, sessions_done_fn done, void *arg)

@@ -84,8 +84,13 @@ class Daemon:
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
+            # SIGTERM first: a clean exit, and time for a sanitizer report to be written out
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
         if self.proc and not self.log.closed:
             self.log.close()
         self.check_log()
