@@ -143,29 +143,15 @@ static int connect_daemon(bool start)
 	return fd;
 }
 
-static int send_all(int fd, const void *p, size_t len)
-{
-	const char *c = p;
-	while (len) {
-		ssize_t n = send(fd, c, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		c += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int recv_all(int fd, void *p, size_t len)
+/* All of len bytes sent (out) or received, the reply bounded by REPLY_WAIT_MS. */
+static int move_all(int fd, void *p, size_t len, bool out)
 {
 	char *c = p;
 	while (len) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfd = { .fd = fd, .events = out ? POLLOUT : POLLIN };
 		if (poll(&pfd, 1, REPLY_WAIT_MS) == 0)
 			return -1;
-		ssize_t n = recv(fd, c, len, 0);
+		ssize_t n = out ? send(fd, c, len, MSG_NOSIGNAL) : recv(fd, c, len, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -182,21 +168,21 @@ static int send_request(int fd, uint16_t kind, const void *payload, uint32_t ple
 	if (plen > CTL_MAX_REQUEST)
 		return -1;
 	size_t len = ctl_encode(msg, kind, payload, plen);
-	return send_all(fd, msg, len);
+	return move_all(fd, msg, len, true);
 }
 
 static int read_reply(int fd, uint16_t kind, struct ctl_call *call)
 {
 	struct ctl_header h;
 	char err[256];
-	if (recv_all(fd, &h, sizeof(h)) < 0 || ctl_check_header(&h, CTL_MAX_REPLY, err,
+	if (move_all(fd, &h, sizeof(h), false) < 0 || ctl_check_header(&h, CTL_MAX_REPLY, err,
 								sizeof(err)) < 0)
 		return -1;
 	call->buf = malloc(sizeof(h) + h.length);
 	if (!call->buf)
 		return -1;
 	memcpy(call->buf, &h, sizeof(h));
-	if (recv_all(fd, (char *)call->buf + sizeof(h), h.length) < 0 ||
+	if (move_all(fd, (char *)call->buf + sizeof(h), h.length, false) < 0 ||
 	    ctl_decode_reply(call->buf, sizeof(h) + h.length, kind, &call->r, err,
 			     sizeof(err)) < 0) {
 		free(call->buf);

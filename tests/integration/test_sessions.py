@@ -116,6 +116,18 @@ def test_unreachable_portal(adm, swiscsid, tmp_path):
     assert adm_run(adm, "-m", "session").rc == 21
 
 
+def login_times_out(adm, swiscsid, portal):
+    """A record for portal with a 2 s login timeout: its login fails as iscsiadm's 8."""
+    r = adm_run(adm, "-m", "node", "-o", "new", "-T", T1, "-p", f"{portal},1")
+    assert r.rc == 0, r
+    set_node(adm, T1, ("node.conn[0].timeo.login_timeout", "2"))
+    swiscsid.start()
+    r = adm_run(adm, "-m", "node", "-l")
+    assert r.rc == 8, r
+    assert "initiator reported error (8 - connection timed out)" in r.err
+    assert adm_run(adm, "-m", "session").rc == 21
+
+
 def test_connect_timeout_is_8(adm, swiscsid):
     import socket
     # a listener whose accept queue is full drops further SYNs: the connect never completes
@@ -124,27 +136,13 @@ def test_connect_timeout_is_8(adm, swiscsid):
         lsn.listen(0)
         filler.connect(lsn.getsockname())
         port = lsn.getsockname()[1]
-        r = adm_run(adm, "-m", "node", "-o", "new", "-T", T1, "-p", f"127.0.0.1:{port},1")
-        assert r.rc == 0, r
-        set_node(adm, T1, ("node.conn[0].timeo.login_timeout", "2"))
-        swiscsid.start()
-        r = adm_run(adm, "-m", "node", "-l")
-        assert r.rc == 8, r
-        assert "initiator reported error (8 - connection timed out)" in r.err
-        assert adm_run(adm, "-m", "session").rc == 21
+        login_times_out(adm, swiscsid, f"127.0.0.1:{port}")
 
 
 def test_login_timeout_is_8(adm, swiscsid):
     with FakeTarget(iqn=T1) as t:
         t.on_login = lambda conn, req, keys: True   # never answers
-        r = adm_run(adm, "-m", "node", "-o", "new", "-T", T1, "-p", f"{t.portal},1")
-        assert r.rc == 0, r
-        set_node(adm, T1, ("node.conn[0].timeo.login_timeout", "2"))
-        swiscsid.start()
-        r = adm_run(adm, "-m", "node", "-l")
-        assert r.rc == 8, r
-        assert "initiator reported error (8 - connection timed out)" in r.err
-        assert adm_run(adm, "-m", "session").rc == 21
+        login_times_out(adm, swiscsid, t.portal)
 
 
 def chap_record(adm, tgtd, password, user_in=None, password_in=None):

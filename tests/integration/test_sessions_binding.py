@@ -7,9 +7,8 @@ import os
 import pytest
 
 from conftest import Adm, require
-from netlab import NetLab, sh
+from netlab import lab_with_tgtd, sh
 from sessiond import Daemon
-from tgt import Tgtd
 
 TARGET = "iqn.2026-12.test.sessbind:disk"
 PORTAL = "10.91.1.254"
@@ -18,18 +17,9 @@ PORTAL = "10.91.1.254"
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     require(os.geteuid() == 0, "root (network namespaces)")
-    lab = NetLab()
-    tgtd = None
-    try:
-        tgtd = Tgtd(str(tmp_path_factory.mktemp("tgtd")), netns=lab.target,
-                    addresses=("10.91.1.254", "10.91.2.254"))
-        tgtd.start()
-        tgtd.target(1, TARGET)
+    with lab_with_tgtd(tmp_path_factory.mktemp("tgtd"), ("10.91.1.254", "10.91.2.254"),
+                       (TARGET,)) as lab:
         yield lab
-    finally:
-        if tgtd:
-            tgtd.stop()
-        lab.close()
 
 
 @pytest.fixture
