@@ -377,3 +377,23 @@ def test_cli_starts_the_daemon_beside_it(adm, target, request):
     assert (adm.rundir / "swiscsid.pid").exists()
     assert oct((adm.rundir / "swiscsid.sock").stat().st_mode & 0o777) == "0o600"
     assert oct(adm.rundir.stat().st_mode & 0o777) == "0o700"
+
+
+def test_ipv6_portal(adm, swiscsid):
+    """An IPv6 portal: bracketed in the listing and in -P 1's address, bare in the login
+    lines, as iscsiadm prints them."""
+    with FakeTarget(iqn=T1, host="::1") as t:
+        r = adm_run(adm, "-m", "node", "-o", "new", "-T", T1, "-p", f"{t.portal},1")
+        assert r.rc == 0, r
+        swiscsid.start()
+        r = adm_run(adm, "-m", "node", "-l")
+        assert r.rc == 0, r
+        assert r.out.splitlines()[0] == f"Logging in to [iface: default, target: {T1}, portal: ::1,{t.port}]"
+        r = adm_run(adm, "-m", "session")
+        assert r.out == f"tcp: [1] [::1]:{t.port},1 {T1} (non-flash)\n", r
+        out = adm_run(adm, "-m", "session", "-P", "1").out
+        assert f"\tPersistent Portal: [::1]:{t.port},1\n" in out
+        assert "\t\tIface IPaddress: [::1]\n\t\tIface HWaddress: 00:00:00:00:00:00\n\t\tIface Netdev: lo\n" in out, out
+        r = adm_run(adm, "-m", "node", "-u")
+        assert r.out.splitlines()[0] == f"Logging out of session [sid: 1, target: {T1}, portal: ::1,{t.port}]"
+        assert not t.errors, t.errors
