@@ -1,5 +1,6 @@
-/* -m node -l and -L: every selected record logged in through swiscsid, in iscsiadm's words:
- * all the "Logging in to" lines, then each outcome; the first error is the exit code. */
+/* -m node -l and -L: every selected record logged in through swiscsid (node.session.nr_sessions
+ * sessions of it), in iscsiadm's words: all the "Logging in to" lines, then each outcome; the
+ * first error is the exit code. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,7 @@ static int login_one(const struct node_ref *n, bool no_wait)
 		rc = call.r.status->status;
 		if (rc == EXIT_OK)
 			printf("Login to %s successful.\n", what);
-		else if (call.r.status->message[0] && rc != EXIT_SESS_EXISTS)
+		else if (call.r.status->message[0])
 			msg_error("%s", call.r.status->message);
 	}
 	if (rc != EXIT_OK) {
@@ -47,58 +48,71 @@ static int login_one(const struct node_ref *n, bool no_wait)
 	return rc;
 }
 
-static bool has_session(const struct ctl_reply *r, const struct node_ref *n)
+static unsigned sessions_of(const struct ctl_reply *r, const struct node_ref *n)
 {
+	unsigned have = 0;
 	for (size_t i = 0; i < r->nsessions; i++) {
 		const struct ctl_node *s = &r->sessions[i]->node;
-		if (strcmp(s->target, n->target) == 0 && strcmp(s->address, n->address) == 0 &&
-		    s->port == n->port && strcmp(s->iface, n->iface) == 0)
-			return true;
+		have += strcmp(s->target, n->target) == 0 && strcmp(s->address, n->address) == 0 &&
+			s->port == n->port && strcmp(s->iface, n->iface) == 0;
 	}
-	return false;
+	return have;
 }
 
-/* Records that have their session already are not logged in again (iscsiadm's words for
- * nr_sessions = 1); the daemon refuses a second one anyway. */
-static int drop_existing(const struct node_index *ix, bool *chosen)
+static unsigned nr_sessions(const struct node_ref *n)
+{
+	struct record r;
+	char err[1024];
+	if (node_load(n, &r, msg_warn_cb, NULL, err, sizeof(err)) < 0)
+		return 1;   /* the daemon reports the record's problem */
+	long nr = strtol(record_get(&r, "node.session.nr_sessions"), NULL, 10);
+	record_free(&r);
+	return nr < 1 ? 1 : nr > 64 ? 64 : (unsigned)nr;
+}
+
+/* How many sessions each chosen record still needs (node.session.nr_sessions less those it
+ * has); a record that has them all is not logged in again, in iscsiadm's words. */
+static int plan(const struct node_index *ix, unsigned *logins)
 {
 	struct ctl_call call;
-	if (sessions_fetch(0, false, &call) != EXIT_OK)
-		return EXIT_OK;
+	bool known = sessions_fetch(0, false, &call) == EXIT_OK;
 	int rc = EXIT_OK;
 	for (size_t i = 0; i < ix->n; i++) {
-		if (chosen[i] && has_session(&call.r, &ix->v[i])) {
-			msg_error("%s: 1 session requested, but 1 already present.", ix->v[i].iface);
-			chosen[i] = false;
+		if (!logins[i])
+			continue;
+		unsigned nr = nr_sessions(&ix->v[i]);
+		unsigned have = known ? sessions_of(&call.r, &ix->v[i]) : 0;
+		logins[i] = have < nr ? nr - have : 0;
+		if (!logins[i]) {
+			msg_error("%s: %u session%s requested, but %u already present.",
+				  ix->v[i].iface, nr, nr == 1 ? "" : "s", have);
 			rc = EXIT_SESS_EXISTS;
 		}
 	}
-	ctl_call_free(&call);
+	if (known)
+		ctl_call_free(&call);
 	return rc;
 }
 
-static int login_list(const struct node_index *ix, bool *chosen, bool no_wait)
+static int login_list(const struct node_index *ix, unsigned *logins, bool no_wait)
 {
 	char what[700];
-	size_t n = 0;
-	int existing = drop_existing(ix, chosen);
+	int existing = plan(ix, logins);
 	for (size_t i = 0; i < ix->n; i++) {
-		if (!chosen[i])
-			continue;
 		describe(&ix->v[i], what, sizeof(what));
-		printf("Logging in to %s\n", what);
-		n++;
+		for (unsigned k = 0; k < logins[i]; k++)
+			printf("Logging in to %s\n", what);
 	}
 	fflush(stdout);
 	int first = EXIT_OK;
-	for (size_t i = 0; i < ix->n; i++) {
-		if (!chosen[i])
-			continue;
-		int rc = login_one(&ix->v[i], no_wait);
-		if (rc != EXIT_OK && first == EXIT_OK)
-			first = rc;
-		if (rc == EXIT_ISCSID_NOTCONN)
-			break;   /* no daemon: the others would fail the same way */
+	for (size_t i = 0; i < ix->n && first != EXIT_ISCSID_NOTCONN; i++) {
+		for (unsigned k = 0; k < logins[i]; k++) {
+			int rc = login_one(&ix->v[i], no_wait);
+			if (rc != EXIT_OK && first == EXIT_OK)
+				first = rc;
+			if (rc == EXIT_ISCSID_NOTCONN)
+				break;   /* no daemon: the others would fail the same way */
+		}
 	}
 	if (first != EXIT_OK)
 		msg_error("Could not log into all portals");
@@ -113,21 +127,21 @@ static int with_index(bool (*pick)(const struct node_ref *n, const void *ctx), c
 		msg_error("Out of memory");
 		return EXIT_NOMEM;
 	}
-	bool *chosen = calloc(ix.n + 1, sizeof(*chosen));
-	if (!chosen) {
+	unsigned *logins = calloc(ix.n + 1, sizeof(*logins));
+	if (!logins) {
 		node_index_free(&ix);
 		msg_error("Out of memory");
 		return EXIT_NOMEM;
 	}
 	size_t n = 0;
 	for (size_t i = 0; i < ix.n; i++)
-		n += chosen[i] = pick(&ix.v[i], ctx);
+		n += logins[i] = pick(&ix.v[i], ctx);
 	int rc = EXIT_NO_OBJS_FOUND;
 	if (n)
-		rc = login_list(&ix, chosen, no_wait);
+		rc = login_list(&ix, logins, no_wait);
 	else
 		msg_error("No records found");
-	free(chosen);
+	free(logins);
 	node_index_free(&ix);
 	return rc;
 }

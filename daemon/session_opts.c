@@ -81,7 +81,7 @@ static uint64_t fnv(uint64_t h, const void *p, size_t len)
 }
 
 void session_isid(const char *target, const char *address, int port, int tpgt, const char *iface,
-		  uint8_t isid[6])
+		  unsigned index, uint8_t isid[6])
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 	h = fnv(h, target, strlen(target));
@@ -89,8 +89,10 @@ void session_isid(const char *target, const char *address, int port, int tpgt, c
 	h = fnv(h, &port, sizeof(port));
 	h = fnv(h, &tpgt, sizeof(tpgt));
 	h = fnv(h, iface, strlen(iface));
-	/* type 10b ("random", RFC 7143 §11.12.5): ours is derived, but just as unique */
+	/* type 10b ("random", RFC 7143 §11.12.5): ours is derived, but just as unique; the
+	 * qualifier (last byte) tells a record's sessions apart */
 	isid[0] = 0x80;
-	for (int i = 1; i < 6; i++)
+	for (int i = 1; i < 5; i++)
 		isid[i] = (uint8_t)(h >> (8 * i));
+	isid[5] = (uint8_t)((h >> 40) + index);
 }

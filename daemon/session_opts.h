@@ -17,9 +17,10 @@ void session_opts_from_record(const struct record *node, const struct iface_conn
 /* The iface section of a node record as iface_conn wants it (strings point into node). */
 void session_iface_spec(const struct record *node, struct iface_conn_spec *spec);
 
-/* A stable ISID for target, portal and iface: a daemon restart or a new login of the same node
+/* A stable ISID for target, portal, iface and the index among the record's nr_sessions
+ * sessions: a daemon restart or a new login of the same node
  * through the same iface presents the same initiator port to the target. */
 void session_isid(const char *target, const char *address, int port, int tpgt, const char *iface,
-		  uint8_t isid[6]);
+		  unsigned index, uint8_t isid[6]);
 
 #endif

@@ -55,14 +55,20 @@ struct dsession *session_table_find_sid(const struct sessions *t, uint32_t sid)
 	return NULL;
 }
 
-struct dsession *session_table_find_node(const struct sessions *t, const struct ctl_node *n)
+unsigned session_table_count_node(const struct sessions *t, const struct ctl_node *n,
+				  uint64_t *used)
 {
-	for (struct dsession *ds = t->head; ds; ds = ds->next)
+	unsigned count = 0;
+	*used = 0;
+	for (struct dsession *ds = t->head; ds; ds = ds->next) {
 		if (ds->state != DS_DEAD && strcmp(ds->node.target, n->target) == 0 &&
 		    strcmp(ds->node.address, n->address) == 0 && ds->node.port == n->port &&
-		    strcmp(ds->node.iface, n->iface) == 0)
-			return ds;
-	return NULL;
+		    strcmp(ds->node.iface, n->iface) == 0) {
+			count++;
+			*used |= 1ull << (ds->index & 63);
+		}
+	}
+	return count;
 }
 
 void sessions_check_drained(struct sessions *t)

@@ -31,6 +31,7 @@ struct dsession {
 	struct sessions *t;
 	struct dsession *next;
 	uint32_t sid;
+	unsigned index;          /* which of the record's node.session.nr_sessions sessions */
 	enum ds_state state;
 	struct ctl_node node;
 	struct record rec;
@@ -63,8 +64,10 @@ void session_free(struct dsession *ds);
 void session_table_link(struct sessions *t, struct dsession *ds);
 void session_table_unlink(struct dsession *ds);
 struct dsession *session_table_find_sid(const struct sessions *t, uint32_t sid);
-/* A live session of the same record (target, portal, iface). */
-struct dsession *session_table_find_node(const struct sessions *t, const struct ctl_node *n);
+/* How many live sessions the record (target, portal, iface) has; *used gets the bit of each
+ * one's index (its ISID qualifier). */
+unsigned session_table_count_node(const struct sessions *t, const struct ctl_node *n,
+				  uint64_t *used);
 void sessions_check_drained(struct sessions *t);
 
 /* Resolves the iface section (iface_conn_prepare) into ds->conn: an exit code, err set. */

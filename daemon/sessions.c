@@ -191,6 +191,24 @@ static void login_done(struct swi_session *s, int status, void *arg)
 	session_ready(ds);
 }
 
+/* A record has node.session.nr_sessions sessions at most (1 by default); each new one takes
+ * the lowest index its live ones leave free, so its ISID is the one that index always had. */
+static int choose_index(struct dsession *ds, char *err, size_t errlen)
+{
+	long nr = strtol(record_get(&ds->rec, "node.session.nr_sessions"), NULL, 10);
+	nr = nr < 1 ? 1 : nr > 64 ? 64 : nr;
+	uint64_t used;
+	unsigned have = session_table_count_node(ds->t, &ds->node, &used);
+	if (have >= (unsigned)nr) {
+		snprintf(err, errlen, "%s: %ld session%s requested, but %u already present.",
+			 ds->node.iface, nr, nr == 1 ? "" : "s", have);
+		return EXIT_SESS_EXISTS;
+	}
+	while (used & (1ull << ds->index))
+		ds->index++;
+	return 0;
+}
+
 /* The record of node, its iface section resolved and the session created (not yet started).
  * Returns an exit code with the sentence in err. */
 static int session_setup(struct dsession *ds, char *err, size_t errlen)
@@ -201,9 +219,12 @@ static int session_setup(struct dsession *ds, char *err, size_t errlen)
 	if (node_load(&ref, &ds->rec, NULL, NULL, err, errlen) < 0)
 		return errno == ENOENT ? EXIT_NO_OBJS_FOUND : EXIT_IDBM;
 	ds->have_rec = true;
+	int rc = choose_index(ds, err, errlen);
+	if (rc)
+		return rc;
 	struct iface_conn_spec spec;
 	session_iface_spec(&ds->rec, &spec);
-	int rc = session_prepare_conn(ds, &spec, err, errlen);
+	rc = session_prepare_conn(ds, &spec, err, errlen);
 	if (rc)
 		return rc;
 	char portal[128];
@@ -218,7 +239,7 @@ static int session_setup(struct dsession *ds, char *err, size_t errlen)
 	}
 	uint8_t isid[6];
 	session_isid(ds->node.target, ds->node.address, ds->node.port, ds->node.tpgt,
-		     ds->node.iface, isid);
+		     ds->node.iface, ds->index, isid);
 	swi_session_set_isid(ds->s, isid);
 	return 0;
 }
@@ -226,10 +247,6 @@ static int session_setup(struct dsession *ds, char *err, size_t errlen)
 void *sessions_login(struct sessions *t, const struct ctl_node *node, sessions_done_fn done,
 		     void *arg)
 {
-	if (session_table_find_node(t, node)) {
-		done(arg, EXIT_SESS_EXISTS, 0, "session exists");
-		return NULL;
-	}
 	struct dsession *ds = session_alloc(t, node);
 	struct waiter *w = ds ? wait_on(ds, done, arg) : NULL;
 	if (!w) {
@@ -240,7 +257,8 @@ void *sessions_login(struct sessions *t, const struct ctl_node *node, sessions_d
 	char err[512];
 	int rc = session_setup(ds, err, sizeof(err));
 	if (rc) {
-		dlog(LOG_ERR, "login to %s at %s,%d through iface %s refused: %s", node->target,
+		dlog(rc == EXIT_SESS_EXISTS ? LOG_INFO : LOG_ERR,
+		     "login to %s at %s,%d through iface %s refused: %s", node->target,
 		     node->address, node->port, node->iface, err);
 		ds->w = NULL;
 		free(w);

@@ -397,3 +397,29 @@ def test_ipv6_portal(adm, swiscsid):
         r = adm_run(adm, "-m", "node", "-u")
         assert r.out.splitlines()[0] == f"Logging out of session [sid: 1, target: {T1}, portal: ::1,{t.port}]"
         assert not t.errors, t.errors
+
+
+def test_nr_sessions(adm, swiscsid):
+    """node.session.nr_sessions = 2: two sessions of one record, each with its own ISID; a
+    third is refused in iscsiadm's words; one logged out comes back with the ISID it had."""
+    seen = []
+    with FakeTarget(iqn=T1) as t:
+        t.on_full_feature = lambda conn: seen.append(bytes(conn.isid))
+        assert adm_run(adm, "-m", "node", "-o", "new", "-T", T1, "-p", f"{t.portal},1").rc == 0
+        set_node(adm, T1, ("node.session.nr_sessions", "2"))
+        swiscsid.start()
+        r = adm_run(adm, "-m", "node", "-l")
+        assert r.rc == 0, r
+        assert r.out.count("Logging in to") == 2 and r.out.count("successful.") == 2, r
+        assert len(set(seen)) == 2 and seen[0][:5] == seen[1][:5], seen
+        r = adm_run(adm, "-m", "node", "-l")
+        assert (r.rc, r.err) == (15, "swiscsiadm: default: 2 sessions requested, but 2 already present.\n"), r
+        assert adm_run(adm, "-m", "session", "-r", "1", "-u").rc == 0
+        r = adm_run(adm, "-m", "node", "-l")
+        assert r.rc == 0 and r.out.count("Logging in to") == 1, r
+        assert seen[2] == seen[0], seen
+        assert adm_run(adm, "-m", "session").out.splitlines() == [
+            f"tcp: [2] {t.portal},1 {T1} (non-flash)", f"tcp: [3] {t.portal},1 {T1} (non-flash)"]
+        r = adm_run(adm, "-m", "node", "-u")
+        assert r.rc == 0 and r.out.count("successful.") == 2, r
+        assert not t.errors, t.errors
