@@ -423,3 +423,13 @@ def test_nr_sessions(adm, swiscsid):
         r = adm_run(adm, "-m", "node", "-u")
         assert r.rc == 0 and r.out.count("successful.") == 2, r
         assert not t.errors, t.errors
+
+
+def test_no_wait(adm, target, swiscsid):
+    discover(adm, target.portal)
+    swiscsid.start()
+    r = adm_run(adm, "-m", "node", "-T", T1, "-l", "-W")
+    assert (r.rc, r.out) == (0, f"Logging in to {what(T1, target.portal)}\n"), r
+    swiscsid.wait_log(f"session 1 logged in to {T1}")
+    r = adm_run(adm, "-m", "session")
+    assert r.out == f"tcp: [1] {target.portal},1 {T1} (non-flash)\n", r
