@@ -24,11 +24,15 @@ struct control {
 	struct ctl_client *clients;
 };
 
+/* A client has this long to send its whole request; one that stalls is dropped. */
+#define REQUEST_TIMEOUT_MS 10000
+
 struct ctl_client {
 	struct control *ctl;
 	struct ctl_client *next;
 	int fd;
 	struct ev_io *io;
+	struct ev_timer deadline;
 	uint64_t in[(CTL_MAX_REQUEST + sizeof(struct ctl_header)) / 8 + 1]; /* 8-aligned */
 	size_t inlen;
 	uint16_t kind;
@@ -48,6 +52,7 @@ static void client_free(struct ctl_client *c)
 		*pp = c->next;
 	if (c->gone)
 		c->gone(c->gone_arg);
+	ev_timer_stop(c->ctl->loop, &c->deadline);
 	ev_io_del(c->io);
 	close(c->fd);
 	ctl_buf_free(&c->out);
@@ -116,6 +121,7 @@ static void dispatch(struct ctl_client *c)
 	struct ctl_request r;
 	char err[256];
 	c->dispatched = true;
+	ev_timer_stop(c->ctl->loop, &c->deadline);
 	ev_io_set(c->io, 0);
 	if (ctl_decode_request(c->in, c->inlen, &r, err, sizeof(err)) < 0) {
 		dlog(LOG_WARNING, "control request refused: %s", err);
@@ -176,6 +182,15 @@ static void client_event(struct ev_io *w, uint32_t revents, void *arg)
 	}
 }
 
+static void too_slow(struct ev_timer *t, void *arg)
+{
+	(void)t;
+	struct ctl_client *c = arg;
+	dlog(LOG_WARNING, "control client sent no complete request within %d ms; dropped",
+	     REQUEST_TIMEOUT_MS);
+	client_free(c);
+}
+
 /* Root, or whoever the daemon runs as; nobody else may drive sessions. */
 static bool peer_allowed(int fd, struct ucred *cred)
 {
@@ -231,6 +246,8 @@ static void on_accept(struct ev_io *w, uint32_t revents, void *arg)
 		c->fd = fd;
 		c->next = ctl->clients;
 		ctl->clients = c;
+		ev_timer_init(&c->deadline, too_slow, c);
+		ev_timer_start(ctl->loop, &c->deadline, REQUEST_TIMEOUT_MS);
 	}
 }
 

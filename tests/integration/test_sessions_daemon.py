@@ -111,6 +111,13 @@ def test_malformed_requests_get_an_error_reply(adm, swiscsid):
         s.sendall(header(2, 360)[:10])
     assert adm.run("-m", "session").rc == 21
     assert swiscsid.proc.poll() is None
+    # one that stalls halfway is dropped (after 10 s), the others served meanwhile
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(str(sock))
+        s.sendall(header(2, 360) + b"\0" * 20)
+        assert adm.run("-m", "session").rc == 21
+        swiscsid.wait_log("sent no complete request within 10000 ms; dropped")
+        assert s.recv(16) == b""   # closed without a word
 
 
 def test_other_users_are_refused(adm, request):
