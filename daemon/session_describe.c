@@ -82,8 +82,15 @@ static void describe(const struct dsession *ds, bool secrets, struct ctl_session
 			.digest_errors = st.digest_errors, .timeouts = st.timeouts,
 		};
 	}
-	/* the LUN side adds the devices (lunfs_session_devices) here; none until then */
-	c->ndevices = 0;
+}
+
+/* The session's LUN files and loop devices, one ctl_device each after its ctl_session: this is
+ * where lunfs_session_devices is asked. None until the LUN side is attached. */
+static uint32_t append_devices(const struct dsession *ds, struct ctl_buf *b)
+{
+	(void)ds;
+	(void)b;
+	return 0;
 }
 
 uint32_t sessions_describe(const struct sessions *t, uint32_t sid, bool secrets,
@@ -95,8 +102,12 @@ uint32_t sessions_describe(const struct sessions *t, uint32_t sid, bool secrets,
 			continue;
 		struct ctl_session c;
 		describe(ds, secrets, &c);
+		size_t at = b->len;
 		ctl_buf_append(b, &c, sizeof(c));
 		explicit_bzero(&c, sizeof(c));
+		uint32_t ndev = append_devices(ds, b);
+		if (!b->failed)
+			((struct ctl_session *)(b->p + at))->ndevices = ndev;
 		n++;
 	}
 	return n;
