@@ -10,6 +10,7 @@
 #include "msg.h"
 #include "node_modes.h"
 #include "options.h"
+#include "session_ops.h"
 
 static int not_yet(const struct cli_opts *o)
 {
@@ -25,7 +26,7 @@ static const struct {
 	{ "discovery", mode_discovery },
 	{ "discoverydb", mode_discoverydb },
 	{ "node", mode_node },
-	{ "session", not_yet },
+	{ "session", mode_session },
 	{ "host", not_yet },
 };
 

@@ -1,11 +1,12 @@
 /* `swiscsiadm -m node`: list, show, new, update, delete (unbinding is delete with selectors).
- * Logging in belongs to the daemon, which is not part of this release. */
+ * Logging in and out (-l, -u, -L, -U) goes through swiscsid: session_ops.h. */
 #include <stdio.h>
 #include <string.h>
 
 #include "exit_codes.h"
 #include "msg.h"
 #include "node_modes.h"
+#include "session_ops.h"
 
 static int listing(const struct cli_opts *o, const struct node_selector *sel, bool show)
 {
@@ -35,15 +36,12 @@ int mode_node(const struct cli_opts *o)
 		msg_error("Invalid info level %d. Try 0 or 1.", o->print_level);
 		return EXIT_INVAL;
 	}
-	if (o->seen['l'] || o->seen['u'] || o->seen['L'] || o->seen['U']) {
-		msg_error("logging in and out needs swiscsid, the session daemon, which swiscsiadm "
-			  "%s does not have yet; the node records are ready for it", SWISCSI_VERSION);
-		return EXIT_OP_NOT_SUPP;
-	}
 	struct node_selector sel;
 	int rc = node_selector_from(o, &sel);
 	if (rc != EXIT_OK)
 		return rc;
+	if (o->seen['l'] || o->seen['u'] || o->seen['L'] || o->seen['U'])
+		return node_session_ops(o, &sel);
 	if (o->nops > 1) {
 		msg_error("node mode takes one operation; got '%s' and '%s'", o->ops[0], o->ops[1]);
 		return EXIT_INVAL;

@@ -46,7 +46,9 @@ static const struct option long_opts[] = {
 void options_usage(void)
 {
 	puts("swiscsiadm -m iface [ -hV ] [ -d debug_level ] [ -P printlevel ] [ -I ifacename | -H hostno|MAC ] [ [ -o  operation  ] [ -n name ] [ -v value ] ] [ -C ping [ -a ip ] [ -b packetsize ] [ -c count ] [ -i interval ] ]\n"
-	     "swiscsiadm -m discovery | node | session  (not implemented yet)\n"
+	     "swiscsiadm -m discovery -t st -p ip[:port] [-I ifacename]... [-P 1] [-o operation]...\n"
+	     "swiscsiadm -m node [-T target] [-p ip[:port]] [-I ifacename] [-o operation | -l | -u | -L all|manual|automatic|onboot | -U all|manual|automatic]\n"
+	     "swiscsiadm -m session [-r sid] [-P printlevel] [-S] [-s] [-u]\n"
 	     "swiscsiadm -V | --version\n"
 	     "swiscsiadm -h | --help\n"
 	     "\nSee swiscsiadm(8) for the details.");
@@ -106,6 +108,9 @@ static int take(struct cli_opts *o, int c, const char **pn, const char **pv)
 	case 'T': o->targetname = optarg; break;
 	case 'p': o->portal = optarg; break;
 	case 't': o->type = optarg; break;
+	case 'r': o->sid = optarg; break;
+	case 'L': o->loginall = optarg; break;
+	case 'U': o->logoutall = optarg; break;
 	case 'S': o->show_secrets = true; break;
 	case 'V': o->version = true; break;
 	case 'h': o->help = true; break;

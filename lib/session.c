@@ -259,6 +259,8 @@ uint32_t session_class_itt(struct swi_session *s, uint32_t cls)
 
 int session_send(struct swi_session *s, const struct bhs *h, const void *data, bool copy)
 {
+	s->stats.pdus_tx++;
+	s->stats.bytes_tx += h->data_len;
 	if (xport_queue(s->x, h, data, copy) < 0)
 		return session_fail(s, SWI_ERR_TRANS, "%s", xport_error(s->x)[0] ? xport_error(s->x)
 										  : "out of memory");
@@ -365,6 +367,8 @@ static int on_pdu(void *owner, const struct bhs *h, uint8_t *data)
 	if (s->lg.restart)
 		return 0; /* the old connection's last words: a new one is about to replace it */
 	s->last_rx_ms = session_now_ms();
+	s->stats.pdus_rx++;
+	s->stats.bytes_rx += h->data_len;
 	track_sequence(s, h);
 	if (h->opcode == OP_ASYNC)
 		on_async(s, h); /* first: the window it may open is not for commands it forbids */

@@ -71,6 +71,7 @@ struct swi_session {
 	bool logout_requested;     /* the target asked for a logout: no new commands */
 	char err[512];
 	int err_class;
+	struct swi_stats stats;    /* digest_errors is kept by the transport */
 };
 
 /* Records the first error of an operation (later ones keep the first, the real cause), fails

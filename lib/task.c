@@ -62,6 +62,9 @@ static void finish(struct swi_session *s, struct task *t, int status)
 	struct swi_scsi_result res = t->res;
 	t->used = false;
 	s->tasks.inflight--;
+	s->stats.commands++;
+	s->stats.command_errors += status < 0 || res.status != 0;
+	s->stats.timeouts += status < 0 && s->err_class == SWI_ERR_PDU_TIMEOUT;
 	if (done)
 		done(s, status, &res, arg);
 }

@@ -45,6 +45,7 @@ struct txent {
 
 struct xport {
 	void *owner;
+	uint64_t digest_errors;     /* mismatches seen (each one fails the connection) */
 	xport_pdu_fn on_pdu;
 	xport_data_fn want_data;
 	xport_expect_fn expect;
@@ -242,6 +243,11 @@ void xport_set_max_recv(struct xport *x, uint32_t max_recv_dsl)
 const char *xport_error(const struct xport *x)
 {
 	return x->err;
+}
+
+uint64_t xport_digest_errors(const struct xport *x)
+{
+	return x->digest_errors;
 }
 
 int xport_errno(const struct xport *x)
@@ -488,9 +494,11 @@ static int bhs_done(struct xport *x)
 static int check_digest(struct xport *x, uint32_t crc, const char *what)
 {
 	uint32_t want = digest_final(crc), got = digest_get(x->dig);
-	if (want != got)
+	if (want != got) {
+		x->digest_errors++;
 		return fail(x, 0, "%s digest mismatch in a %s (got %08x, computed %08x)", what,
 			    opcode_name(x->h.opcode), got, want);
+	}
 	return 0;
 }
 

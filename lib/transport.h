@@ -80,6 +80,7 @@ int xport_service(struct xport *x, short revents);
 const char *xport_error(const struct xport *x);
 /* errno of the failure, when a system call failed (ECONNREFUSED, ETIMEDOUT, ...), else 0. */
 int xport_errno(const struct xport *x);
+uint64_t xport_digest_errors(const struct xport *x);
 /* The local address and device the connection actually uses (after connect). */
 int xport_local(const struct xport *x, struct sockaddr_storage *addr);
 

@@ -11,8 +11,9 @@ packages=(
   # protocol engine: CRC32C (ISA-L), CHAP digests (libcrypto)
   libisal-dev libssl-dev
   # real peers and the tools the tests drive: tgtd and istgt targets, open-iscsi for record round trips,
-  # iproute2 for network namespaces, util-linux for unshare/flock, procps for sysctl
-  tgt istgt open-iscsi iproute2 util-linux procps
+  # iproute2 for network namespaces, util-linux for unshare/flock/setpriv, procps for sysctl,
+  # systemd for systemd-socket-activate (swiscsid started as swiscsid.socket starts it)
+  tgt istgt open-iscsi iproute2 util-linux procps systemd
   # swiscsid's LUN filesystem (libfuse3, fusermount3) and its block-device tests (fio, mkfs.ext4)
   libfuse3-dev fuse3 fio e2fsprogs
   # man pages

@@ -19,7 +19,7 @@ if [ "${SWISCSI_FUZZ:-1}" = 1 ]; then
   [ -f "$dir/build.ninja" ] || CC=clang meson setup "$dir" -Dfuzzing=true \
     -Db_sanitize=address,undefined -Db_lundef=false
   ninja -C "$dir"
-  for harness in pdu text login sendtargets; do
+  for harness in pdu text login sendtargets ctl; do
     scratch=$(mktemp -d)
     cp tests/fuzz/corpus/$harness/* "$scratch"/
     echo "=== fuzz-$harness for ${FUZZ_SECONDS:-20} s"

@@ -121,6 +121,24 @@ struct swi_negotiated {
 };
 int swi_negotiated(const struct swi_session *s, struct swi_negotiated *out);
 
+/* The session's ISID (RFC 7143 §11.12.5). A new session has a random one; a caller that logs
+ * the same node in again (a daemon restarting, a reconnect) sets the one it used before, so
+ * the target sees the same initiator port. Only before login: 0, or -1 (logged in already,
+ * or the ISID's type bits are the reserved 0xc0). */
+int swi_session_set_isid(struct swi_session *s, const uint8_t isid[6]);
+void swi_session_isid(const struct swi_session *s, uint8_t isid[6]);
+
+/* What the session moved, since it was created (all connections). */
+struct swi_stats {
+	uint64_t pdus_tx, pdus_rx;
+	uint64_t bytes_tx, bytes_rx;     /* data segment bytes */
+	uint64_t commands;               /* SCSI commands completed */
+	uint64_t command_errors;         /* of them: no answer, or a status other than GOOD */
+	uint64_t timeouts;               /* of them: timed out (aborted or their LUN reset) */
+	uint64_t digest_errors;          /* header or data digest mismatches */
+};
+void swi_session_stats(const struct swi_session *s, struct swi_stats *out);
+
 /* Synchronous forms: the async call plus a poll loop, bounded by the session's timeout. */
 int swi_login(struct swi_session *s);
 int swi_logout(struct swi_session *s);

@@ -53,6 +53,8 @@ class Adm:
             sysfs = self.root / "sysfs"
             sysfs.mkdir(exist_ok=True)
         self.sysfs = pathlib.Path(sysfs)
+        # swiscsid's run directory (pid file, control socket): never the machine's /run/swiscsi
+        self.rundir = self.root / "run"
 
     @property
     def env(self):
@@ -60,7 +62,7 @@ class Adm:
         # SWISCSI_CONF names a file the test may write; absent, the built-in defaults apply
         env.update(SWISCSI_DB=str(self.db), SWISCSI_INITIATORNAME_FILE=str(self.initiatorname),
                    SWISCSI_CONF=str(self.root / "iscsid.conf"),
-                   SWISCSI_SYSFS=str(self.sysfs), LC_ALL="C")
+                   SWISCSI_SYSFS=str(self.sysfs), SWISCSI_RUNDIR=str(self.rundir), LC_ALL="C")
         return env
 
     def run(self, *args, prefix=(), timeout=60):
@@ -138,3 +140,13 @@ def fake():
         t.stop()
     for t in made:
         assert not t.errors, f"the fake target saw: {t.errors}"
+
+
+@pytest.fixture
+def swiscsid(request, adm):
+    """A swiscsid on the test's database and its own run directory (not started yet), killed by
+    pid afterwards; its log must be free of sanitizer findings."""
+    from sessiond import Daemon
+    d = Daemon(adm)
+    request.addfinalizer(d.stop)
+    return d

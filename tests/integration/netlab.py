@@ -122,3 +122,22 @@ class NetLab:
                 subprocess.run(["kill", "-9", pid], capture_output=True)
             sh("ip", "netns", "del", ns, check=False)
         self.created = []
+
+
+@contextlib.contextmanager
+def lab_with_tgtd(workdir, addresses, targets):
+    """A NetLab with a tgtd in its target namespace listening on addresses and serving
+    targets (tids 1..); both are torn down afterwards, also after a failure."""
+    from tgt import Tgtd
+    lab = NetLab()
+    tgtd = None
+    try:
+        tgtd = Tgtd(str(workdir), netns=lab.target, addresses=addresses)
+        tgtd.start()
+        for tid, iqn in enumerate(targets, start=1):
+            tgtd.target(tid, iqn)
+        yield lab
+    finally:
+        if tgtd:
+            tgtd.stop()
+        lab.close()

@@ -6,8 +6,7 @@ import os
 import pytest
 
 from conftest import Adm, require
-from netlab import NetLab, sh
-from tgt import Tgtd
+from netlab import lab_with_tgtd, sh
 
 TARGETS = ("iqn.2026-11.test.bind:disk1", "iqn.2026-11.test.bind:disk2")
 PORTALS = {"h0": "10.91.1.254", "h1": "10.91.2.254", "h2": "10.91.3.254", "h3": "10.91.3.254"}
@@ -16,19 +15,9 @@ PORTALS = {"h0": "10.91.1.254", "h1": "10.91.2.254", "h2": "10.91.3.254", "h3": 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     require(os.geteuid() == 0, "root (network namespaces)")
-    lab = NetLab()
-    tgtd = None
-    try:
-        tgtd = Tgtd(str(tmp_path_factory.mktemp("tgtd")), netns=lab.target,
-                    addresses=("10.91.1.254", "10.91.2.254", "10.91.3.254"))
-        tgtd.start()
-        for tid, iqn in enumerate(TARGETS, start=1):
-            tgtd.target(tid, iqn)
+    with lab_with_tgtd(tmp_path_factory.mktemp("tgtd"),
+                       ("10.91.1.254", "10.91.2.254", "10.91.3.254"), TARGETS) as lab:
         yield lab
-    finally:
-        if tgtd:
-            tgtd.stop()
-        lab.close()
 
 
 @pytest.fixture

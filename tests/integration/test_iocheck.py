@@ -35,6 +35,18 @@ def test_tgtd(tgtd, tmp_path, name):
     r = iocheck(url + "/1" + query)
     assert r.rc == 0, r
     assert "written and read back intact, gaps untouched" in r.out
+    # libswiscsi's counters (swi_session_stats) saw every transfer: writes of the whole
+    # pattern out, it and the gaps back in, each a command, none failed
+    line = next(l for l in r.out.splitlines() if l.startswith("stats: "))
+    words = line.split()[1:]
+    stats = {k: int(v) for k, v in zip(words[::2], words[1::2])}
+    written = int(r.out.split(" bytes written")[0].split()[-1])
+    assert stats["bytes_tx"] >= written and stats["bytes_rx"] >= written, stats
+    assert stats["commands"] >= 27 and stats["pdus_tx"] >= stats["commands"], stats
+    assert stats["pdus_rx"] >= stats["commands"], stats
+    # one CHECK CONDITION at most: the power-on unit attention of a LUN's first command
+    assert stats["errors"] <= 1, stats
+    assert (stats["timeouts"], stats["digest_errors"]) == (0, 0), stats
 
 
 @pytest.mark.parametrize("order", ["in", "shuffle"])

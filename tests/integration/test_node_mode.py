@@ -180,9 +180,3 @@ def test_defaults_come_from_iscsid_conf(adm):
     assert "node.conn[0].timeo.login_timeout = 15" in text
     assert "iscsid.startup" not in text and "discovery." not in text
     assert "node.session.initial_login_retry_max = 4" in text   # not in the file: built-in
-
-
-def test_login_is_refused_clearly_for_now(db):
-    r = node(db, "-T", T1, "-l")
-    assert r.rc == 27, r
-    assert "swiscsid" in r.err

@@ -142,9 +142,18 @@ int main(int argc, char **argv)
 		rc = run_all(&t, s, lun, gaps, NT, false, false);
 	for (size_t i = 0; i < NT && rc == 0; i++)
 		rc = compare(&xs[i], false) < 0 || compare(&gaps[i], true) < 0 ? -1 : 0;
-	if (rc == 0)
+	if (rc == 0) {
 		printf("%zu transfers of 512 B to 16 MiB, %" PRIu64 " bytes written and read back intact, gaps untouched\n",
 		       (size_t)NT, bytes);
+		/* the session's own counters, which the tests hold against what was moved */
+		struct swi_stats st;
+		swi_session_stats(s, &st);
+		printf("stats: commands %" PRIu64 " errors %" PRIu64 " timeouts %" PRIu64
+		       " pdus_tx %" PRIu64 " pdus_rx %" PRIu64 " bytes_tx %" PRIu64
+		       " bytes_rx %" PRIu64 " digest_errors %" PRIu64 "\n",
+		       st.commands, st.command_errors, st.timeouts, st.pdus_tx, st.pdus_rx,
+		       st.bytes_tx, st.bytes_rx, st.digest_errors);
+	}
 	for (size_t i = 0; i < NT; i++) {
 		free(xs[i].data);
 		free(xs[i].back);

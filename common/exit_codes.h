@@ -17,11 +17,14 @@ enum exit_code {
 	EXIT_TRANS_NOT_FOUND = 12,
 	EXIT_ACCESS = 13,
 	EXIT_SESS_EXISTS = 15,
+	EXIT_INVALID_MGMT_REQ = 16,
+	EXIT_ISCSID_NOTCONN = 20,
 	EXIT_NO_OBJS_FOUND = 21,
 	EXIT_SYSFS_LOOKUP = 22,
 	EXIT_HOST_NOT_FOUND = 23,
 	EXIT_LOGIN_AUTH_FAILED = 24,
 	EXIT_OP_NOT_SUPP = 27,
+	EXIT_BUSY = 28,
 };
 
 /* The raw EINVAL iscsiadm leaks for `-m iface -o new` without -I. */

@@ -1,0 +1,117 @@
+/* `swiscsiadm -m session`: the daemon's sessions listed (-P 0..3, -S), one chosen by -r, its
+ * logout (-r SID -u) and statistics (-s). Sessions live in swiscsid; without it there are
+ * none. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exit_codes.h"
+#include "msg.h"
+#include "session_ops.h"
+
+/* "N", or a sysfs path ending in sessionN as iscsiadm takes it. 0 when it is neither. */
+static unsigned parse_sid(const char *arg)
+{
+	const char *p = strrchr(arg, '/');
+	p = p ? p + 1 : arg;
+	if (strncmp(p, "session", 7) == 0)
+		p += 7;
+	char *end;
+	unsigned long v = strtoul(p, &end, 10);
+	return *p && !*end && v > 0 && v <= 0xffffffffu ? (unsigned)v : 0;
+}
+
+/* iscsiadm lists sessions in the order of their sysfs directory names, compared as strings */
+static int by_dir_name(const void *a, const void *b)
+{
+	const struct ctl_session *x = *(const struct ctl_session *const *)a;
+	const struct ctl_session *y = *(const struct ctl_session *const *)b;
+	char nx[32], ny[32];
+	snprintf(nx, sizeof(nx), "session%u", x->sid);
+	snprintf(ny, sizeof(ny), "session%u", y->sid);
+	return strcmp(nx, ny);
+}
+
+static void sort_sessions(struct ctl_reply *r)
+{
+	/* the devices index follows each session: sort (session, first device) pairs */
+	struct pair { const struct ctl_session *s; size_t first; } *v = calloc(r->nsessions + 1,
+									   sizeof(*v));
+	if (!v)
+		return;
+	for (size_t i = 0; i < r->nsessions; i++)
+		v[i] = (struct pair){ r->sessions[i], r->first_device[i] };
+	qsort(v, r->nsessions, sizeof(*v), by_dir_name);
+	for (size_t i = 0; i < r->nsessions; i++) {
+		r->sessions[i] = v[i].s;
+		r->first_device[i] = v[i].first;
+	}
+	free(v);
+}
+
+static int show(const struct cli_opts *o, unsigned sid)
+{
+	struct ctl_call call;
+	int rc = sessions_fetch(sid, o->show_secrets, &call);
+	if (rc != EXIT_OK && rc != EXIT_ISCSID_NOTCONN)
+		return rc;
+	size_t n = rc == EXIT_OK ? call.r.nsessions : 0;
+	if (!n) {
+		if (rc == EXIT_OK)
+			ctl_call_free(&call);
+		if (sid) {
+			msg_error("Could not get session info for sid %u", sid);
+			return EXIT_SYSFS_LOOKUP;
+		}
+		msg_error("No active sessions.");
+		return EXIT_NO_OBJS_FOUND;
+	}
+	sort_sessions(&call.r);
+	if (o->seen['s'])
+		session_print_stats(&call.r);
+	else if (o->print_level <= 0)
+		session_print_flat(&call.r);
+	else
+		session_print_tree(&call.r, o->print_level, o->show_secrets);
+	ctl_call_free(&call);
+	return EXIT_OK;
+}
+
+int mode_session(const struct cli_opts *o)
+{
+	if (!options_only(o, "session", "PiRdrmusonSvW"))
+		return EXIT_INVAL;
+	if (o->print_level > 3) {
+		msg_error("Invalid info level %d. Try 0 - 3.", o->print_level);
+		return EXIT_INVAL;
+	}
+	unsigned sid = 0;
+	if (o->seen['r'] && !(sid = parse_sid(o->sid))) {
+		msg_error("Invalid sid '%s': give a session number", o->sid);
+		return EXIT_INVAL;
+	}
+	if (o->seen['u']) {
+		if (!sid) {
+			msg_error("session mode: logout needs -r SID (or use -m node -u)");
+			return EXIT_INVAL;
+		}
+		return session_logout_sid(sid);
+	}
+	if (o->seen['R'] || o->nops) {
+		msg_error("session mode: %s is not supported by swiscsiadm %s yet",
+			  o->seen['R'] ? "rescan (-R)" : "-o", SWISCSI_VERSION);
+		return EXIT_OP_NOT_SUPP;
+	}
+	return show(o, sid);
+}
+
+int node_session_ops(const struct cli_opts *o, const struct node_selector *sel)
+{
+	if (o->seen['L'])
+		return node_loginall(o, o->loginall);
+	if (o->seen['U'])
+		return node_logoutall(o->logoutall);
+	if (o->seen['l'])
+		return node_login(o, sel);
+	return node_logout(sel);
+}

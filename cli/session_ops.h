@@ -1,0 +1,33 @@
+/* Logging in and out, and showing sessions: the CLI side of swiscsid's sessions.
+ * node_login.c (-m node -l, -L), session_logout.c (-u, -U, -m session -r SID -u),
+ * mode_session.c (-m session), session_print.c (its formats). */
+#ifndef SWISCSI_SESSION_OPS_H
+#define SWISCSI_SESSION_OPS_H
+
+#include <stdbool.h>
+
+#include "ctl_client.h"
+#include "node_select.h"
+#include "options.h"
+
+/* -m node with -l, -u, -L or -U: returns an exit code. */
+int node_session_ops(const struct cli_opts *o, const struct node_selector *sel);
+int mode_session(const struct cli_opts *o);
+
+int node_login(const struct cli_opts *o, const struct node_selector *sel);
+int node_loginall(const struct cli_opts *o, const char *which);
+int node_logout(const struct node_selector *sel);
+int node_logoutall(const char *which);
+/* -m session -r SID -u */
+int session_logout_sid(unsigned sid);
+
+/* The daemon's sessions (sid 0: all). Exit code: 0 with call filled (maybe no session), 20
+ * when no daemon runs (nothing printed), another code after its message. */
+int sessions_fetch(unsigned sid, bool secrets, struct ctl_call *call);
+
+/* Formats (session_print.c). */
+void session_print_flat(const struct ctl_reply *r);
+void session_print_tree(const struct ctl_reply *r, int level, bool secrets);
+void session_print_stats(const struct ctl_reply *r);
+
+#endif

@@ -1,0 +1,181 @@
+/* swiscsid, the session daemon: one process, one event loop driving every session, its timers
+ * and the control socket. `--foreground` logs to stderr; otherwise it daemonises and logs to
+ * syslog. SIGTERM/SIGINT log every session out and exit 0 (bounded by SHUTDOWN_MS). */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "dlog.h"
+#include "evloop.h"
+#include "handlers.h"
+#include "rundir.h"
+#include "sessions.h"
+
+#define SHUTDOWN_MS 8000   /* logouts get this long; the promise is 10 s */
+
+struct daemon {
+	struct evloop *loop;
+	struct sessions *sessions;
+	struct control *control;
+	struct ev_io *sigio;
+	int sigfd;
+	struct ev_timer deadline;
+	bool stopping;
+};
+
+static void all_out(void *arg)
+{
+	struct daemon *d = arg;
+	evloop_stop(d->loop);
+}
+
+static void too_slow(struct ev_timer *t, void *arg)
+{
+	(void)t;
+	struct daemon *d = arg;
+	dlog(LOG_WARNING, "sessions did not log out within %d ms; closing them", SHUTDOWN_MS);
+	evloop_stop(d->loop);
+}
+
+static void on_signal(struct ev_io *w, uint32_t revents, void *arg)
+{
+	(void)w;
+	(void)revents;
+	struct daemon *d = arg;
+	struct signalfd_siginfo si;
+	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (d->stopping)
+			continue;
+		d->stopping = true;
+		dlog(LOG_INFO, "caught %s, logging every session out", strsignal((int)si.ssi_signo));
+		control_stop(d->control);   /* no new requests while going down */
+		d->control = NULL;
+		ev_timer_init(&d->deadline, too_slow, d);
+		ev_timer_start(d->loop, &d->deadline, SHUTDOWN_MS);
+		sessions_logout_all(d->sessions, all_out, d);
+	}
+}
+
+static int watch_signals(struct daemon *d)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sigfd < 0 || !(d->sigio = ev_io_add(d->loop, d->sigfd, EPOLLIN, on_signal, d))) {
+		dlog(LOG_ERR, "cannot watch signals: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: swiscsid [--foreground] [--version] [--help]\n"
+		   "  the session daemon of swiscsi; see swiscsid(8)\n");
+}
+
+/* Returns 1 to go on, 0 to exit with success, -1 on a bad command line. */
+static int parse_args(int argc, char **argv, bool *foreground)
+{
+	static const struct option longs[] = {
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "fVh", longs, NULL)) != -1) {
+		switch (c) {
+		case 'f': *foreground = true; break;
+		case 'V': printf("swiscsid version %s\n", SWISCSI_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "swiscsid: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	return 1;
+}
+
+static int start(struct daemon *d)
+{
+	char err[512], path[4096];
+	d->loop = evloop_new();
+	d->sessions = d->loop ? sessions_new(d->loop) : NULL;
+	if (!d->sessions) {
+		dlog(LOG_ERR, "cannot create the event loop: %s", strerror(errno));
+		return -1;
+	}
+	if (watch_signals(d) < 0)
+		return -1;
+	rundir_file(CTL_SOCKET_NAME, path, sizeof(path));
+	d->control = control_start(d->loop, path, daemon_handlers, d->sessions, err, sizeof(err));
+	if (!d->control) {
+		dlog(LOG_ERR, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void stop(struct daemon *d)
+{
+	control_stop(d->control);
+	sessions_free(d->sessions);
+	if (d->sigio)
+		ev_io_del(d->sigio);
+	if (d->sigfd > 0)
+		close(d->sigfd);
+	if (d->loop)
+		evloop_free(d->loop);
+}
+
+int main(int argc, char **argv)
+{
+	bool foreground = false;
+	int rc = parse_args(argc, argv, &foreground);
+	if (rc <= 0)
+		return rc < 0 ? 7 : 0;
+	umask(077);
+	dlog_init(foreground);
+	char err[512];
+	int pidfd = rundir_claim(err, sizeof(err));
+	if (pidfd < 0) {
+		dlog(LOG_ERR, "%s", err);
+		if (!foreground)
+			fprintf(stderr, "swiscsid: %s\n", err);
+		return 1;
+	}
+	if (!foreground) {
+		if (daemon(0, 0) < 0) {
+			fprintf(stderr, "swiscsid: cannot daemonise: %s\n", strerror(errno));
+			return 1;
+		}
+		rundir_write_pid(pidfd);   /* the lock survives: daemon() forks, the fd is shared */
+	}
+	struct daemon d = { .sigfd = -1 };
+	rc = start(&d);
+	if (rc == 0) {
+		dlog(LOG_INFO, "swiscsid %s started, run directory %s", SWISCSI_VERSION,
+		     rundir_path());
+		sessions_login_automatic(d.sessions);
+		rc = evloop_run(d.loop);
+	}
+	stop(&d);
+	rundir_release(pidfd);
+	dlog(LOG_INFO, "swiscsid stopped");
+	return rc == 0 ? 0 : 1;
+}

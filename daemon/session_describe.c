@@ -1,0 +1,114 @@
+/* What -m session shows, as data: one ctl_session per session, the CLI formats it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "session_table.h"
+
+static int32_t seconds(const struct record *r, const char *key)
+{
+	const char *v = r ? record_get(r, key) : NULL;
+	return v && v[0] ? (int32_t)atoi(v) : -1;
+}
+
+static const char *conn_state(enum ds_state st)
+{
+	switch (st) {
+	case DS_LOGIN: return "IN LOGIN";
+	case DS_READY: return "LOGGED IN";
+	case DS_FAILED: return "TRANSPORT WAIT";
+	case DS_LOGOUT: return "IN LOGOUT";
+	default: return "FREE";
+	}
+}
+
+static void describe_chap(const struct dsession *ds, bool secrets, struct ctl_session *c)
+{
+	const struct record *r = &ds->rec;
+	CTL_SET(c->username, record_get(r, "node.session.auth.username"));
+	CTL_SET(c->username_in, record_get(r, "node.session.auth.username_in"));
+	c->secrets_included = secrets;
+	if (secrets) {
+		CTL_SET(c->password, record_get(r, "node.session.auth.password"));
+		CTL_SET(c->password_in, record_get(r, "node.session.auth.password_in"));
+	}
+}
+
+static void describe_negotiated(const struct swi_negotiated *n, struct ctl_session *c)
+{
+	c->header_digest = n->header_digest;
+	c->data_digest = n->data_digest;
+	c->max_recv_dsl = n->max_recv_data_segment_length;
+	c->max_xmit_dsl = n->max_xmit_data_segment_length;
+	c->first_burst = n->first_burst_length;
+	c->max_burst = n->max_burst_length;
+	c->max_outstanding_r2t = n->max_outstanding_r2t;
+	c->immediate_data = n->immediate_data;
+	c->initial_r2t = n->initial_r2t;
+	c->tsih = n->tsih;
+}
+
+static void describe(const struct dsession *ds, bool secrets, struct ctl_session *c)
+{
+	memset(c, 0, sizeof(*c));
+	const struct record *r = &ds->rec;
+	c->sid = ds->sid;
+	c->node = ds->node;
+	c->tpgt = ds->node.tpgt;
+	CTL_SET(c->current_address, ds->node.address);
+	c->current_port = ds->node.port;
+	CTL_SET(c->transport, "tcp");
+	CTL_SET(c->initiator_name, ds->conn.initiator);
+	CTL_SET(c->iface_ipaddress, ds->local_addr);
+	CTL_SET(c->iface_hwaddress, ds->hwaddr);
+	CTL_SET(c->iface_netdev, ds->netdev);
+	CTL_SET(c->conn_state, conn_state(ds->state));
+	CTL_SET(c->session_state, ds->state == DS_FAILED ? "FAILED" :
+				  ds->state == DS_DEAD ? "FREE" : "LOGGED_IN");
+	CTL_SET(c->startup, record_get(r, "node.startup"));
+	c->recovery_tmo = seconds(r, "node.session.timeo.replacement_timeout");
+	c->tgt_reset_tmo = seconds(r, "node.session.err_timeo.tgt_reset_timeout");
+	c->lu_reset_tmo = seconds(r, "node.session.err_timeo.lu_reset_timeout");
+	c->abort_tmo = seconds(r, "node.session.err_timeo.abort_timeout");
+	describe_chap(ds, secrets, c);
+	describe_negotiated(&ds->neg, c);
+	if (ds->s) {
+		swi_session_isid(ds->s, c->isid);
+		struct swi_stats st;
+		swi_session_stats(ds->s, &st);
+		c->counters = (struct ctl_counters){
+			.pdus_tx = st.pdus_tx, .pdus_rx = st.pdus_rx,
+			.bytes_tx = st.bytes_tx, .bytes_rx = st.bytes_rx,
+			.commands = st.commands, .errors = st.command_errors,
+			.digest_errors = st.digest_errors, .timeouts = st.timeouts,
+		};
+	}
+}
+
+/* The session's LUN files and loop devices, one ctl_device each after its ctl_session: this is
+ * where lunfs_session_devices is asked. None until the LUN side is attached. */
+static uint32_t append_devices(const struct dsession *ds, struct ctl_buf *b)
+{
+	(void)ds;
+	(void)b;
+	return 0;
+}
+
+uint32_t sessions_describe(const struct sessions *t, uint32_t sid, bool secrets,
+			   struct ctl_buf *b)
+{
+	uint32_t n = 0;
+	for (const struct dsession *ds = t->head; ds; ds = ds->next) {
+		if (ds->state == DS_DEAD || ds->state == DS_LOGIN || (sid && ds->sid != sid))
+			continue;
+		struct ctl_session c;
+		describe(ds, secrets, &c);
+		size_t at = b->len;
+		ctl_buf_append(b, &c, sizeof(c));
+		explicit_bzero(&c, sizeof(c));
+		uint32_t ndev = append_devices(ds, b);
+		if (!b->failed)
+			((struct ctl_session *)(b->p + at))->ndevices = ndev;
+		n++;
+	}
+	return n;
+}

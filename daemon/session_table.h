@@ -1,0 +1,82 @@
+/* The daemon's sessions, shared by sessions.c (login, logout), session_table.c (allocation,
+ * lookup, the connection's device) and session_describe.c (what -m session shows). */
+#ifndef SWISCSID_SESSION_TABLE_H
+#define SWISCSID_SESSION_TABLE_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <swiscsi/swiscsi.h>
+
+#include "ctl_proto.h"
+#include "evloop.h"
+#include "iface_conn.h"
+#include "record.h"
+#include "sessions.h"
+
+enum ds_state {
+	DS_LOGIN,    /* connecting and logging in */
+	DS_READY,    /* full feature phase */
+	DS_FAILED,   /* the connection broke; kept until logged out (recovery comes later) */
+	DS_LOGOUT,   /* logging out */
+	DS_DEAD,     /* waiting for its reap timer */
+};
+
+/* Who waits for a login's or logout's outcome; done is NULL once the waiter went away. */
+struct waiter {
+	sessions_done_fn done;
+	void *arg;
+};
+
+struct dsession {
+	struct sessions *t;
+	struct dsession *next;
+	uint32_t sid;
+	unsigned index;          /* which of the record's node.session.nr_sessions sessions */
+	enum ds_state state;
+	struct ctl_node node;
+	struct record rec;
+	bool have_rec;
+	struct iface_conn conn;
+	bool have_conn;
+	struct swi_session *s;
+	struct ev_io *io;
+	struct ev_timer timer;   /* libswiscsi's next deadline */
+	struct ev_timer reap;    /* frees the session outside libswiscsi's callbacks */
+	struct ev_prepare prep;
+	bool prep_added;
+	struct waiter *w;
+	bool op_done;            /* the pending login/logout callback ran */
+	struct swi_negotiated neg;
+	char local_addr[64];
+	char netdev[IF_NAMESIZE];
+	char hwaddr[32];
+};
+
+struct sessions {
+	struct evloop *loop;
+	struct dsession *head;   /* in SID order */
+	uint32_t next_sid;
+	void (*drained)(void *arg);   /* sessions_logout_all's callback, once none is left */
+	void *drained_arg;
+};
+
+void session_free(struct dsession *ds);
+void session_table_link(struct sessions *t, struct dsession *ds);
+void session_table_unlink(struct dsession *ds);
+struct dsession *session_table_find_sid(const struct sessions *t, uint32_t sid);
+/* How many live sessions the record (target, portal, iface) has; *used gets the bit of each
+ * one's index (its ISID qualifier). */
+unsigned session_table_count_node(const struct sessions *t, const struct ctl_node *n,
+				  uint64_t *used);
+void sessions_check_drained(struct sessions *t);
+
+/* Resolves the iface section (iface_conn_prepare) into ds->conn: an exit code, err set. */
+int session_prepare_conn(struct dsession *ds, const struct iface_conn_spec *spec, char *err,
+			 size_t errlen);
+/* After login: which device and MAC the connection really uses. */
+void session_note_device(struct dsession *ds);
+
+/* Stops driving ds and frees it from its reap timer on the next round. */
+void session_kill(struct dsession *ds);
+
+#endif

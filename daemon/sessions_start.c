@@ -1,0 +1,82 @@
+/* The table's life: creation, the automatic logins at start-up, and freeing. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dlog.h"
+#include "node_db.h"
+#include "session_table.h"
+
+struct sessions *sessions_new(struct evloop *loop)
+{
+	struct sessions *t = calloc(1, sizeof(*t));
+	if (t)
+		t->loop = loop;
+	return t;
+}
+
+void sessions_free(struct sessions *t)
+{
+	if (!t)
+		return;
+	while (t->head) {
+		struct dsession *ds = t->head;
+		session_table_unlink(ds);
+		session_free(ds);
+	}
+	free(t);
+}
+
+static void warn(void *ctx, const char *msg)
+{
+	(void)ctx;
+	dlog(LOG_WARNING, "%s", msg);
+}
+
+static void auto_done(void *arg, int status, uint32_t sid, const char *message)
+{
+	struct ctl_node *n = arg;
+	if (status == 0)
+		dlog(LOG_INFO, "automatic login of %s at %s,%d through iface %s: session %u",
+		     n->target, n->address, n->port, n->iface, sid);
+	else
+		dlog(LOG_ERR, "automatic login of %s at %s,%d through iface %s failed (%d): %s",
+		     n->target, n->address, n->port, n->iface, status, message);
+	free(n);
+}
+
+static bool is_automatic(const struct node_ref *ref)
+{
+	struct record r;
+	char err[512];
+	if (node_load(ref, &r, warn, NULL, err, sizeof(err)) < 0) {
+		dlog(LOG_WARNING, "%s", err);
+		return false;
+	}
+	const char *startup = record_get(&r, "node.startup");
+	bool yes = startup && strcmp(startup, "automatic") == 0;
+	record_free(&r);
+	return yes;
+}
+
+void sessions_login_automatic(struct sessions *t)
+{
+	struct node_index ix;
+	if (node_index_load(&ix, warn, NULL) < 0) {
+		dlog(LOG_ERR, "cannot list the node records: out of memory");
+		return;
+	}
+	for (size_t i = 0; i < ix.n; i++) {
+		if (!is_automatic(&ix.v[i]))
+			continue;
+		struct ctl_node *n = calloc(1, sizeof(*n));
+		if (!n)
+			break;
+		CTL_SET(n->target, ix.v[i].target);
+		CTL_SET(n->address, ix.v[i].address);
+		CTL_SET(n->iface, ix.v[i].iface);
+		n->port = ix.v[i].port;
+		n->tpgt = ix.v[i].tpgt;
+		sessions_login(t, n, auto_done, n);
+	}
+	node_index_free(&ix);
+}
