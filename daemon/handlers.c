@@ -53,10 +53,33 @@ static void handle_list(struct ctl_client *c, const struct ctl_request *r, void 
 	control_reply(c, &b);
 }
 
+/* Multipath maps group the sessions' LUNs by identity; the daemon does not build them yet
+ * (issue 14's second half), so the list is empty and no map can be dropped. */
+static void handle_mpath_list(struct ctl_client *c, const struct ctl_request *r, void *ctx)
+{
+	(void)ctx;
+	if (r->u.mpath.map[0]) {
+		control_reply_status(c, 1, 0, "%s: no such multipath map", r->u.mpath.map);
+		return;
+	}
+	struct ctl_status st = { .status = 0, .nmaps = 0 };
+	struct ctl_buf b = { 0 };
+	ctl_buf_begin(&b, CTL_MPATH_LIST, &st);
+	control_reply(c, &b);
+}
+
+static void handle_mpath_flush(struct ctl_client *c, const struct ctl_request *r, void *ctx)
+{
+	(void)ctx;
+	control_reply_status(c, 1, 0, "%s: no such multipath map", r->u.mpath.map);
+}
+
 const struct control_handler daemon_handlers[] = {
 	{ CTL_PING, "ping", handle_ping },
 	{ CTL_LOGIN, "login", handle_login },
 	{ CTL_LOGOUT, "logout", handle_logout },
 	{ CTL_LIST, "list", handle_list },
+	{ CTL_MPATH_LIST, "multipath list", handle_mpath_list },
+	{ CTL_MPATH_FLUSH, "multipath flush", handle_mpath_flush },
 	{ 0, NULL, NULL },
 };
