@@ -16,15 +16,6 @@
 #include "node_schema.h"
 #include "validate.h"
 
-static int load_index(struct node_index *ix)
-{
-	if (node_index_load(ix, msg_warn_cb, NULL) < 0) {
-		msg_error("Out of memory");
-		return EXIT_NOMEM;
-	}
-	return EXIT_OK;
-}
-
 /* The tpgt of an existing portal directory of this target and portal, else -1 (old style). */
 static int known_tpgt(const struct node_index *ix, const char *target, const struct portal *p)
 {
@@ -101,8 +92,9 @@ int node_op_new(const struct cli_opts *o, const struct node_selector *sel)
 	int rc = node_iface(sel->iface, &iface);
 	if (rc != EXIT_OK)
 		return rc;
+	/* -T: the target's own portals, for the tpgt; -I alone: every record, to bind them all */
 	struct node_index ix;
-	if ((rc = load_index(&ix)) != EXIT_OK) {
+	if ((rc = node_selection_load(sel, &ix)) != EXIT_OK) {
 		record_free(&iface);
 		return rc;
 	}
@@ -206,7 +198,7 @@ static int for_each_selected(const struct node_selector *sel,
 			     int (*fn)(const struct node_ref *n, const void *arg), const void *arg)
 {
 	struct node_index ix;
-	int rc = load_index(&ix);
+	int rc = node_selection_load(sel, &ix);
 	if (rc != EXIT_OK)
 		return rc;
 	int lock = cli_lock(), matched = 0;
