@@ -13,6 +13,8 @@ packages=(
   # real peers and the tools the tests drive: tgtd and istgt targets, open-iscsi for record round trips,
   # iproute2 for network namespaces, util-linux for unshare/flock, procps for sysctl
   tgt istgt open-iscsi iproute2 util-linux procps
+  # counting system calls: the O(1) node lookup test and bench/cli-scale.sh
+  strace
   # man pages
   groff-base
   # libFuzzer harnesses (clang with its sanitizer and fuzzer runtimes)

@@ -1,0 +1,87 @@
+"""Operations that name one node record cost the same at 10 records and at 5,000: counted in
+system calls (strace -c -f), never timed. Before node_index_load_target a one-record show walked
+all of nodes/ (20,010 getdents64 at 5,000 records)."""
+import re
+import shutil
+import subprocess
+
+import pytest
+
+import node_db_gen
+from conftest import SWISCSIADM, Adm, require
+
+SMALL, LARGE = 10, 5000
+# The same operation on the same record; the databases differ only in how many other records
+# they hold. A few calls of slack for what may differ without depending on the size (a
+# directory's entry count straddling a getdents buffer, the allocator's brk).
+SLACK = 8
+ONE = node_db_gen.target_name(3)
+PORTAL = node_db_gen.target_address(3)
+
+
+def syscalls(adm, tmp_path, *args):
+    """(exit status, stdout, total system calls) of one swiscsiadm run."""
+    require(shutil.which("strace") is not None, "strace (Debian package strace)")
+    counts = tmp_path / "strace.out"
+    proc = subprocess.run(["strace", "-c", "-f", "-o", str(counts), str(SWISCSIADM), *args],
+                          env=adm.env, capture_output=True, text=True, timeout=120)
+    total = re.search(r"^100\.00\s+\S+\s+\S+\s+(\d+)(?:\s+\d+)?\s+total$",
+                      counts.read_text(), re.M)
+    assert total, counts.read_text()
+    return proc.returncode, proc.stdout, int(total.group(1))
+
+
+@pytest.fixture
+def dbs(tmp_path):
+    made = {}
+    for size in (SMALL, LARGE):
+        (tmp_path / str(size)).mkdir()
+        adm = Adm(tmp_path / str(size))
+        node_db_gen.build(SWISCSIADM, adm.db, size, env=adm.env)
+        made[size] = adm
+    return made
+
+
+OPERATIONS = {
+    "show": ("-m", "node", "-T", ONE, "-p", PORTAL),
+    "show-tpgt-iface": ("-m", "node", "-T", ONE, "-p", f"{PORTAL}:3260,1", "-I", "default",
+                        "-o", "show"),
+    "update": ("-m", "node", "-T", ONE, "-p", PORTAL, "-o", "update",
+               "-n", "node.startup", "-v", "automatic"),
+    "delete": ("-m", "node", "-T", ONE, "-p", PORTAL, "-o", "delete"),
+    "new": ("-m", "node", "-o", "new", "-T", "iqn.2026-12.test.scale:added",
+            "-p", "127.0.0.1:3260,1"),
+}
+
+
+@pytest.mark.parametrize("op", OPERATIONS)
+def test_one_record_costs_the_same_at_any_size(dbs, tmp_path, op):
+    counted = {}
+    for size, adm in dbs.items():
+        rc, out, calls = syscalls(adm, tmp_path, *OPERATIONS[op])
+        assert rc == 0, (size, out)
+        counted[size] = calls
+        if op.startswith("show"):
+            assert f"node.name = {ONE}\n" in out and f"node.conn[0].address = {PORTAL}\n" in out
+    assert abs(counted[LARGE] - counted[SMALL]) <= SLACK, counted
+    # the operation did what it says, at both sizes
+    for adm in dbs.values():
+        record = adm.db / "nodes" / ONE / f"{PORTAL},3260,1" / "default"
+        if op == "update":
+            assert "node.startup = automatic\n" in record.read_text()
+        if op == "delete":
+            assert not (adm.db / "nodes" / ONE).exists()
+            link = adm.db / "send_targets" / "127.0.0.1,3260" / f"{ONE},{PORTAL},3260,1,default"
+            assert not link.is_symlink()
+
+
+def test_listing_reads_each_directory_once(dbs, tmp_path):
+    """The full list is one pass: per record its target and portal directories are opened
+    once, and nothing is stat'ed per entry (the directory says what each entry is)."""
+    calls = {}
+    for size, adm in dbs.items():
+        rc, out, calls[size] = syscalls(adm, tmp_path, "-m", "node")
+        assert rc == 0 and len(out.splitlines()) == size
+    per_record = (calls[LARGE] - calls[SMALL]) / (LARGE - SMALL)
+    # opendir's openat and fstat, two getdents64 and a close, for each of the two directories
+    assert per_record <= 10.5, calls
