@@ -57,24 +57,25 @@ static int add_one(const char *target, const char *address, int port, int tpgt,
 	return EXIT_OK;
 }
 
-/* -o new -I IFACE alone: bind every known target portal to IFACE as well. */
+static bool same_portal(const struct node_ref *a, const struct node_ref *b)
+{
+	return !strcmp(a->target, b->target) && !strcmp(a->address, b->address) &&
+	       a->port == b->port && a->tpgt == b->tpgt;
+}
+
+/* -o new -I IFACE alone: bind every known target portal to IFACE as well. The index holds the
+ * records of one portal side by side (one directory), so one pass over the runs will do. */
 static int bind_all(const struct node_index *ix, const struct record *iface)
 {
 	const char *name = iface->values[IFACE_F_NAME];
 	int rc = EXIT_OK;
-	for (size_t i = 0; i < ix->n && rc == EXIT_OK; i++) {
-		const struct node_ref *n = &ix->v[i];
-		bool bound = false, first = true;
-		for (size_t j = 0; j < ix->n; j++) {
-			const struct node_ref *m = &ix->v[j];
-			if (strcmp(m->target, n->target) || strcmp(m->address, n->address) ||
-			    m->port != n->port || m->tpgt != n->tpgt)
-				continue;
-			bound |= strcmp(m->iface, name) == 0;
-			first &= j >= i;   /* handle each portal at its first record only */
-		}
-		if (!bound && first)
-			rc = add_one(n->target, n->address, n->port, n->tpgt, iface);
+	for (size_t i = 0, end; i < ix->n && rc == EXIT_OK; i = end) {
+		bool bound = false;
+		for (end = i; end < ix->n && same_portal(&ix->v[i], &ix->v[end]); end++)
+			bound |= strcmp(ix->v[end].iface, name) == 0;
+		if (!bound)
+			rc = add_one(ix->v[i].target, ix->v[i].address, ix->v[i].port, ix->v[i].tpgt,
+				     iface);
 	}
 	return rc;
 }
