@@ -198,11 +198,12 @@ int node_index_load(struct node_index *out, record_warn_fn warn, void *warn_ctx)
 	return load(out, NULL, warn, warn_ctx);
 }
 
-/* A name that is not one directory entry (empty, ".", "..", or holding '/') names no record
- * here, exactly as a walk of nodes/ would never have matched it. */
+/* A name that is no visible directory entry (empty, holding '/', or starting with '.' as
+ * ".", "..", and the temporary files of atomic writes do) names no record here, exactly as a
+ * walk of nodes/ (dir_each skips "." names) would never have matched it. */
 static bool is_entry_name(const char *name)
 {
-	return name[0] && strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && !strchr(name, '/');
+	return name[0] && name[0] != '.' && !strchr(name, '/');
 }
 
 int node_index_load_target(struct node_index *out, const char *target, record_warn_fn warn,

@@ -85,3 +85,19 @@ def test_listing_reads_each_directory_once(dbs, tmp_path):
     per_record = (calls[LARGE] - calls[SMALL]) / (LARGE - SMALL)
     # opendir's openat and fstat, two getdents64 and a close, for each of the two directories
     assert per_record <= 10.5, calls
+
+
+@pytest.mark.parametrize("name", ["..", ".", ".hidden", "../nodes/x", "x/y", ""])
+def test_a_target_name_that_is_no_directory_entry_names_no_record(adm, name):
+    """-T reads nodes/TARGET directly now; a name that would walk elsewhere, or into a hidden
+    (temporary) directory, still finds nothing, as the walk of every record never matched it."""
+    assert adm.run("-m", "node", "-o", "new", "-T", "iqn.2026-12.test:x", "-p",
+                   "192.0.2.1:3260,1").rc == 0
+    hidden = adm.db / "nodes" / ".hidden" / "192.0.2.1,3260,1"
+    hidden.mkdir(parents=True)
+    (hidden / "default").write_text((adm.db / "nodes" / "iqn.2026-12.test:x" /
+                                     "192.0.2.1,3260,1" / "default").read_text())
+    for args in ((), ("-p", "192.0.2.1"), ("-o", "delete")):
+        r = adm.run("-m", "node", "-T", name, *args)
+        assert (r.rc, r.out, r.err) == (21, "", "swiscsiadm: No records found\n"), (args, r)
+    assert (hidden / "default").is_file()
