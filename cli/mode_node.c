@@ -11,11 +11,9 @@
 static int listing(const struct cli_opts *o, const struct node_selector *sel, bool show)
 {
 	struct node_index ix;
-	if (node_index_load(&ix, msg_warn_cb, NULL) < 0) {
-		msg_error("Out of memory");
-		return EXIT_NOMEM;
-	}
-	int rc;
+	int rc = node_selection_load(sel, &ix);
+	if (rc != EXIT_OK)
+		return rc;
 	if (show || !node_selector_empty(sel)) {
 		rc = node_show(&ix, sel, o->show_secrets);
 	} else if (!ix.n) {
