@@ -125,7 +125,7 @@ int text_on_response(struct swi_session *s, const struct bhs *h, const uint8_t *
 		return send_text(s, BHS_TTT(h), NULL);
 	struct text_list keys;
 	char err[256];
-	int rc = text_parse(s->text_acc.data, s->text_acc.len, &keys, err, sizeof(err));
+	int rc = text_parse_any_value(s->text_acc.data, s->text_acc.len, &keys, err, sizeof(err));
 	text_buf_free(&s->text_acc);
 	if (rc < 0)
 		return session_fail(s, SWI_ERR, "SendTargets from %s: %s", s->o.portal, err);

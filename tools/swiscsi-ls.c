@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
 #include "tool_common.h"
 #include "tool_scsi.h"
 
@@ -81,10 +82,15 @@ int main(int argc, char **argv)
 	swi_session_free(s);
 	int rc = list.n ? 0 : SWI_ERR_NO_OBJS;
 	for (size_t i = 0; i < list.n; i++) {
-		for (size_t j = 0; j < list.v[i].nportals; j++)
-			printf("Target:%s Portal:%s\n", list.v[i].name, list.v[i].portals[j]);
+		/* the target's own bytes: escaped, so that no control character reaches a terminal */
+		char shown[1200], portal[1200];
+		name_printable(list.v[i].name, shown, sizeof(shown));
+		for (size_t j = 0; j < list.v[i].nportals; j++) {
+			name_printable(list.v[i].portals[j], portal, sizeof(portal));
+			printf("Target:%s Portal:%s\n", shown, portal);
+		}
 		if (!list.v[i].nportals)
-			printf("Target:%s\n", list.v[i].name);
+			printf("Target:%s\n", shown);
 		int lrc = list_luns(&t, list.v[i].name);
 		if (lrc && !rc)
 			rc = lrc;

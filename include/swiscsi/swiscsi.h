@@ -93,7 +93,9 @@ typedef void (*swi_done_fn)(struct swi_session *s, int status, void *arg);
 int swi_login_async(struct swi_session *s, swi_done_fn done, void *arg);
 int swi_logout_async(struct swi_session *s, swi_done_fn done, void *arg);
 
-/* A target found by SendTargets, with its portals ("addr:port,tpgt"). */
+/* A target found by SendTargets, with its portals ("addr:port,tpgt"). Names and portals are
+ * the target's bytes as sent, control characters included: validate them before they become
+ * paths or reach a terminal (swiscsiadm screens each entry and skips the bad ones). */
 struct swi_target {
 	char *name;
 	char **portals;
