@@ -265,3 +265,27 @@ def test_sendtargets_continue_flood(targets, tmp_path):
     sent.clear()
     r = run("swiscsi-ls", f"iscsi://{t.portal}")
     assert r.rc == 1 and "the answer exceeds 1048576 bytes" in r.err, r
+
+
+def test_sendtargets_empty_continue_flood(targets, tmp_path):
+    """Empty Continue PDUs never reach the byte cap: 256 Text Responses per SendTargets is the
+    bound (the target would give a real answer after 1000, so without it discovery succeeds)."""
+    t = targets()
+    sent = []
+
+    def flood(conn, p):
+        if p.opcode != OP_TEXT_REQ:
+            return False
+        sent.append(1)
+        final = len(sent) > 1000
+        pairs = [("TargetName", t.iqn), ("TargetAddress", f"{t.portal},1")] if final else []
+        conn.send(OP_TEXT_RSP, encode_keys(pairs), flags=0x80 if final else C, itt=p.itt,
+                  w20=RESERVED if final else 0x1000 + len(sent), **conn.sn_fields())
+        return True
+    t.on_pdu = flood
+    adm = Adm(tmp_path)
+    r = adm.run("-m", "discovery", "-t", "st", "-p", t.portal)
+    assert r.rc == 1 and "the answer takes more than 256 Text Responses" in r.err, r
+    assert len(sent) == 257, "the initiator stopped asking for more at the cap"
+    nodes = adm.db / "nodes"
+    assert not nodes.exists() or not any(nodes.iterdir()), "nothing recorded"
