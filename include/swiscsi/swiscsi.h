@@ -59,7 +59,7 @@ struct swi_options {
 	/* our operational offers; 0 = the library's choice */
 	uint32_t max_recv_data_segment_length;
 	uint32_t max_burst_length;
-	uint32_t first_burst_length;
+	uint32_t first_burst_length;  /* at most max_burst_length, or swi_session_new refuses */
 	int initial_r2t;      /* -1 library's choice, 0 No, 1 Yes */
 	int immediate_data;   /* -1, 0, 1 */
 	uint32_t max_outstanding_r2t;
