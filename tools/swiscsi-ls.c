@@ -10,11 +10,7 @@
 #include "tool_common.h"
 #include "tool_scsi.h"
 
-static void usage(void)
-{
-	fputs("usage: swiscsi-ls [-i initiator-name] iscsi://[user[%secret]@]host[:port]\n", stderr);
-	exit(SWI_ERR_INVAL);
-}
+static const char USAGE[] = "swiscsi-ls [-h] [-i initiator-name] iscsi://[user[%secret]@]host[:port]";
 
 static void print_size(uint64_t bytes)
 {
@@ -64,14 +60,11 @@ int main(int argc, char **argv)
 {
 	const char *name = NULL;
 	int c;
-	while ((c = getopt(argc, argv, "i:h")) != -1) {
+	while ((c = tool_option(argc, argv, "i:h", NULL, USAGE)) != -1)
 		if (c == 'i')
 			name = optarg;
-		else
-			usage();
-	}
 	if (optind != argc - 1)
-		usage();
+		tool_usage(USAGE);
 	struct tool_ctx t;
 	tool_init(&t, "swiscsi-ls", argv[optind], name);
 	struct swi_session *s = tool_session(&t, 1);
