@@ -45,3 +45,19 @@ def test_a_bad_option_exits_7_with_the_usage(name, bad, tmp_path):
     assert r.rc == 7, (bad, r)
     assert f"usage: {name} [-h] " in r.err, (bad, r)
     assert not (tmp_path / "out").exists()
+
+
+def test_the_project_cites_only_itself():
+    """Reference documents kept outside the repository are never cited: a rule is said where it
+    applies, or the man page (DIFFERENCES FROM ISCSIADM in swiscsiadm(8)) is named."""
+    outside = ["swiscsi-" + "decisions.md", "iscsiadm-" + "compat.md", "design" + ".md"]
+    cited = []
+    for top in ("bench", "cli", "completion", "daemon", "debian", "docs", "hba", "include", "lib",
+                "net", "records", "scripts", "tests", "tools"):
+        for path in (REPO / top).rglob("*"):
+            if path.is_file() and not path.is_symlink():
+                text = path.read_bytes().decode(errors="replace")
+                cited += [f"{path.relative_to(REPO)}: {doc}" for doc in outside if doc in text]
+    readme = (REPO / "README.md").read_text()
+    cited += [f"README.md: {doc}" for doc in outside if doc in readme]
+    assert not cited, cited
