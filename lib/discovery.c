@@ -7,7 +7,10 @@
 #include "session.h"
 
 /* Bytes of one SendTargets answer gathered across Continue PDUs: a target with hundreds of
- * names and portals needs tens of KiB; 1 MiB bounds what a hostile one makes us hold. */
+ * names and portals needs tens of KiB; 1 MiB bounds what a hostile one makes us hold. It also
+ * bounds the records one discovery writes (about 20 000 at the shortest entries, minutes of
+ * writing and some 300 MB); no count cap below that: a cap low enough to matter would refuse
+ * large arrays, and it is the administrator who picks the discovery target. */
 enum { SENDTARGETS_TEXT_MAX = 1024 * 1024 };
 /* Text Responses to one SendTargets: the byte cap does not bound a flood of empty Continue
  * PDUs. A full 1 MiB answer in PDUs of 4 KiB or more fits in 256, the login's cap too. */
