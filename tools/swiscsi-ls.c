@@ -31,7 +31,9 @@ static int list_luns(struct tool_ctx *t, const char *target)
 	t->url.target = strdup(target);
 	struct swi_session *s = tool_session(t, 0);
 	if (swi_login(s) < 0) {
-		fprintf(stderr, "swiscsi-ls: %s\n", swi_error(s));
+		char shown[1200]; /* the error names the target as it sent its name */
+		name_printable(swi_error(s), shown, sizeof(shown));
+		fprintf(stderr, "swiscsi-ls: %s\n", shown);
 		int code = swi_error_class(s);
 		swi_session_free(s);
 		return code ? code : SWI_ERR;

@@ -4,7 +4,7 @@ SendTargets with whatever a test scripts; nothing connects to the addresses it r
 
 Every traversal here is aimed at the test's own temporary directory (the database is
 tmp_path/db), and each test checks that nothing outside the database appeared or changed."""
-from conftest import Adm
+from conftest import Adm, tool
 from faketarget import OP_TEXT_REQ, OP_TEXT_RSP, RESERVED, encode_keys
 
 GOOD = "iqn.2026-11.test.hostile:good"
@@ -163,3 +163,17 @@ def test_a_record_value_with_a_control_character_is_refused(adm, tmp_path):
                 "-v", "u\nnode.startup = automatic")
     assert r.rc == 7 and "contains a control character" in r.err, r
     assert record.read_text() == text
+
+
+def test_swiscsi_ls_escapes_what_the_target_names(fake):
+    """swiscsi-ls prints every name and portal of the answer and the errors that name them;
+    control characters in them reach the terminal only as \\xNN."""
+    t = fake(iqn=GOOD)
+    bad = "iqn.2026-11.test.hostile:\x1b[2J"
+    t.extra_targets = [(bad, ["192.0.2.9\x07:3260,1"])]
+    r = tool("swiscsi-ls", f"iscsi://{t.portal}")
+    assert f"Target:{GOOD} Portal:{t.portal},1" in r.out.splitlines(), r
+    assert f"Target:{shown(bad)} Portal:192.0.2.9\\x07:3260,1" in r.out.splitlines(), r
+    # 19: the fake target knows no such name, and the error says which, escaped too
+    assert r.rc == 19 and f"login to {shown(bad)} at" in r.err, r
+    assert not any(c in r.out + r.err for c in "\x1b\x07"), r
