@@ -1,6 +1,7 @@
 /* A SendTargets discovery: once per iface, each answer bound to its iface as node records.
  * Nothing is written for an iface whose discovery failed; the settings users changed on
- * existing node records survive a re-discovery (swiscsi-decisions.md, deviation 6). */
+ * existing node records survive a re-discovery, unlike iscsiadm 2.1.8, which resets them
+ * (DIFFERENCES FROM ISCSIADM in swiscsiadm(8)). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -101,11 +101,13 @@ static int vpd(uint8_t page, const uint8_t *b, size_t n)
 	return 0;
 }
 
+static const char USAGE[] = "swiscsi-inq [-h] [-i initiator-name] [-e 1 -c PAGE] iscsi://host[:port]/target/lun";
+
 int main(int argc, char **argv)
 {
 	const char *name = NULL;
 	int evpd = 0, page = 0, c;
-	while ((c = getopt(argc, argv, "i:e:c:")) != -1) {
+	while ((c = tool_option(argc, argv, "i:e:c:h", NULL, USAGE)) != -1) {
 		if (c == 'i')
 			name = optarg;
 		else if (c == 'e')
@@ -113,10 +115,8 @@ int main(int argc, char **argv)
 		else if (c == 'c')
 			page = (int)strtol(optarg, NULL, 0);
 	}
-	if (optind != argc - 1 || page < 0 || page > 255) {
-		fputs("usage: swiscsi-inq [-i initiator-name] [-e 1 -c PAGE] iscsi://host[:port]/target/lun\n", stderr);
-		return SWI_ERR_INVAL;
-	}
+	if (optind != argc - 1 || page < 0 || page > 255)
+		tool_usage(USAGE);
 	struct tool_ctx t;
 	tool_init(&t, "swiscsi-inq", argv[optind], name);
 	tool_need_lun(&t);
