@@ -137,8 +137,7 @@ static int do_new(const struct cli_opts *o, const char *name)
 		msg_error("Could not create new interface %s.", name);
 		return rc;
 	}
-	if (o->nparams)
-		printf("%s updated.\n", name);
+	printf("%s updated.\n", name);   /* iscsiadm prints it with or without -n */
 	printf("New interface %s added\n", name);
 	return EXIT_OK;
 }

@@ -8,6 +8,7 @@
 #include "modes.h"
 #include "discovery_modes.h"
 #include "msg.h"
+#include "no_session.h"
 #include "node_modes.h"
 #include "options.h"
 
@@ -26,7 +27,8 @@ static const struct {
 	{ "discoverydb", mode_discoverydb },
 	{ "node", mode_node },
 	{ "session", not_yet },
-	{ "host", not_yet },
+	{ "host", mode_host },
+	{ "fw", mode_fw },
 };
 
 int main(int argc, char **argv)

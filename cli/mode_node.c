@@ -5,6 +5,7 @@
 
 #include "exit_codes.h"
 #include "msg.h"
+#include "no_session.h"
 #include "node_modes.h"
 
 static int listing(const struct cli_opts *o, const struct node_selector *sel, bool show)
@@ -35,13 +36,18 @@ int mode_node(const struct cli_opts *o)
 		msg_error("Invalid info level %d. Try 0 or 1.", o->print_level);
 		return EXIT_INVAL;
 	}
+	int rc = login_options_check(o);
+	if (rc != EXIT_OK)
+		return rc;
+	if (o->seen['R'] || o->seen['s'])
+		return node_no_session(o);
 	if (o->seen['l'] || o->seen['u'] || o->seen['L'] || o->seen['U']) {
 		msg_error("logging in and out needs swiscsid, the session daemon, which swiscsiadm "
 			  "%s does not have yet; the node records are ready for it", SWISCSI_VERSION);
 		return EXIT_OP_NOT_SUPP;
 	}
 	struct node_selector sel;
-	int rc = node_selector_from(o, &sel);
+	rc = node_selector_from(o, &sel);
 	if (rc != EXIT_OK)
 		return rc;
 	if (o->nops > 1) {

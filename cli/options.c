@@ -45,11 +45,15 @@ static const struct option long_opts[] = {
 
 void options_usage(void)
 {
-	puts("swiscsiadm -m iface [ -hV ] [ -d debug_level ] [ -P printlevel ] [ -I ifacename | -H hostno|MAC ] [ [ -o  operation  ] [ -n name ] [ -v value ] ] [ -C ping [ -a ip ] [ -b packetsize ] [ -c count ] [ -i interval ] ]\n"
-	     "swiscsiadm -m discovery | node | session  (not implemented yet)\n"
+	puts("swiscsiadm -m discoverydb [ -hV ] [ -d debug_level ] [ -P printlevel ] [ -t type -p ip:port -I ifacename ... [ -D ] ] | [ [ -p ip:port -t type ] [ -o operation ] [ -n name ] [ -v value ] ]\n"
+	     "swiscsiadm -m discovery [ -hV ] [ -d debug_level ] [ -P printlevel ] [ -t type -p ip:port -I ifacename ... ] | [ [ -p ip:port ] [ -o operation ] ]\n"
+	     "swiscsiadm -m node [ -hV ] [ -d debug_level ] [ -P printlevel ] [ -T targetname -p ip:port -I ifacename ] [ [ -o operation ] [ -n name ] [ -v value ] ] [ -S ]\n"
+	     "swiscsiadm -m iface [ -hV ] [ -d debug_level ] [ -P printlevel ] [ -I ifacename | -H hostno|MAC ] [ [ -o  operation  ] [ -n name ] [ -v value ] ] [ -C ping [ -a ip ] [ -b packetsize ] [ -c count ] [ -i interval ] ]\n"
+	     "swiscsiadm -m host   (no iSCSI hosts: swiscsi makes none)\n"
+	     "swiscsiadm -m session, -m node -l | -u | -L | -U   (need swiscsid, the session daemon: not in this release)\n"
 	     "swiscsiadm -V | --version\n"
 	     "swiscsiadm -h | --help\n"
-	     "\nSee swiscsiadm(8) for the details.");
+	     "\nSendTargets discovery only (iSNS records are listed and shown, not run). See swiscsiadm(8) for the details.");
 }
 
 static int parse_level(const char *s)
@@ -106,6 +110,8 @@ static int take(struct cli_opts *o, int c, const char **pn, const char **pv)
 	case 'T': o->targetname = optarg; break;
 	case 'p': o->portal = optarg; break;
 	case 't': o->type = optarg; break;
+	case 'L': o->loginall = optarg; break;
+	case 'U': o->logoutall = optarg; break;
 	case 'S': o->show_secrets = true; break;
 	case 'V': o->version = true; break;
 	case 'h': o->help = true; break;

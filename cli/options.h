@@ -28,6 +28,7 @@ struct cli_opts {
 	const char *ip;        /* -a */
 	const char *packetsize, *count, *interval; /* -b -c -i */
 	const char *targetname, *portal, *type;    /* -T -p -t */
+	const char *loginall, *logoutall;          /* -L -U */
 	bool show_secrets;  /* -S */
 	bool version, help;
 	bool seen[128];     /* which short options appeared, for the per-mode check */

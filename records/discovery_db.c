@@ -99,10 +99,15 @@ static int add_discovery(const char *name, void *ctx)
 
 int discovery_list_load(struct discovery_list *out)
 {
+	return discovery_list_load_in("send_targets", out);
+}
+
+int discovery_list_load_in(const char *subdir, struct discovery_list *out)
+{
 	out->v = NULL;
 	out->n = 0;
 	char dir[4400];
-	snprintf(dir, sizeof(dir), "%s/send_targets", db_root());
+	snprintf(dir, sizeof(dir), "%s/%s", db_root(), subdir);
 	int rc = dir_each(dir, add_discovery, out);
 	if (rc < 0)
 		discovery_list_free(out);

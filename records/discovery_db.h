@@ -32,6 +32,8 @@ int link_dir_nodes(const char *rel_dir, struct node_index *out);
 
 /* Every SendTargets discovery record, sorted by directory name. 0 or -1 (out of memory). */
 int discovery_list_load(struct discovery_list *out);
+/* The same for the ADDR,PORT directories of another kind ("isns": open-iscsi's iSNS records). */
+int discovery_list_load_in(const char *subdir, struct discovery_list *out);
 void discovery_list_free(struct discovery_list *l);
 
 #endif
