@@ -37,7 +37,7 @@ static int choose_ifaces(const struct cli_opts *o, struct iface_run **runs, size
 	if (!*runs)
 		return EXIT_NOMEM;
 	for (int i = 0; i < o->nifaces; i++) {
-		if (iface_get(o->ifaces[i], &(*runs)[*n].iface) == EXIT_OK)
+		if (iface_get_quiet(o->ifaces[i], &(*runs)[*n].iface) == EXIT_OK)
 			(*n)++;
 		else
 			msg_error("Could not read iface info for %s. Make sure an iface config with "

@@ -192,6 +192,7 @@ int iface_op_update(const struct cli_opts *o)
 	}
 	if (iface_is_builtin(o->ifaces[0])) {
 		msg_error("iface %s is a special interface and cannot be modified.", o->ifaces[0]);
+		msg_error("Could not update iface %s: invalid parameter", o->ifaces[0]);
 		return EXIT_INVAL;
 	}
 	return locked(do_update, o);
@@ -226,6 +227,7 @@ int iface_op_delete(const struct cli_opts *o)
 	}
 	if (iface_is_builtin(o->ifaces[0])) {
 		msg_error("iface %s is a special interface and cannot be deleted.", o->ifaces[0]);
+		msg_error("Could not delete iface %s: invalid parameter", o->ifaces[0]);
 		return EXIT_INVAL;
 	}
 	return locked(do_delete, o);

@@ -13,6 +13,7 @@
 #include "iscsid_conf.h"
 #include "isns_records.h"
 #include "msg.h"
+#include "no_session.h"
 #include "node_db.h"
 #include "node_modes.h"
 #include "node_schema.h"
@@ -61,11 +62,8 @@ static int check_type(const char *type)
 		msg_error("SLP discovery is not fully implemented yet.");
 		return EXIT_INVAL;
 	}
-	if (strcmp(type, "fw") == 0) {
-		msg_error("fw discovery is not supported by swiscsiadm %s; use -t sendtargets",
-			  SWISCSI_VERSION);
-		return EXIT_OP_NOT_SUPP;
-	}
+	if (strcmp(type, "fw") == 0)
+		return mode_fw(NULL);
 	msg_error("Invalid discovery type %s.", type);
 	return EXIT_INVAL;   /* iscsiadm's code for it */
 }
@@ -336,6 +334,30 @@ static int prologue(const struct cli_opts *o, const char *mode, unsigned *given,
 	return EXIT_OK;
 }
 
+/* -m discoverydb -t isns: the records, never a run (swiscsi has no iSNS client). */
+static int discoverydb_isns(const struct cli_opts *o, unsigned given, const struct portal *p)
+{
+	if (o->seen['D'] || (given & DOP_UPDATE))
+		return isns_not_implemented();
+	if (given & DOP_DELETE)
+		return isns_delete(p);
+	return given & DOP_NEW ? isns_new(p) : isns_show(p);
+}
+
+/* -m discovery -p P -o show|delete: iscsiadm's answer for a missing record differs from
+ * discoverydb's (7, not 6). */
+static bool stored_or_7(const struct portal *p)
+{
+	struct record r;
+	char err[1024];
+	if (discovery_load(p->address, p->port, &r, NULL, NULL, err, sizeof(err)) == 0) {
+		record_free(&r);
+		return true;
+	}
+	msg_error("Discovery record [%s,%d] not found!", p->address, p->port);
+	return false;
+}
+
 int mode_discovery(const struct cli_opts *o)
 {
 	unsigned given;
@@ -350,6 +372,8 @@ int mode_discovery(const struct cli_opts *o)
 				  "Use discoverydb mode.");
 			return EXIT_INVAL;
 		}
+		if (!stored_or_7(&p))
+			return EXIT_INVAL;
 		return given & DOP_DELETE ? delete_record(&p) : show_record(o, &p);
 	}
 	if (is_isns(o->type))
@@ -365,8 +389,12 @@ int mode_discoverydb(const struct cli_opts *o)
 	int rc = prologue(o, "discoverydb", &given, &p, &done);
 	if (done)
 		return rc;
-	if (is_isns(o->type))   /* shown, never run: swiscsi has no iSNS client */
-		return o->seen['D'] || given ? isns_not_implemented() : isns_show(&p);
+	if (!o->type) {
+		msg_error("Invalid command. Possibly missing discovery --type.");
+		return EXIT_INVAL;
+	}
+	if (is_isns(o->type))
+		return discoverydb_isns(o, given, &p);
 	if (o->seen['D'])
 		return discover(o, &p, discovery_ops(given));
 	if (given & DOP_DELETE)

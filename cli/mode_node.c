@@ -41,6 +41,8 @@ int mode_node(const struct cli_opts *o)
 		return rc;
 	if (o->seen['R'] || o->seen['s'])
 		return node_no_session(o);
+	if (o->seen['u'] || o->seen['U'])
+		return node_logout_no_session(o);
 	if (o->seen['l'] || o->seen['u'] || o->seen['L'] || o->seen['U']) {
 		msg_error("logging in and out needs swiscsid, the session daemon, which swiscsiadm "
 			  "%s does not have yet; the node records are ready for it", SWISCSI_VERSION);

@@ -12,7 +12,10 @@ int mode_host(const struct cli_opts *o);
 /* -m node -R (rescan) or -s (stats): "No session found." (21), whatever the selectors. */
 int node_no_session(const struct cli_opts *o);
 
-/* -m fw: "Could not get list of targets from firmware." (22): swiscsiadm reads no boot
+/* -m node -u or -U (logout): "No matching sessions found" (21). */
+int node_logout_no_session(const struct cli_opts *o);
+
+/* -m fw (and -m discovery -t fw; o may be NULL): "Could not get list of targets from firmware." (22): swiscsiadm reads no boot
  * firmware tables (iBFT). */
 int mode_fw(const struct cli_opts *o);
 

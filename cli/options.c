@@ -50,10 +50,11 @@ void options_usage(void)
 	     "swiscsiadm -m node [ -hV ] [ -d debug_level ] [ -P printlevel ] [ -T targetname -p ip:port -I ifacename ] [ [ -o operation ] [ -n name ] [ -v value ] ] [ -S ]\n"
 	     "swiscsiadm -m iface [ -hV ] [ -d debug_level ] [ -P printlevel ] [ -I ifacename | -H hostno|MAC ] [ [ -o  operation  ] [ -n name ] [ -v value ] ] [ -C ping [ -a ip ] [ -b packetsize ] [ -c count ] [ -i interval ] ]\n"
 	     "swiscsiadm -m host   (no iSCSI hosts: swiscsi makes none)\n"
-	     "swiscsiadm -m session, -m node -l | -u | -L | -U   (need swiscsid, the session daemon: not in this release)\n"
+	     "swiscsiadm -m session, -m node -l | -L   (need swiscsid, the session daemon: not in this release)\n"
 	     "swiscsiadm -V | --version\n"
 	     "swiscsiadm -h | --help\n"
-	     "\nSendTargets discovery only (iSNS records are listed and shown, not run). See swiscsiadm(8) for the details.");
+	     "\nSendTargets discovery only (iSNS records can be listed, shown, created and deleted, not run).\n"
+	     "See swiscsiadm(8) for the details.");
 }
 
 static int parse_level(const char *s)

@@ -62,9 +62,15 @@ static int parse_link(char *name, struct node_ref *n)
 
 int discovery_delete(const char *address, int port, record_warn_fn warn, void *warn_ctx)
 {
-	char rel[4400], dir[8800], path[9000];
-	struct node_index ix;
+	char rel[4400];
 	discovery_link_dir(address, port, rel, sizeof(rel));
+	return discovery_delete_in(rel, "st_config", warn, warn_ctx);
+}
+
+int discovery_delete_in(const char *rel, const char *config, record_warn_fn warn, void *warn_ctx)
+{
+	char dir[8800], path[9000];
+	struct node_index ix;
 	if (link_dir_nodes(rel, &ix) < 0)
 		return -1;
 	int rc = 0;
@@ -73,7 +79,7 @@ int discovery_delete(const char *address, int port, record_warn_fn warn, void *w
 			rc = -1;
 	node_index_free(&ix);
 	snprintf(dir, sizeof(dir), "%s/%s", db_root(), rel);
-	snprintf(path, sizeof(path), "%s/st_config", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, config);
 	unlink(path);
 	if (rmdir(dir) < 0 && errno != ENOENT)
 		rc = -1;

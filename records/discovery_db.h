@@ -17,6 +17,8 @@ int discovery_store(const struct record *r, char *err, size_t errlen);
 
 /* Deletes st_config, every node record a link of the directory names, and the directory. */
 int discovery_delete(const char *address, int port, record_warn_fn warn, void *warn_ctx);
+/* The same for any discovery directory rel ("isns/ADDR,PORT") whose record file is config. */
+int discovery_delete_in(const char *rel, const char *config, record_warn_fn warn, void *warn_ctx);
 
 struct discovery_ref {
 	char *address;

@@ -105,7 +105,9 @@ def test_discovery_record_operations(adm, target):
     assert "pw-secret" in (adm.db / "send_targets" / f"127.0.0.1,{target.port}" / "st_config").read_text()
     assert adm.run("-m", "discovery", "-p", p, "-o", "delete").rc == 0
     assert adm.run("-m", "node").rc == 21
-    r = adm.run("-m", "discovery", "-p", p, "-o", "show")
+    r = adm.run("-m", "discovery", "-p", p, "-o", "show")   # iscsiadm: 7 here, 6 in discoverydb
+    assert r.rc == 7 and f"Discovery record [127.0.0.1,{target.port}] not found!" in r.err
+    r = adm.run("-m", "discoverydb", "-t", "st", "-p", p, "-o", "show")
     assert r.rc == 6 and f"Discovery record [127.0.0.1,{target.port}] not found." in r.err
 
 

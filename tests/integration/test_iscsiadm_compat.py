@@ -7,6 +7,7 @@ network namespace), with what iscsiadm is recorded to do in the issue and the sp
 stdout and the message lines (prefix aside; iscsiadm's complaint that it cannot reach iscsid,
 which it makes on every call here, dropped).
 """
+import pathlib
 import shutil
 import socket
 
@@ -341,3 +342,50 @@ def test_help_names_the_implemented_modes(adm):
         assert f"swiscsiadm -m {mode} " in r.out, r.out
     man = (REPO / "docs" / "swiscsiadm.8").read_text()
     assert ".B swiscsiadm \\-m host" in man and "DIFFERENCES FROM ISCSIADM" in man
+
+
+# --- more error paths found comparing the remaining options -------------------------------
+
+@pytest.mark.parametrize("args", [
+    ("-m", "discovery", "-p", "127.0.0.2", "-o", "show"),     # 7 with "!", not discoverydb's 6
+    ("-m", "discovery", "-p", "127.0.0.2", "-o", "delete"),
+    ("-m", "discoverydb", "-p", "127.0.0.1", "-o", "show"),   # -p without -t
+    ("-m", "discoverydb", "-t", "st", "-p", "127.0.0.2", "-o", "show"),
+    ("-m", "node", "-u"),                                      # logout without sessions
+    ("-m", "node", "-U", "all"),
+    ("-m", "node", "-T", TARGET, "-u"),
+    ("-m", "iface", "-I", "default", "-o", "delete"),
+])
+def test_error_paths_with_records(pair, args):
+    assert pair.iscsiadm("-m", "discoverydb", "-t", "st", "-p", "127.0.0.1", "-o", "new").rc == 0
+    assert pair.iscsiadm("-m", "node", "-o", "new", "-T", TARGET, "-p", "127.0.0.1:3260,1").rc == 0
+    assert same(pair, *args).rc != 0
+
+
+def test_discovery_of_a_missing_iface_reports_it_once(pair):
+    r = same(pair, "-m", "discovery", "-t", "st", "-p", "127.0.0.1", "-I", "nosuch",
+             compare_err=False)
+    assert r.rc == 21
+    assert r.err.count("Could not read iface info for nosuch.") == 1, r
+
+
+def test_firmware_discovery_exit_code(pair):
+    theirs, ours = pair.iscsiadm("-m", "discovery", "-t", "fw"), pair.swiscsiadm("-m", "discovery",
+                                                                                "-t", "fw")
+    assert theirs.rc == ours.rc == 22, (theirs, ours)
+
+
+def test_isns_record_new_and_delete(tmp_path):
+    theirs, ours = Pair(tmp_path / "theirs"), Pair(tmp_path / "ours")
+    args = ("-m", "discoverydb", "-t", "isns", "-p", "127.0.0.1", "-o", "new")
+    t, o = theirs.iscsiadm(*args), ours.swiscsiadm(*args)
+    assert (o.rc, o.out) == (t.rc, t.out) == (0, "New discovery record for [127.0.0.1,3205] added.\n")
+    path = pathlib.Path("isns", "127.0.0.1,3205", "isns_config")
+    # the same file apart from the version line
+    assert (ours.oi.db / path).read_text().splitlines()[1:] == \
+        (theirs.oi.db / path).read_text().splitlines()[1:]
+    # swiscsiadm deletes the record iscsiadm made, and iscsiadm no longer lists it
+    r = theirs.swiscsiadm("-m", "discoverydb", "-t", "isns", "-p", "127.0.0.1", "-o", "delete")
+    assert r.rc == 0, r
+    assert not (theirs.oi.db / path).parent.exists()
+    assert theirs.iscsiadm("-m", "discovery").rc == 21
