@@ -52,7 +52,7 @@ static bool is_isns(const char *type)
 	return type && strcmp(type, "isns") == 0;
 }
 
-/* -t: SendTargets runs; iSNS records are shown (mode_discoverydb); the other kinds get
+/* -t: SendTargets runs; iSNS records are only managed (mode_discoverydb); the other kinds get
  * iscsiadm's answers or a clear refusal. */
 static int check_type(const char *type)
 {
