@@ -204,10 +204,10 @@ def test_closed_port_is_retried_reopen_max_times_then_11(tmp_path, ifaces):
     assert "discovery.sendtargets.reopen_max = 2\n" in st.read_text()
 
 
-def test_brief_outage_does_not_fail_discovery(tmp_path, empty_target):
-    # the first two connections are dropped at once, the third is answered
-    adm = Adm(tmp_path)
-    real = empty_target.on_pdu
+def test_brief_outage_does_not_fail_discovery(tmp_path):
+    # the first two connections are dropped at the login, the third is answered: within
+    # reopen_max (5), so the discovery succeeds, each failed attempt reported
+    t = FakeTarget(iqn=TARGET)
     drops = []
 
     def flaky_login(conn, req, keys):
@@ -217,12 +217,16 @@ def test_brief_outage_does_not_fail_discovery(tmp_path, empty_target):
             return True
         return False
 
-    empty_target.on_login = flaky_login
-    empty_target.on_pdu = None   # answer with the target this time
-    r = adm.run("-m", "discovery", "-t", "st", "-p", empty_target.portal)
-    empty_target.on_pdu = real
+    t.on_login = flaky_login
+    t.start()
+    portal = t.portal
+    try:
+        r = Adm(tmp_path).run("-m", "discovery", "-t", "st", "-p", portal)
+    finally:
+        t.stop()
+    assert not t.errors, t.errors
     assert len(drops) == 2
-    assert r.rc == 0 and TARGET in r.out, r
+    assert (r.rc, r.out) == (0, f"{portal},1 {TARGET}\n"), r
     assert r.err.count("iface default:") == 2, r
 
 
@@ -447,3 +451,19 @@ def test_isns_record_new_and_delete(tmp_path):
     assert r.rc == 0, r
     assert not (theirs.oi.db / path).parent.exists()
     assert theirs.iscsiadm("-m", "discovery").rc == 21
+
+
+def test_missing_iface_beside_a_good_one(tmp_path):
+    # iscsiadm drops an iface it cannot read, says so, and discovers through the others
+    t = FakeTarget(iqn=TARGET).start()
+    portal, port = t.portal, t.port
+    try:
+        adm = Adm(tmp_path)
+        r = adm.run("-m", "discovery", "-t", "st", "-p", portal, "-I", "bad", "-I", "default")
+    finally:
+        t.stop()
+    assert not t.errors, t.errors
+    assert r.rc == 0, r
+    assert r.out == f"{portal},1 {TARGET}\n"
+    assert r.err.count("Could not read iface info for bad.") == 1, r
+    assert (adm.db / "nodes" / TARGET / f"127.0.0.1,{port},1" / "default").is_file()
