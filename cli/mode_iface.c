@@ -8,6 +8,7 @@
 #include "modes.h"
 #include "msg.h"
 #include "node_index.h"
+#include "portal_text.h"
 
 static const char *shown(const char *v)
 {
@@ -64,7 +65,7 @@ static void print_tree_of(const char *iface, const struct node_ref **sorted, siz
 			printf("\tTarget: %s\n", r->target);
 		prev_target = r->target;
 		char portal[600];
-		node_portal_text(r, portal, sizeof(portal));
+		node_portal_display(r, portal, sizeof(portal));
 		printf("\t\tPortal: %s\n", portal);
 	}
 }
@@ -160,6 +161,8 @@ static int run_op(const struct cli_opts *o)
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 		if (strcmp(ops[i].op, op) == 0)
 			return ops[i].run(o);
+	if (strcmp(op, "show") == 0 && o->print_level == 1)
+		return tree(o);
 	if (strcmp(op, "show") == 0)
 		return o->nifaces ? show(o->ifaces[0]) : list_ifaces();
 	msg_error("can not recognize operation: '%s'", op);
@@ -175,6 +178,12 @@ int mode_iface(const struct cli_opts *o)
 			  o->ifaces[0]);
 	if (o->print_level > 1) {
 		msg_error("Invalid info level %d. Try 0 - 1.", o->print_level);
+		return EXIT_INVAL;
+	}
+	size_t len = o->nifaces ? strlen(o->ifaces[0]) : 1;
+	if (len < 1 || len > 64) {
+		/* on stdout, without prefix, as iscsiadm prints it for every operation */
+		printf("Invalid iface name %s. Must be from 1 to 64 characters.\n", o->ifaces[0]);
 		return EXIT_INVAL;
 	}
 	if (o->submode)

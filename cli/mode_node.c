@@ -5,6 +5,7 @@
 
 #include "exit_codes.h"
 #include "msg.h"
+#include "no_session.h"
 #include "node_modes.h"
 #include "session_ops.h"
 
@@ -34,8 +35,13 @@ int mode_node(const struct cli_opts *o)
 		msg_error("Invalid info level %d. Try 0 or 1.", o->print_level);
 		return EXIT_INVAL;
 	}
+	int rc = login_options_check(o);
+	if (rc != EXIT_OK)
+		return rc;
+	if (o->seen['R'] || o->seen['s'])
+		return node_no_session(o);
 	struct node_selector sel;
-	int rc = node_selector_from(o, &sel);
+	rc = node_selector_from(o, &sel);
 	if (rc != EXIT_OK)
 		return rc;
 	if (o->seen['l'] || o->seen['u'] || o->seen['L'] || o->seen['U'])

@@ -230,7 +230,7 @@ static int for_each_selected(const struct node_selector *sel,
 int node_op_update(const struct cli_opts *o, const struct node_selector *sel)
 {
 	if (!o->nparams) {
-		msg_error("Update requires name and value.");
+		msg_error("update requires name and value");   /* iscsiadm's node-mode words */
 		return EXIT_INVAL;
 	}
 	const struct schema *s = node_schema();
