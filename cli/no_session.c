@@ -19,13 +19,6 @@ int node_no_session(const struct cli_opts *o)
 	return EXIT_NO_OBJS_FOUND;
 }
 
-int node_logout_no_session(const struct cli_opts *o)
-{
-	(void)o;
-	msg_error("No matching sessions found");
-	return EXIT_NO_OBJS_FOUND;
-}
-
 int mode_fw(const struct cli_opts *o)
 {
 	(void)o;
