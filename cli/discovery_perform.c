@@ -1,6 +1,8 @@
 /* A SendTargets discovery: once per iface, each answer bound to its iface as node records.
  * Nothing is written for an iface whose discovery failed; the settings users changed on
- * existing node records survive a re-discovery (swiscsi-decisions.md, deviation 6). */
+ * existing node records survive a re-discovery, unlike iscsiadm 2.1.8, which resets them
+ * (DIFFERENCES FROM ISCSIADM in swiscsiadm(8)). */
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,7 @@
 #include "node_modes.h"
 #include "node_schema.h"
 #include "validate.h"
+#include "portal_text.h"
 
 struct iface_run {
 	struct record iface;
@@ -44,7 +47,7 @@ static int choose_ifaces(const struct cli_opts *o, struct iface_run **runs, size
 		}
 	}
 	for (int i = 0; i < o->nifaces; i++) {
-		if (iface_get(o->ifaces[i], &(*runs)[*n].iface) == EXIT_OK)
+		if (iface_get_quiet(o->ifaces[i], &(*runs)[*n].iface) == EXIT_OK)
 			(*n)++;
 		else
 			msg_error("Could not read iface info for %s. Make sure an iface config with "
@@ -210,7 +213,7 @@ static void print_results(const struct iface_run *runs, size_t n, const struct p
 				struct portal p;
 				char text[400];
 				target_portal(&l->v[t], k, disc, &p);
-				portal_format(p.address, p.port, p.tpgt, true, text, sizeof(text));
+				portal_text(p.address, p.port, p.tpgt, true, text, sizeof(text));
 				/* which address and device the discovery really used, in the
 				 * words of iscsiadm's session listing */
 				if (level == 1)
@@ -225,27 +228,59 @@ static void print_results(const struct iface_run *runs, size_t n, const struct p
 	}
 }
 
+/* iscsiadm's answer to a portal whose name does not resolve: no portals (21), not a bad
+ * argument; checked once here rather than once per iface. */
+static bool resolves(const char *address)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res;
+	int e = getaddrinfo(address, NULL, &hints, &res);
+	if (e != 0) {
+		msg_error("Cannot resolve host %s: %s", address, gai_strerror(e));
+		return false;
+	}
+	freeaddrinfo(res);
+	return true;
+}
+
+static size_t targets_found(const struct iface_run *runs, size_t n)
+{
+	size_t found = 0;
+	for (size_t i = 0; i < n; i++)
+		if (runs[i].rc == EXIT_OK)
+			found += runs[i].out.targets.n;
+	return found;
+}
+
+/* Every iface is tried even when one fails, so that one unreachable path costs the others
+ * nothing. The discovery record and node records are written only when an iface got an
+ * answer (an empty one included): a discovery that reached nothing changes nothing, where
+ * iscsiadm leaves an st_config behind. */
 int discovery_perform(const struct cli_opts *o, const struct portal *p, struct record *st_config,
 		      unsigned ops, int level)
 {
 	struct iface_run *runs;
 	size_t n;
 	int rc = choose_ifaces(o, &runs, &n);
-	int first_error = EXIT_OK, ok = 0;
-	for (size_t i = 0; rc == EXIT_OK && i < n; i++) {
+	int first_error = EXIT_OK, answered = 0;
+	bool reachable = rc == EXIT_OK && resolves(p->address);
+	for (size_t i = 0; reachable && i < n; i++) {
 		runs[i].rc = discovery_run(&runs[i].iface, st_config, p->address, p->port,
 					   &runs[i].out);
 		if (runs[i].rc == EXIT_OK) {
 			discovery_screen(&runs[i].out.targets, p->address);
-			ok++;
+			answered++;
 		}
 		else if (first_error == EXIT_OK)
 			first_error = runs[i].rc;
 	}
-	if (rc == EXIT_OK && ok && !(ops & DOP_NONPERSISTENT))
+	if (!reachable)
+		for (size_t i = 0; runs && i < n; i++)
+			runs[i].rc = EXIT_NO_OBJS_FOUND;
+	if (rc == EXIT_OK && answered && !(ops & DOP_NONPERSISTENT))
 		rc = persist(runs, n, p, st_config, ops);
 	if (rc == EXIT_OK)
 		print_results(runs, n, p, level);
+	size_t found = runs ? targets_found(runs, n) : 0;
 	for (size_t i = 0; runs && i < n; i++) {
 		record_free(&runs[i].iface);
 		swi_target_list_free(&runs[i].out.targets);
@@ -253,6 +288,10 @@ int discovery_perform(const struct cli_opts *o, const struct portal *p, struct r
 	free(runs);
 	if (rc != EXIT_OK)
 		return rc;
+	if (!found && first_error == EXIT_OK) {
+		msg_error("No portals found");
+		return EXIT_NO_OBJS_FOUND;
+	}
 	/* an iface that failed is reported by its exit code even when others succeeded */
 	return first_error;
 }

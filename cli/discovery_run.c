@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db_paths.h"
 #include "exit_codes.h"
@@ -28,19 +29,20 @@ static void chap_options(const struct record *st, struct swi_options *opt)
 	opt->chap_algs = nonempty(record_get(st, "node.session.auth.chap_algs"));
 }
 
-static int run_session(struct swi_options *opt, const char *iface_name, const char *portal,
-		       const struct iface_conn *conn, struct discovery_outcome *out)
+/* One connection, login and SendTargets. Returns an exit code; on failure the reason is in
+ * why. */
+static int run_session(struct swi_options *opt, const struct iface_conn *conn,
+		       struct discovery_outcome *out, char *why, size_t len)
 {
 	const char *err = NULL;
 	struct swi_session *s = swi_session_new(opt, &err);
 	if (!s) {
-		msg_error("iface %s: %s", iface_name, err ? err : "out of memory");
+		snprintf(why, len, "%s", err ? err : "out of memory");
 		return err ? EXIT_INVAL : EXIT_NOMEM;
 	}
 	int rc = EXIT_OK;
 	if (swi_login(s) < 0 || swi_sendtargets(s, &out->targets) < 0) {
-		msg_error("Could not perform SendTargets discovery of %s through iface %s: %s", portal,
-			  iface_name, swi_error(s));
+		snprintf(why, len, "%s", swi_error(s));
 		rc = swi_error_class(s) ? swi_error_class(s) : EXIT_ERR;
 	} else {
 		struct swi_negotiated neg;
@@ -54,6 +56,58 @@ static int run_session(struct swi_options *opt, const char *iface_name, const ch
 	}
 	swi_session_free(s);
 	return rc;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Attempts start at least a second apart, as iscsiadm's reopens do, so that reopen_max
+ * bridges an outage of about that many seconds even when the refusal comes at once. */
+static void pause_until(double t)
+{
+	double left = t - now_s();
+	if (left <= 0)
+		return;
+	struct timespec ts = { .tv_sec = (time_t)left,
+			       .tv_nsec = (long)((left - (double)(time_t)left) * 1e9) };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Connecting failed (refused, unreachable, timed out): what discovery.sendtargets.reopen_max
+ * retries. A login or SendTargets failure is the target's answer and is not retried. */
+static bool connect_failed(int rc)
+{
+	return rc == EXIT_TRANS || rc == EXIT_TRANS_TIMEOUT;
+}
+
+/* Up to 1 + reopen_max attempts. After the last connect failure: iscsiadm's exit code for
+ * it, 11. */
+static int run_with_reopens(struct swi_options *opt, const char *iface_name, int reopen_max,
+			    const struct iface_conn *conn, struct discovery_outcome *out)
+{
+	char why[512];
+	int rc, attempt = 0;
+	for (;; attempt++) {
+		double started = now_s();
+		rc = run_session(opt, conn, out, why, sizeof(why));
+		if (!connect_failed(rc) || attempt >= reopen_max)
+			break;
+		msg_error("iface %s: %s", iface_name, why);
+		pause_until(started + 1.0);
+	}
+	if (rc == EXIT_OK)
+		return rc;
+	msg_error("Could not perform SendTargets discovery of %s through iface %s: %s", opt->portal,
+		  iface_name, why);
+	if (!connect_failed(rc))
+		return rc;
+	msg_error("connection login retries (reopen_max) %d exceeded", reopen_max);
+	return EXIT_PDU_TIMEOUT;
 }
 
 int discovery_run(const struct record *iface, const struct record *st_config, const char *address,
@@ -103,7 +157,8 @@ int discovery_run(const struct record *iface, const struct record *st_config, co
 		.noop_interval_ms = -1,
 	};
 	chap_options(st_config, &opt);
-	int rc = run_session(&opt, name, portal, &conn, out);
+	int reopen_max = atoi(record_get(st_config, "discovery.sendtargets.reopen_max"));
+	int rc = run_with_reopens(&opt, name, reopen_max < 0 ? 0 : reopen_max, &conn, out);
 	iface_conn_free(&conn);
 	return rc;
 }

@@ -72,7 +72,7 @@ int iface_collect(struct iface_set *out)
 	return EXIT_OK;
 }
 
-static int from_detected(const char *name, struct record *out)
+static int from_detected(const char *name, struct record *out, bool quiet)
 {
 	struct iface_set detected;
 	int rc = detect(&detected);
@@ -90,19 +90,29 @@ static int from_detected(const char *name, struct record *out)
 		if (detected.v[i].schema)
 			record_free(&detected.v[i]);
 	free(detected.v);
-	if (rc != EXIT_OK)
+	if (rc != EXIT_OK && !quiet)
 		msg_error("Could not read iface info for %s.", name);
 	return rc;
 }
 
-int iface_get(const char *name, struct record *out)
+static int get(const char *name, struct record *out, bool quiet)
 {
 	char err[1024];
 	if (iface_load(name, out, msg_warn_cb, NULL, err, sizeof(err)) == 0)
 		return EXIT_OK;
 	if (errno == ENOENT)
-		return from_detected(name, out);
+		return from_detected(name, out, quiet);
 	msg_error("%s", err);
 	msg_error("Could not read iface info for %s.", name);
 	return errno == ENOMEM ? EXIT_NOMEM : EXIT_IDBM;
+}
+
+int iface_get(const char *name, struct record *out)
+{
+	return get(name, out, false);
+}
+
+int iface_get_quiet(const char *name, struct record *out)
+{
+	return get(name, out, true);
 }

@@ -147,8 +147,7 @@ static int do_new(const struct cli_opts *o, const char *name)
 		msg_error("Could not create new interface %s.", name);
 		return rc;
 	}
-	if (o->nparams)
-		printf("%s updated.\n", name);
+	printf("%s updated.\n", name);   /* iscsiadm prints it with or without -n */
 	printf("New interface %s added\n", name);
 	return EXIT_OK;
 }
@@ -200,6 +199,7 @@ int iface_op_update(const struct cli_opts *o)
 	}
 	if (iface_is_builtin(o->ifaces[0])) {
 		msg_error("iface %s is a special interface and cannot be modified.", o->ifaces[0]);
+		msg_error("Could not update iface %s: invalid parameter", o->ifaces[0]);
 		return EXIT_INVAL;
 	}
 	if (!name_ok(o->ifaces[0]))
@@ -236,6 +236,7 @@ int iface_op_delete(const struct cli_opts *o)
 	}
 	if (iface_is_builtin(o->ifaces[0])) {
 		msg_error("iface %s is a special interface and cannot be deleted.", o->ifaces[0]);
+		msg_error("Could not delete iface %s: invalid parameter", o->ifaces[0]);
 		return EXIT_INVAL;
 	}
 	if (!name_ok(o->ifaces[0]))

@@ -8,15 +8,10 @@
 #include "modes.h"
 #include "discovery_modes.h"
 #include "msg.h"
+#include "no_session.h"
 #include "node_modes.h"
 #include "options.h"
 #include "session_ops.h"
-
-static int not_yet(const struct cli_opts *o)
-{
-	msg_error("%s mode is not implemented in swiscsiadm %s yet", o->mode, SWISCSI_VERSION);
-	return EXIT_OP_NOT_SUPP;
-}
 
 static const struct {
 	const char *name;
@@ -27,7 +22,8 @@ static const struct {
 	{ "discoverydb", mode_discoverydb },
 	{ "node", mode_node },
 	{ "session", mode_session },
-	{ "host", not_yet },
+	{ "host", mode_host },
+	{ "fw", mode_fw },
 };
 
 int main(int argc, char **argv)

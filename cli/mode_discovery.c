@@ -7,16 +7,17 @@
 #include "cli_lock.h"
 #include "db_paths.h"
 #include "discovery_db.h"
+#include "dir_order.h"
 #include "discovery_modes.h"
 #include "exit_codes.h"
 #include "iscsid_conf.h"
+#include "isns_records.h"
 #include "msg.h"
+#include "no_session.h"
 #include "node_db.h"
 #include "node_modes.h"
 #include "node_schema.h"
 #include "validate.h"
-
-#define EXIT_UNKNOWN_DISCOVERY_TYPE 30
 
 /* The -o operations given, OR-ed ("show" is accepted and needs no bit: it is what a portal
  * without other operations gets). */
@@ -46,22 +47,25 @@ static unsigned discovery_ops(unsigned given)
 	return given & (DOP_NEW | DOP_UPDATE | DOP_DELETE) ? given : given | DOP_NEW | DOP_UPDATE;
 }
 
-/* -t: SendTargets only; the other kinds get iscsiadm's answers or a clear refusal. */
+static bool is_isns(const char *type)
+{
+	return type && strcmp(type, "isns") == 0;
+}
+
+/* -t: SendTargets runs; iSNS records are only managed (mode_discoverydb); the other kinds get
+ * iscsiadm's answers or a clear refusal. */
 static int check_type(const char *type)
 {
-	if (!type || strcmp(type, "st") == 0 || strcmp(type, "sendtargets") == 0)
+	if (!type || strcmp(type, "st") == 0 || strcmp(type, "sendtargets") == 0 || is_isns(type))
 		return EXIT_OK;
 	if (strcmp(type, "slp") == 0) {
 		msg_error("SLP discovery is not fully implemented yet.");
 		return EXIT_INVAL;
 	}
-	if (strcmp(type, "isns") == 0 || strcmp(type, "fw") == 0) {
-		msg_error("%s discovery is not supported by swiscsiadm %s; use -t sendtargets", type,
-			  SWISCSI_VERSION);
-		return EXIT_OP_NOT_SUPP;
-	}
+	if (strcmp(type, "fw") == 0)
+		return mode_fw(NULL);
 	msg_error("Invalid discovery type %s.", type);
-	return EXIT_UNKNOWN_DISCOVERY_TYPE;
+	return EXIT_INVAL;   /* iscsiadm's code for it */
 }
 
 static int get_portal(const struct cli_opts *o, struct portal *p)
@@ -70,7 +74,7 @@ static int get_portal(const struct cli_opts *o, struct portal *p)
 		msg_error("Please specify the portal of the discovery: -p ADDRESS[:PORT]");
 		return EXIT_INVAL;
 	}
-	if (!portal_parse(o->portal, 3260, p)) {
+	if (!portal_parse(o->portal, is_isns(o->type) ? ISNS_DEFAULT_PORT : 3260, p)) {
 		msg_error("Invalid portal %s: use ADDRESS[:PORT], IPv6 in brackets", o->portal);
 		return EXIT_INVAL;
 	}
@@ -148,6 +152,10 @@ static int delete_record(const struct portal *p)
 static int update_record(const struct cli_opts *o, const struct portal *p)
 {
 	struct record r;
+	if (!o->nparams) {
+		msg_error("Update requires name and value.");
+		return EXIT_INVAL;
+	}
 	int rc = load_stored(p, &r);
 	if (rc != EXIT_OK)
 		return rc;
@@ -172,6 +180,7 @@ static int update_record(const struct cli_opts *o, const struct portal *p)
 	return rc;
 }
 
+/* A section's records, or iscsiadm's line for a section without any. */
 static void print_tree(const struct node_index *ix)
 {
 	if (!ix->n) {
@@ -179,6 +188,31 @@ static void print_tree(const struct node_index *ix)
 		return;
 	}
 	node_list(ix, 1);
+}
+
+/* The discovery addresses of a section, each followed by the records it made (nothing under
+ * an address that made none, as in iscsiadm). */
+static void print_addresses(const struct discovery_list *dl, const char *kind)
+{
+	if (!dl->n)
+		printf("No targets found.\n");
+	for (size_t i = 0; i < dl->n; i++) {
+		char rel[400];
+		struct node_index ix;
+		printf("DiscoveryAddress: %s,%d\n", dl->v[i].address, dl->v[i].port);
+		snprintf(rel, sizeof(rel), "%s/%s,%d", kind, dl->v[i].address, dl->v[i].port);
+		if (link_dir_nodes(rel, &ix) == 0) {
+			node_list(&ix, 1);
+			node_index_free(&ix);
+		}
+	}
+}
+
+/* -P 0: "ADDR:PORT via KIND", the address unbracketed even when IPv6 (iscsiadm's form). */
+static void print_flat(const struct discovery_list *dl, const char *kind)
+{
+	for (size_t i = 0; i < dl->n; i++)
+		printf("%s:%d via %s\n", dl->v[i].address, dl->v[i].port, kind);
 }
 
 /* STATIC: the records -m node -o new made: those with a static/ link, and the old-style ones
@@ -208,43 +242,50 @@ static int static_nodes(struct node_index *out)
 	return rc;
 }
 
-/* -m discovery with nothing else: the stored discovery records. */
+/* -P 1: the four sections. 21 when all of them are empty, as in iscsiadm. */
+static int list_tree(const struct discovery_list *st, const struct discovery_list *isns)
+{
+	struct node_index stat;
+	if (static_nodes(&stat) < 0)
+		return EXIT_NOMEM;
+	if (dir_order_nodes(&stat) < 0) {
+		node_index_free(&stat);
+		return EXIT_NOMEM;
+	}
+	printf("SENDTARGETS:\n");
+	print_addresses(st, "send_targets");
+	printf("iSNS:\n");
+	print_addresses(isns, "isns");
+	printf("STATIC:\n");
+	print_tree(&stat);
+	printf("FIRMWARE:\nNo targets found.\n");
+	int rc = st->n || isns->n || stat.n ? EXIT_OK : EXIT_NO_OBJS_FOUND;
+	node_index_free(&stat);
+	return rc;
+}
+
+/* -m discovery with nothing else: the stored discovery records, SendTargets and iSNS. */
 static int list(const struct cli_opts *o)
 {
-	struct discovery_list dl;
-	if (discovery_list_load(&dl) < 0)
+	struct discovery_list st, isns;
+	if (discovery_list_load(&st) < 0)
 		return EXIT_NOMEM;
-	if (o->print_level == 1) {
-		printf("SENDTARGETS:\n");
-		for (size_t i = 0; i < dl.n; i++) {
-			char rel[400];
-			struct node_index ix;
-			printf("DiscoveryAddress: %s,%d\n", dl.v[i].address, dl.v[i].port);
-			discovery_link_dir(dl.v[i].address, dl.v[i].port, rel, sizeof(rel));
-			if (link_dir_nodes(rel, &ix) == 0) {
-				print_tree(&ix);
-				node_index_free(&ix);
-			}
-		}
-		if (!dl.n)
-			printf("No targets found.\n");
-		struct node_index st;
-		printf("iSNS:\nNo targets found.\nSTATIC:\n");
-		if (static_nodes(&st) == 0) {
-			print_tree(&st);
-			node_index_free(&st);
-		}
-		printf("FIRMWARE:\nNo targets found.\n");
-		discovery_list_free(&dl);
-		return EXIT_OK;
+	if (isns_list_load(&isns) < 0 || dir_order_discovery(&st, "send_targets") < 0 ||
+	    dir_order_discovery(&isns, "isns") < 0) {
+		discovery_list_free(&st);
+		discovery_list_free(&isns);
+		return EXIT_NOMEM;
 	}
-	for (size_t i = 0; i < dl.n; i++) {
-		char text[400];
-		portal_format(dl.v[i].address, dl.v[i].port, 0, false, text, sizeof(text));
-		printf("%s via sendtargets\n", text);
+	int rc;
+	if (o->print_level >= 1) {
+		rc = list_tree(&st, &isns);
+	} else {
+		print_flat(&st, "sendtargets");
+		print_flat(&isns, "isns");
+		rc = st.n || isns.n ? EXIT_OK : EXIT_NO_OBJS_FOUND;
 	}
-	int rc = dl.n ? EXIT_OK : EXIT_NO_OBJS_FOUND;
-	discovery_list_free(&dl);
+	discovery_list_free(&isns);
+	discovery_list_free(&st);
 	return rc;
 }
 
@@ -252,10 +293,6 @@ static int common_checks(const struct cli_opts *o, const char *mode)
 {
 	if (!options_only(o, mode, "DSIPdmntplov"))
 		return EXIT_INVAL;
-	if (o->print_level > 1) {
-		msg_error("Invalid info level %d. Try 0 or 1.", o->print_level);
-		return EXIT_INVAL;
-	}
 	if (o->seen['l']) {
 		msg_error("logging in needs swiscsid, the session daemon, which swiscsiadm %s does "
 			  "not have yet; run discovery without -l, the node records are kept",
@@ -272,7 +309,8 @@ static int discover(const struct cli_opts *o, const struct portal *p, unsigned o
 	int rc = load_or_new(p, &st, &stored);
 	if (rc != EXIT_OK)
 		return rc;
-	rc = discovery_perform(o, p, &st, ops, o->print_level < 0 ? 0 : o->print_level);
+	/* any level above 1 prints the tree, as in iscsiadm */
+	rc = discovery_perform(o, p, &st, ops, o->print_level < 1 ? 0 : 1);
 	record_free(&st);
 	return rc;
 }
@@ -296,6 +334,30 @@ static int prologue(const struct cli_opts *o, const char *mode, unsigned *given,
 	return EXIT_OK;
 }
 
+/* -m discoverydb -t isns: the records, never a run (swiscsi has no iSNS client). */
+static int discoverydb_isns(const struct cli_opts *o, unsigned given, const struct portal *p)
+{
+	if (o->seen['D'] || (given & DOP_UPDATE))
+		return isns_not_implemented();
+	if (given & DOP_DELETE)
+		return isns_delete(p);
+	return given & DOP_NEW ? isns_new(p) : isns_show(p);
+}
+
+/* -m discovery -p P -o show|delete: iscsiadm's answer for a missing record differs from
+ * discoverydb's (7, not 6). */
+static bool stored_or_7(const struct portal *p)
+{
+	struct record r;
+	char err[1024];
+	if (discovery_load(p->address, p->port, &r, NULL, NULL, err, sizeof(err)) == 0) {
+		record_free(&r);
+		return true;
+	}
+	msg_error("Discovery record [%s,%d] not found!", p->address, p->port);
+	return false;
+}
+
 int mode_discovery(const struct cli_opts *o)
 {
 	unsigned given;
@@ -310,8 +372,12 @@ int mode_discovery(const struct cli_opts *o)
 				  "Use discoverydb mode.");
 			return EXIT_INVAL;
 		}
+		if (!stored_or_7(&p))
+			return EXIT_INVAL;
 		return given & DOP_DELETE ? delete_record(&p) : show_record(o, &p);
 	}
+	if (is_isns(o->type))
+		return isns_not_implemented();
 	return discover(o, &p, discovery_ops(given));
 }
 
@@ -323,6 +389,12 @@ int mode_discoverydb(const struct cli_opts *o)
 	int rc = prologue(o, "discoverydb", &given, &p, &done);
 	if (done)
 		return rc;
+	if (!o->type) {
+		msg_error("Invalid command. Possibly missing discovery --type.");
+		return EXIT_INVAL;
+	}
+	if (is_isns(o->type))
+		return discoverydb_isns(o, given, &p);
 	if (o->seen['D'])
 		return discover(o, &p, discovery_ops(given));
 	if (given & DOP_DELETE)

@@ -8,6 +8,7 @@
 #include "modes.h"
 #include "msg.h"
 #include "node_index.h"
+#include "portal_text.h"
 
 static const char *shown(const char *v)
 {
@@ -30,19 +31,41 @@ static int list_ifaces(void)
 	return EXIT_OK;
 }
 
-static void print_tree_of(const char *iface, const struct node_index *ix)
+/* The records grouped by iface, in index order (target, portal) within each group: one sort,
+ * so that the tree costs n log n and not (ifaces x records). */
+static int by_iface(const void *a, const void *b)
+{
+	const struct node_ref *x = *(const struct node_ref *const *)a;
+	const struct node_ref *y = *(const struct node_ref *const *)b;
+	int c = strcmp(x->iface, y->iface);
+	return c ? c : (x > y) - (x < y);
+}
+
+/* The first of the records sorted by iface that is bound to iface (n when none is). */
+static size_t first_of(const struct node_ref **sorted, size_t n, const char *iface)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(sorted[mid]->iface, iface) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void print_tree_of(const char *iface, const struct node_ref **sorted, size_t n)
 {
 	printf("Iface: %s\n", iface);
 	const char *prev_target = NULL;
-	for (size_t i = 0; i < ix->n; i++) {
-		const struct node_ref *n = &ix->v[i];
-		if (strcmp(n->iface, iface) != 0)
-			continue;
-		if (!prev_target || strcmp(prev_target, n->target) != 0)
-			printf("\tTarget: %s\n", n->target);
-		prev_target = n->target;
+	for (size_t i = first_of(sorted, n, iface); i < n && !strcmp(sorted[i]->iface, iface); i++) {
+		const struct node_ref *r = sorted[i];
+		if (!prev_target || strcmp(prev_target, r->target) != 0)
+			printf("\tTarget: %s\n", r->target);
+		prev_target = r->target;
 		char portal[600];
-		node_portal_text(n, portal, sizeof(portal));
+		node_portal_display(r, portal, sizeof(portal));
 		printf("\t\tPortal: %s\n", portal);
 	}
 }
@@ -66,11 +89,22 @@ static int tree(const struct cli_opts *o)
 		msg_error("Out of memory");
 		return EXIT_NOMEM;
 	}
+	const struct node_ref **sorted = malloc((ix.n ? ix.n : 1) * sizeof(*sorted));
+	if (!sorted) {
+		node_index_free(&ix);
+		iface_set_free(&set);
+		msg_error("Out of memory");
+		return EXIT_NOMEM;
+	}
+	for (size_t i = 0; i < ix.n; i++)
+		sorted[i] = &ix.v[i];
+	qsort(sorted, ix.n, sizeof(*sorted), by_iface);
 	for (size_t i = 0; ix.n && i < set.n; i++) {
 		const char *name = set.v[i].values[IFACE_F_NAME];
 		if (!o->nifaces || strcmp(name, o->ifaces[0]) == 0)
-			print_tree_of(name, &ix);
+			print_tree_of(name, sorted, ix.n);
 	}
+	free(sorted);
 	node_index_free(&ix);
 	iface_set_free(&set);
 	return EXIT_OK;
@@ -127,6 +161,8 @@ static int run_op(const struct cli_opts *o)
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 		if (strcmp(ops[i].op, op) == 0)
 			return ops[i].run(o);
+	if (strcmp(op, "show") == 0 && o->print_level == 1)
+		return tree(o);
 	if (strcmp(op, "show") == 0)
 		return o->nifaces ? show(o->ifaces[0]) : list_ifaces();
 	msg_error("can not recognize operation: '%s'", op);
@@ -142,6 +178,12 @@ int mode_iface(const struct cli_opts *o)
 			  o->ifaces[0]);
 	if (o->print_level > 1) {
 		msg_error("Invalid info level %d. Try 0 - 1.", o->print_level);
+		return EXIT_INVAL;
+	}
+	size_t len = o->nifaces ? strlen(o->ifaces[0]) : 1;
+	if (len < 1 || len > 64) {
+		/* on stdout, without prefix, as iscsiadm prints it for every operation */
+		printf("Invalid iface name %s. Must be from 1 to 64 characters.\n", o->ifaces[0]);
 		return EXIT_INVAL;
 	}
 	if (o->submode)

@@ -5,17 +5,16 @@
 
 #include "exit_codes.h"
 #include "msg.h"
+#include "no_session.h"
 #include "node_modes.h"
 #include "session_ops.h"
 
 static int listing(const struct cli_opts *o, const struct node_selector *sel, bool show)
 {
 	struct node_index ix;
-	if (node_index_load(&ix, msg_warn_cb, NULL) < 0) {
-		msg_error("Out of memory");
-		return EXIT_NOMEM;
-	}
-	int rc;
+	int rc = node_selection_load(sel, &ix);
+	if (rc != EXIT_OK)
+		return rc;
 	if (show || !node_selector_empty(sel)) {
 		rc = node_show(&ix, sel, o->show_secrets);
 	} else if (!ix.n) {
@@ -36,8 +35,13 @@ int mode_node(const struct cli_opts *o)
 		msg_error("Invalid info level %d. Try 0 or 1.", o->print_level);
 		return EXIT_INVAL;
 	}
+	int rc = login_options_check(o);
+	if (rc != EXIT_OK)
+		return rc;
+	if (o->seen['R'] || o->seen['s'])
+		return node_no_session(o);
 	struct node_selector sel;
-	int rc = node_selector_from(o, &sel);
+	rc = node_selector_from(o, &sel);
 	if (rc != EXIT_OK)
 		return rc;
 	if (o->seen['l'] || o->seen['u'] || o->seen['L'] || o->seen['U'])

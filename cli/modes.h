@@ -25,5 +25,7 @@ int iface_collect(struct iface_set *out);
  * "Could not read iface info for NAME." or the parse error and returns its exit code (6) when
  * the iface cannot be had. */
 int iface_get(const char *name, struct record *out);
+/* iface_get without the message for an iface that does not exist (the caller has its own). */
+int iface_get_quiet(const char *name, struct record *out);
 
 #endif

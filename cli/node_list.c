@@ -8,17 +8,18 @@
 #include "node_db.h"
 #include "node_modes.h"
 #include "node_schema.h"
+#include "portal_text.h"
 
 /* iscsiadm prints an old-style record's unknown tpgt (-1) as an unsigned number in the flat
  * list; scripts that parse the list see the same text here. */
 static void flat_portal(const struct node_ref *n, char *buf, size_t len)
 {
 	if (n->tpgt >= 0) {
-		node_portal_text(n, buf, len);
+		node_portal_display(n, buf, len);
 		return;
 	}
 	char base[400];
-	portal_format(n->address, n->port, 0, false, base, sizeof(base));
+	portal_text(n->address, n->port, 0, false, base, sizeof(base));
 	snprintf(buf, len, "%s,%u", base, (unsigned)n->tpgt);
 }
 
@@ -32,7 +33,7 @@ int node_list(const struct node_index *ix, int level)
 			if (!prev || strcmp(prev, n->target) != 0)
 				printf("Target: %s\n", n->target);
 			prev = n->target;
-			node_portal_text(n, portal, sizeof(portal));
+			node_portal_display(n, portal, sizeof(portal));
 			printf("\tPortal: %s\n\t\tIface Name: %s\n", portal, n->iface);
 		} else {
 			flat_portal(n, portal, sizeof(portal));

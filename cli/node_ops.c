@@ -17,15 +17,6 @@
 #include "node_schema.h"
 #include "validate.h"
 
-static int load_index(struct node_index *ix)
-{
-	if (node_index_load(ix, msg_warn_cb, NULL) < 0) {
-		msg_error("Out of memory");
-		return EXIT_NOMEM;
-	}
-	return EXIT_OK;
-}
-
 /* The tpgt of an existing portal directory of this target and portal, else -1 (old style). */
 static int known_tpgt(const struct node_index *ix, const char *target, const struct portal *p)
 {
@@ -67,24 +58,25 @@ static int add_one(const char *target, const char *address, int port, int tpgt,
 	return EXIT_OK;
 }
 
-/* -o new -I IFACE alone: bind every known target portal to IFACE as well. */
+static bool same_portal(const struct node_ref *a, const struct node_ref *b)
+{
+	return !strcmp(a->target, b->target) && !strcmp(a->address, b->address) &&
+	       a->port == b->port && a->tpgt == b->tpgt;
+}
+
+/* -o new -I IFACE alone: bind every known target portal to IFACE as well. The index holds the
+ * records of one portal side by side (one directory), so one pass over the runs will do. */
 static int bind_all(const struct node_index *ix, const struct record *iface)
 {
 	const char *name = iface->values[IFACE_F_NAME];
 	int rc = EXIT_OK;
-	for (size_t i = 0; i < ix->n && rc == EXIT_OK; i++) {
-		const struct node_ref *n = &ix->v[i];
-		bool bound = false, first = true;
-		for (size_t j = 0; j < ix->n; j++) {
-			const struct node_ref *m = &ix->v[j];
-			if (strcmp(m->target, n->target) || strcmp(m->address, n->address) ||
-			    m->port != n->port || m->tpgt != n->tpgt)
-				continue;
-			bound |= strcmp(m->iface, name) == 0;
-			first &= j >= i;   /* handle each portal at its first record only */
-		}
-		if (!bound && first)
-			rc = add_one(n->target, n->address, n->port, n->tpgt, iface);
+	for (size_t i = 0, end; i < ix->n && rc == EXIT_OK; i = end) {
+		bool bound = false;
+		for (end = i; end < ix->n && same_portal(&ix->v[i], &ix->v[end]); end++)
+			bound |= strcmp(ix->v[end].iface, name) == 0;
+		if (!bound)
+			rc = add_one(ix->v[i].target, ix->v[i].address, ix->v[i].port, ix->v[i].tpgt,
+				     iface);
 	}
 	return rc;
 }
@@ -107,14 +99,15 @@ int node_op_new(const struct cli_opts *o, const struct node_selector *sel)
 	int rc = node_iface(sel->iface, &iface);
 	if (rc != EXIT_OK)
 		return rc;
-	/* the index is read under the lock: a discovery running meanwhile may add the portal
-	 * directory whose tpgt this record must join */
+	/* read under the lock: a discovery running meanwhile may add the portal directory whose
+	 * tpgt this record must join. -T: the target's own portals, for the tpgt; -I alone: every
+	 * record, to bind them all */
 	struct node_index ix = { 0 };
 	int lock = cli_lock();
 	if (lock < 0) {
 		rc = EXIT_IDBM;
-	} else if ((rc = load_index(&ix)) != EXIT_OK) {
-		/* reported by load_index */
+	} else if ((rc = node_selection_load(sel, &ix)) != EXIT_OK) {
+		/* reported by node_selection_load */
 	} else if (sel->target) {
 		int tpgt = sel->portal.has_tpgt ? sel->portal.tpgt
 						: known_tpgt(&ix, sel->target, &sel->portal);
@@ -212,7 +205,7 @@ static int for_each_selected(const struct node_selector *sel,
 			     int (*fn)(const struct node_ref *n, const void *arg), const void *arg)
 {
 	struct node_index ix;
-	int rc = load_index(&ix);
+	int rc = node_selection_load(sel, &ix);
 	if (rc != EXIT_OK)
 		return rc;
 	int lock = cli_lock(), matched = 0;
@@ -237,7 +230,7 @@ static int for_each_selected(const struct node_selector *sel,
 int node_op_update(const struct cli_opts *o, const struct node_selector *sel)
 {
 	if (!o->nparams) {
-		msg_error("Update requires name and value.");
+		msg_error("update requires name and value");   /* iscsiadm's node-mode words */
 		return EXIT_INVAL;
 	}
 	const struct schema *s = node_schema();

@@ -67,3 +67,14 @@ bool node_selected(const struct node_selector *sel, const struct node_ref *n)
 		return false;
 	return !sel->iface || strcmp(sel->iface, n->iface) == 0;
 }
+
+int node_selection_load(const struct node_selector *sel, struct node_index *out)
+{
+	int rc = sel->target ? node_index_load_target(out, sel->target, msg_warn_cb, NULL)
+			     : node_index_load(out, msg_warn_cb, NULL);
+	if (rc < 0) {
+		msg_error("Out of memory");
+		return EXIT_NOMEM;
+	}
+	return EXIT_OK;
+}

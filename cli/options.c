@@ -45,13 +45,16 @@ static const struct option long_opts[] = {
 
 void options_usage(void)
 {
-	puts("swiscsiadm -m iface [ -hV ] [ -d debug_level ] [ -P printlevel ] [ -I ifacename | -H hostno|MAC ] [ [ -o  operation  ] [ -n name ] [ -v value ] ] [ -C ping [ -a ip ] [ -b packetsize ] [ -c count ] [ -i interval ] ]\n"
-	     "swiscsiadm -m discovery -t st -p ip[:port] [-I ifacename]... [-P 1] [-o operation]...\n"
-	     "swiscsiadm -m node [-T target] [-p ip[:port]] [-I ifacename] [-o operation | -l | -u | -L all|manual|automatic|onboot | -U all|manual|automatic]\n"
-	     "swiscsiadm -m session [-r sid] [-P printlevel] [-S] [-s] [-u]\n"
+	puts("swiscsiadm -m discoverydb [ -hV ] [ -d debug_level ] [ -P printlevel ] [ -t type -p ip:port -I ifacename ... [ -D ] ] | [ [ -p ip:port -t type ] [ -o operation ] [ -n name ] [ -v value ] ]\n"
+	     "swiscsiadm -m discovery [ -hV ] [ -d debug_level ] [ -P printlevel ] [ -t type -p ip:port -I ifacename ... ] | [ [ -p ip:port ] [ -o operation ] ]\n"
+	     "swiscsiadm -m node [ -hV ] [ -d debug_level ] [ -P printlevel ] [ -L all,manual,automatic,onboot ] [ -U all,manual,automatic ] [ -S ] [ [ -T targetname -p ip:port -I ifacename ] [ -l | -u | -R | -s ] ] [ [ -o operation ] [ -n name ] [ -v value ] ]\n"
+	     "swiscsiadm -m session [ -hV ] [ -d debug_level ] [ -P printlevel ] [ -r sessionid [ -u | -s ] ] [ -S ]\n"
+	     "swiscsiadm -m iface [ -hV ] [ -d debug_level ] [ -P printlevel ] [ -I ifacename | -H hostno|MAC ] [ [ -o  operation  ] [ -n name ] [ -v value ] ] [ -C ping [ -a ip ] [ -b packetsize ] [ -c count ] [ -i interval ] ]\n"
+	     "swiscsiadm -m host   (no iSCSI hosts: swiscsi makes none)\n"
 	     "swiscsiadm -V | --version\n"
 	     "swiscsiadm -h | --help\n"
-	     "\nSee swiscsiadm(8) for the details.");
+	     "\nSendTargets discovery only (iSNS records can be listed, shown, created and deleted, not run).\n"
+	     "See swiscsiadm(8) for the details.");
 }
 
 static int parse_level(const char *s)

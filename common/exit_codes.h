@@ -14,6 +14,7 @@ enum exit_code {
 	EXIT_INVAL = 7,
 	EXIT_TRANS_TIMEOUT = 8,
 	EXIT_INTERNAL = 9,
+	EXIT_PDU_TIMEOUT = 11,   /* also what discovery answers when reopen_max is exhausted */
 	EXIT_TRANS_NOT_FOUND = 12,
 	EXIT_ACCESS = 13,
 	EXIT_SESS_EXISTS = 15,

@@ -1,5 +1,5 @@
 /* Builds iface records for offload HBA ports from sysfs, the way open-iscsi 2.1.8 fills them,
- * except where Red Hat's chapter names and shows them differently (swiscsi-decisions.md). */
+ * except where Red Hat's documentation of iface binding names and shows them differently. */
 #include "offload.h"
 
 #include <errno.h>

@@ -7,8 +7,14 @@
 #include "session.h"
 
 /* Bytes of one SendTargets answer gathered across Continue PDUs: a target with hundreds of
- * names and portals needs tens of KiB; 1 MiB bounds what a hostile one makes us hold. */
+ * names and portals needs tens of KiB; 1 MiB bounds what a hostile one makes us hold. It also
+ * bounds the records one discovery writes (about 20 000 at the shortest entries, minutes of
+ * writing and some 300 MB); no count cap below that: a cap low enough to matter would refuse
+ * large arrays, and it is the administrator who picks the discovery target. */
 enum { SENDTARGETS_TEXT_MAX = 1024 * 1024 };
+/* Text Responses to one SendTargets: the byte cap does not bound a flood of empty Continue
+ * PDUs. A full 1 MiB answer in PDUs of 4 KiB or more fits in 256, the login's cap too. */
+enum { SENDTARGETS_RESPONSES_MAX = 256 };
 
 static int send_text(struct swi_session *s, uint32_t ttt, const char *text)
 {
@@ -35,6 +41,7 @@ int swi_sendtargets_async(struct swi_session *s, struct swi_target_list *out, sw
 	session_begin(s, OP_TEXT, done, arg);
 	s->op_itt = session_new_itt(s);
 	s->st_out = out;
+	s->text_responses = 0;
 	text_buf_free(&s->text_acc);
 	return send_text(s, ISCSI_RESERVED_TAG, "SendTargets=All");
 }
@@ -121,11 +128,16 @@ int text_on_response(struct swi_session *s, const struct bhs *h, const uint8_t *
 		return session_fail(s, SWI_ERR, "SendTargets from %s: the answer exceeds %d bytes",
 				    s->o.portal, SENDTARGETS_TEXT_MAX);
 	}
+	if (++s->text_responses > SENDTARGETS_RESPONSES_MAX) {
+		text_buf_free(&s->text_acc);
+		return session_fail(s, SWI_ERR, "SendTargets from %s: the answer takes more than %d Text Responses",
+				    s->o.portal, SENDTARGETS_RESPONSES_MAX);
+	}
 	if (h->flags & TEXT_F_CONTINUE)
 		return send_text(s, BHS_TTT(h), NULL);
 	struct text_list keys;
 	char err[256];
-	int rc = text_parse(s->text_acc.data, s->text_acc.len, &keys, err, sizeof(err));
+	int rc = text_parse_any_value(s->text_acc.data, s->text_acc.len, &keys, err, sizeof(err));
 	text_buf_free(&s->text_acc);
 	if (rc < 0)
 		return session_fail(s, SWI_ERR, "SendTargets from %s: %s", s->o.portal, err);

@@ -6,7 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-int text_parse(const uint8_t *data, size_t len, struct text_list *out, char *err, size_t errlen)
+/* Whether start[from..n) holds a byte below 0x20 or DEL. */
+static bool has_control(const uint8_t *start, size_t from, size_t n)
+{
+	for (size_t i = from; i < n; i++)
+		if (start[i] < 0x20 || start[i] == 0x7f)
+			return true;
+	return false;
+}
+
+static int parse(const uint8_t *data, size_t len, bool controls_in_values, struct text_list *out,
+		 char *err, size_t errlen)
 {
 	out->v = NULL;
 	out->n = 0;
@@ -31,12 +41,11 @@ int text_parse(const uint8_t *data, size_t len, struct text_list *out, char *err
 				 start, KEY_VALUE_MAX);
 			goto fail;
 		}
-		for (size_t i = 0; i < n; i++) {
-			if (start[i] < 0x20 || start[i] == 0x7f) {
-				snprintf(err, errlen, "text pair for %.*s holds a control character",
-					 (int)klen, start);
-				goto fail;
-			}
+		if (has_control(start, 0, klen) ||
+		    (!controls_in_values && has_control(start, klen + 1, n))) {
+			snprintf(err, errlen, "text pair for %.*s holds a control character",
+				 (int)klen, start);
+			goto fail;
 		}
 		if (out->n == cap) {
 			/* doubling: a 1 MiB SendTargets answer can hold 300 000 pairs */
@@ -58,6 +67,17 @@ oom:
 fail:
 	text_list_free(out);
 	return -1;
+}
+
+int text_parse(const uint8_t *data, size_t len, struct text_list *out, char *err, size_t errlen)
+{
+	return parse(data, len, false, out, err, errlen);
+}
+
+int text_parse_any_value(const uint8_t *data, size_t len, struct text_list *out, char *err,
+			 size_t errlen)
+{
+	return parse(data, len, true, out, err, errlen);
 }
 
 void text_list_free(struct text_list *l)

@@ -25,6 +25,11 @@ struct text_list {
  * or -1 with a reason in err: a pair without '=', an empty or over-long key, an over-long value,
  * a control character. */
 int text_parse(const uint8_t *data, size_t len, struct text_list *out, char *err, size_t errlen);
+/* text_parse, but control characters in values are kept (keys must still be clean): for a
+ * SendTargets answer, whose values are screened entry by entry by the caller so that one bad
+ * entry does not cost the good ones. */
+int text_parse_any_value(const uint8_t *data, size_t len, struct text_list *out, char *err,
+			 size_t errlen);
 void text_list_free(struct text_list *l);
 const char *text_find(const struct text_list *l, const char *key);
 /* Whether a key occurs more than once in l: 1 with *dup naming it, 0, or -1 when out of

@@ -101,14 +101,19 @@ static void copy_options(struct swi_session *s, const struct swi_options *o)
 		s->o.noop_timeout_ms = 5000;
 }
 
+/* The MaxBurstLength we offer when the caller leaves it open: the RFC 7143 maximum. */
+enum { DEFAULT_MAX_BURST = 16776192 };
+
 /* What we offer, from the options (and the library's choices for what they leave open). */
 static void choose_offer(struct swi_session *s)
 {
 	const struct swi_options *o = &s->o;
 	params_rfc_defaults(&s->want);
 	s->want.max_recv_dsl = o->max_recv_data_segment_length ? o->max_recv_data_segment_length : 262144;
-	s->want.max_burst = o->max_burst_length ? o->max_burst_length : 16776192;
+	s->want.max_burst = o->max_burst_length ? o->max_burst_length : DEFAULT_MAX_BURST;
 	s->want.first_burst = o->first_burst_length ? o->first_burst_length : 262144;
+	if (s->want.first_burst > s->want.max_burst)  /* only our default can be: the user's is checked */
+		s->want.first_burst = s->want.max_burst;
 	s->want.initial_r2t = o->initial_r2t == 1;
 	s->want.immediate_data = o->immediate_data != 0;
 	/* several R2Ts in flight let a target that allows it pull write data faster */
@@ -142,6 +147,10 @@ static const char *check_options(const struct swi_options *o)
 		return "mutual CHAP needs both the target's user name and secret";
 	if (o->chap_target_user && !o->chap_user)
 		return "mutual CHAP needs one-way CHAP credentials too";
+	/* RFC 7143 §13.14: FirstBurstLength MUST NOT exceed MaxBurstLength */
+	if (o->first_burst_length &&
+	    o->first_burst_length > (o->max_burst_length ? o->max_burst_length : DEFAULT_MAX_BURST))
+		return "first_burst_length is above max_burst_length (RFC 7143 forbids offering that)";
 	return NULL;
 }
 

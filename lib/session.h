@@ -62,6 +62,7 @@ struct swi_session {
 	void *done_arg;
 	struct text_buf text_acc;
 	struct swi_target_list *st_out;
+	unsigned text_responses;  /* Text Responses of the current SendTargets so far */
 	long long deadline_ms;     /* of the pending operation; 0 = none */
 	struct task_table tasks;
 	long long task_check_ms;   /* next look at command deadlines; 0 = none */

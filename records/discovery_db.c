@@ -70,14 +70,20 @@ static int parse_link(char *name, struct node_ref *n)
 
 int discovery_delete(const char *address, int port, record_warn_fn warn, void *warn_ctx)
 {
-	char rel[4400], dir[8800], path[9000];
-	struct node_index ix;
+	char rel[4400], path[9000];
 	if (!path_component_ok("discovery address", address, path, sizeof(path))) {
 		if (warn)
 			warn(warn_ctx, path);
 		return -1;
 	}
 	discovery_link_dir(address, port, rel, sizeof(rel));
+	return discovery_delete_in(rel, "st_config", warn, warn_ctx);
+}
+
+int discovery_delete_in(const char *rel, const char *config, record_warn_fn warn, void *warn_ctx)
+{
+	char dir[8800], path[9000];
+	struct node_index ix;
 	if (link_dir_nodes(rel, &ix) < 0)
 		return -1;
 	int rc = 0;
@@ -86,7 +92,7 @@ int discovery_delete(const char *address, int port, record_warn_fn warn, void *w
 			rc = -1;
 	node_index_free(&ix);
 	snprintf(dir, sizeof(dir), "%s/%s", db_root(), rel);
-	snprintf(path, sizeof(path), "%s/st_config", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, config);
 	unlink(path);
 	if (rmdir(dir) < 0 && errno != ENOENT)
 		rc = -1;
@@ -112,10 +118,15 @@ static int add_discovery(const char *name, void *ctx)
 
 int discovery_list_load(struct discovery_list *out)
 {
+	return discovery_list_load_in("send_targets", out);
+}
+
+int discovery_list_load_in(const char *subdir, struct discovery_list *out)
+{
 	out->v = NULL;
 	out->n = 0;
 	char dir[4400];
-	snprintf(dir, sizeof(dir), "%s/send_targets", db_root());
+	snprintf(dir, sizeof(dir), "%s/%s", db_root(), subdir);
 	int rc = dir_each(dir, add_discovery, out);
 	if (rc < 0)
 		discovery_list_free(out);

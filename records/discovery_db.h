@@ -17,6 +17,8 @@ int discovery_store(const struct record *r, char *err, size_t errlen);
 
 /* Deletes st_config, every node record a link of the directory names, and the directory. */
 int discovery_delete(const char *address, int port, record_warn_fn warn, void *warn_ctx);
+/* The same for any discovery directory rel ("isns/ADDR,PORT") whose record file is config. */
+int discovery_delete_in(const char *rel, const char *config, record_warn_fn warn, void *warn_ctx);
 
 struct discovery_ref {
 	char *address;
@@ -32,6 +34,8 @@ int link_dir_nodes(const char *rel_dir, struct node_index *out);
 
 /* Every SendTargets discovery record, sorted by directory name. 0 or -1 (out of memory). */
 int discovery_list_load(struct discovery_list *out);
+/* The same for the ADDR,PORT directories of another kind ("isns": open-iscsi's iSNS records). */
+int discovery_list_load_in(const char *subdir, struct discovery_list *out);
 void discovery_list_free(struct discovery_list *l);
 
 #endif

@@ -112,7 +112,8 @@ static int listing_order(const void *a, const void *b)
 	return d ? d : by_name(a, b);
 }
 
-int iface_set_add(struct iface_set *s, struct record *r)
+/* Takes r into s, unsorted: a bulk load sorts once at the end, not once per iface. */
+static int append(struct iface_set *s, struct record *r)
 {
 	struct record *grown = realloc(s->v, (s->n + 1) * sizeof(*grown));
 	if (!grown)
@@ -120,7 +121,19 @@ int iface_set_add(struct iface_set *s, struct record *r)
 	s->v = grown;
 	s->v[s->n++] = *r;
 	memset(r, 0, sizeof(*r));
+	return 0;
+}
+
+static void sort_set(struct iface_set *s)
+{
 	qsort(s->v, s->n, sizeof(*s->v), listing_order);
+}
+
+int iface_set_add(struct iface_set *s, struct record *r)
+{
+	if (append(s, r) < 0)
+		return -1;
+	sort_set(s);
 	return 0;
 }
 
@@ -177,7 +190,7 @@ static int load_one_file(const char *name, void *ctx)
 		(*w->nbad)++;
 		return 0;
 	}
-	if (iface_set_add(w->out, &r) < 0) {
+	if (append(w->out, &r) < 0) {
 		record_free(&r);
 		return -1;
 	}
@@ -199,6 +212,7 @@ int iface_load_all(struct iface_set *out, record_warn_fn warn, void *warn_ctx, u
 	struct iface_walk w = { out, warn, warn_ctx, nbad };
 	if (dir_each(dir, load_one_file, &w) < 0)
 		goto oom;
+	sort_set(out);
 	return 0;
 oom:
 	iface_set_free(out);

@@ -1,6 +1,7 @@
 #include "node_db.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,15 +141,18 @@ static int remove_link_in(const char *subdir, void *ctx)
 	return 0;
 }
 
-/* Links are named TARGET,ADDRESS,PORT,TPGT,IFACE in static/ and in every directory of
- * send_targets/ and isns/. */
-static void remove_links(const char *kind_dir, const char *link)
+/* Links are named TARGET,ADDRESS,PORT,TPGT,IFACE, in static/ itself and in each discovery
+ * directory (ADDR,PORT) of send_targets/ and isns/. Only the discovery directories are
+ * visited, never the links beside them: static/ holds one link per static record, so walking
+ * it would make every delete cost as much as the whole database. */
+static void remove_links(const char *kind_dir, const char *link, bool in_subdirs)
 {
 	char root[4400], path[8800];
 	snprintf(root, sizeof(root), "%s/%s", db_root(), kind_dir);
 	snprintf(path, sizeof(path), "%s/%s", root, link);
 	unlink(path);
-	dir_each(root, remove_link_in, &(struct link_removal){ root, link });
+	if (in_subdirs)
+		dir_each(root, remove_link_in, &(struct link_removal){ root, link });
 }
 
 int node_delete(const struct node_ref *n, record_warn_fn warn, void *warn_ctx)
@@ -169,9 +173,9 @@ int node_delete(const struct node_ref *n, record_warn_fn warn, void *warn_ctx)
 	if (n->tpgt >= 0) {
 		char link[4400], pdir[8800];
 		link_name(n, link, sizeof(link));
-		remove_links("send_targets", link);
-		remove_links("static", link);
-		remove_links("isns", link);
+		remove_links("send_targets", link, true);
+		remove_links("static", link, false);
+		remove_links("isns", link, true);
 		snprintf(pdir, sizeof(pdir), "%s/%s,%d,%d", tdir, n->address, n->port, n->tpgt);
 		rmdir(pdir); /* fails, as it should, while other ifaces' records remain */
 	}

@@ -1,6 +1,7 @@
 /* Walks DBROOT/nodes to list node records without parsing every file. */
 #include "node_index.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,18 +120,24 @@ static int add_iface_entry(const char *iface, void *ctx)
 	return a ? push(w->ix, w->target, a, w->port, w->tpgt, iface) : -1;
 }
 
+/* What an entry of nodes/TARGET is: the directory says, or on file systems that do not, lstat. */
+static bool entry_is(unsigned char type, const char *path, mode_t want)
+{
+	if (type != DT_UNKNOWN)
+		return type == (want == S_IFDIR ? DT_DIR : DT_REG);
+	struct stat st;
+	return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == want;
+}
+
 /* nodes/TARGET/ENTRY: a portal directory, or an old-style record file ADDR,PORT */
-static int load_entry(const char *entry, void *ctx)
+static int load_entry(const char *entry, unsigned char type, void *ctx)
 {
 	struct node_walk *w = ctx;
 	char path[8192];
-	struct stat st;
 	snprintf(path, sizeof(path), "%s/%s", w->dir, entry);
-	if (lstat(path, &st) < 0)
-		return 0;
 	char *addr;
 	int port, tpgt;
-	if (S_ISDIR(st.st_mode)) {
+	if (entry_is(type, path, S_IFDIR)) {
 		int r = split_portal(entry, &addr, &port, &tpgt, 1);
 		if (r != 0) {
 			if (r > 0)
@@ -145,7 +152,7 @@ static int load_entry(const char *entry, void *ctx)
 		free(addr);
 		return rc;
 	}
-	if (!S_ISREG(st.st_mode))
+	if (!entry_is(type, path, S_IFREG))
 		return 0;
 	int r = split_portal(entry, &addr, &port, &tpgt, 0);
 	if (r != 0) {
@@ -167,22 +174,47 @@ static int load_target(const char *target, void *ctx)
 	snprintf(tdir, sizeof(tdir), "%s/%s", in_target.dir, target);
 	in_target.target = target;
 	in_target.dir = tdir;
-	return dir_each(tdir, load_entry, &in_target);
+	return dir_each_typed(tdir, load_entry, &in_target);
 }
 
-int node_index_load(struct node_index *out, record_warn_fn warn, void *warn_ctx)
+/* Fills out from one target's directory (target set) or from all of nodes/. */
+static int load(struct node_index *out, const char *target, record_warn_fn warn, void *warn_ctx)
 {
 	out->v = NULL;
 	out->n = 0;
 	char root[4096];
 	snprintf(root, sizeof(root), "%s/nodes", db_root());
 	struct node_walk w = { .ix = out, .warn = warn, .warn_ctx = warn_ctx, .dir = root };
-	int rc = dir_each(root, load_target, &w);
+	int rc = target ? load_target(target, &w) : dir_each(root, load_target, &w);
 	if (rc < 0) {
 		node_index_free(out);
 		errno = ENOMEM;
 	}
 	return rc;
+}
+
+int node_index_load(struct node_index *out, record_warn_fn warn, void *warn_ctx)
+{
+	return load(out, NULL, warn, warn_ctx);
+}
+
+/* A name that is no visible directory entry (empty, holding '/', or starting with '.' as
+ * ".", "..", and the temporary files of atomic writes do) names no record here, exactly as a
+ * walk of nodes/ (dir_each skips "." names) would never have matched it. */
+static bool is_entry_name(const char *name)
+{
+	return name[0] && name[0] != '.' && !strchr(name, '/');
+}
+
+int node_index_load_target(struct node_index *out, const char *target, record_warn_fn warn,
+			   void *warn_ctx)
+{
+	if (!is_entry_name(target)) {
+		out->v = NULL;
+		out->n = 0;
+		return 0;
+	}
+	return load(out, target, warn, warn_ctx);
 }
 
 int node_index_append(struct node_index *ix, const struct node_ref *n)

@@ -25,6 +25,11 @@ struct node_index {
 /* Every node record, sorted by target, portal and iface as the directories sort. Entries that
  * do not look like records are reported through warn and skipped. 0, or -1 (out of memory). */
 int node_index_load(struct node_index *out, record_warn_fn warn, void *warn_ctx);
+/* The records of one target, reading nothing but nodes/TARGET and its portal directories: what
+ * any question naming a target (-T) needs, at the same cost whatever the database holds.
+ * Sorted and warned about as node_index_load does. 0, or -1 (out of memory). */
+int node_index_load_target(struct node_index *out, const char *target, record_warn_fn warn,
+			   void *warn_ctx);
 void node_index_free(struct node_index *ix);
 /* Adds a copy of n. 0, or -1 (out of memory). */
 int node_index_append(struct node_index *ix, const struct node_ref *n);

@@ -16,6 +16,8 @@ packages=(
   tgt istgt open-iscsi iproute2 util-linux procps systemd
   # swiscsid's LUN filesystem (libfuse3, fusermount3) and its block-device tests (fio, mkfs.ext4)
   libfuse3-dev fuse3 fio e2fsprogs
+  # counting system calls: the O(1) node lookup test and bench/cli-scale.sh
+  strace
   # man pages
   groff-base
   # Debian packages (debian/) and their test: the build tools, man -w and the completion loader

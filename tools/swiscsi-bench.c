@@ -166,12 +166,8 @@ static void report(struct bench *b, double elapsed, double cpu, bool json)
 	       p50, p99, cpu_us, b->ios, elapsed, b->errors);
 }
 
-static void usage(void)
-{
-	fputs("usage: swiscsi-bench [--random] [--write] [--bs BYTES] [--qd DEPTH] [--time SECONDS] [--json] [-i initiator-name] URL\n",
-	      stderr);
-	exit(SWI_ERR_INVAL);
-}
+static const char USAGE[] = "swiscsi-bench [-h] [--random] [--write] [--bs BYTES] [--qd DEPTH] "
+			    "[--time SECONDS] [--json] [-i initiator-name] URL";
 
 int main(int argc, char **argv)
 {
@@ -189,7 +185,7 @@ int main(int argc, char **argv)
 	b->qd = 1;
 	b->seconds = 10;
 	b->rng = 0x9e3779b97f4a7c15ull;
-	while ((c = getopt_long(argc, argv, "i:", longs, NULL)) != -1) {
+	while ((c = tool_option(argc, argv, "i:h", longs, USAGE)) != -1) {
 		switch (c) {
 		case 'r': b->random = true; break;
 		case 'w': b->write = true; break;
@@ -198,11 +194,10 @@ int main(int argc, char **argv)
 		case 't': b->seconds = strtod(optarg, NULL); break;
 		case 'j': json = true; break;
 		case 'i': name = optarg; break;
-		default: usage();
 		}
 	}
 	if (optind != argc - 1 || b->qd < 1 || b->qd > MAX_QD || b->bs < 512 || b->seconds <= 0)
-		usage();
+		tool_usage(USAGE);
 	struct tool_ctx t;
 	tool_init(&t, "swiscsi-bench", argv[optind], name);
 	tool_need_lun(&t);

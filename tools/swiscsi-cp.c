@@ -210,18 +210,18 @@ static int open_file(const char *path, bool for_write)
 	return fd;
 }
 
+static const char USAGE[] =
+	"swiscsi-cp [-h] [-i initiator-name] SRC DST  (one of them an iscsi:// URL, the other a file or -)";
+
 int main(int argc, char **argv)
 {
 	const char *name = NULL;
 	int c;
-	while ((c = getopt(argc, argv, "i:")) != -1)
+	while ((c = tool_option(argc, argv, "i:h", NULL, USAGE)) != -1)
 		if (c == 'i')
 			name = optarg;
-	if (optind != argc - 2) {
-		fputs("usage: swiscsi-cp [-i initiator-name] SRC DST  (one of them an iscsi:// URL, the other a file or -)\n",
-		      stderr);
-		return SWI_ERR_INVAL;
-	}
+	if (optind != argc - 2)
+		tool_usage(USAGE);
 	const char *src = argv[optind], *dst = argv[optind + 1];
 	struct copy cp = { .to_lun = strncmp(dst, "iscsi://", 8) == 0 };
 	if (cp.to_lun == (strncmp(src, "iscsi://", 8) == 0)) {

@@ -102,11 +102,13 @@ static int vpd(uint8_t page, const uint8_t *b, size_t n)
 	return 0;
 }
 
+static const char USAGE[] = "swiscsi-inq [-h] [-i initiator-name] [-e 1 -c PAGE] [-x] iscsi://host[:port]/target/lun";
+
 int main(int argc, char **argv)
 {
 	const char *name = NULL;
 	int evpd = 0, page = 0, raw = 0, c;
-	while ((c = getopt(argc, argv, "i:e:c:x")) != -1) {
+	while ((c = tool_option(argc, argv, "i:e:c:xh", NULL, USAGE)) != -1) {
 		if (c == 'i')
 			name = optarg;
 		else if (c == 'e')
@@ -115,13 +117,9 @@ int main(int argc, char **argv)
 			page = (int)strtol(optarg, NULL, 0);
 		else if (c == 'x')
 			raw = 1;
-		else
-			optind = argc; /* an unknown option: the usage below */
 	}
-	if (optind != argc - 1 || page < 0 || page > 255) {
-		fputs("usage: swiscsi-inq [-i initiator-name] [-e 1 -c PAGE] [-x] iscsi://host[:port]/target/lun\n", stderr);
-		return SWI_ERR_INVAL;
-	}
+	if (optind != argc - 1 || page < 0 || page > 255)
+		tool_usage(USAGE);
 	struct tool_ctx t;
 	tool_init(&t, "swiscsi-inq", argv[optind], name);
 	tool_need_lun(&t);

@@ -6,14 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
 #include "tool_common.h"
 #include "tool_scsi.h"
 
-static void usage(void)
-{
-	fputs("usage: swiscsi-ls [-i initiator-name] iscsi://[user[%secret]@]host[:port]\n", stderr);
-	exit(SWI_ERR_INVAL);
-}
+static const char USAGE[] = "swiscsi-ls [-h] [-i initiator-name] iscsi://[user[%secret]@]host[:port]";
 
 static void print_size(uint64_t bytes)
 {
@@ -34,7 +31,9 @@ static int list_luns(struct tool_ctx *t, const char *target)
 	t->url.target = strdup(target);
 	struct swi_session *s = tool_session(t, 0);
 	if (swi_login(s) < 0) {
-		fprintf(stderr, "swiscsi-ls: %s\n", swi_error(s));
+		char shown[1200]; /* the error names the target as it sent its name */
+		name_printable(swi_error(s), shown, sizeof(shown));
+		fprintf(stderr, "swiscsi-ls: %s\n", shown);
 		int code = swi_error_class(s);
 		swi_session_free(s);
 		return code ? code : SWI_ERR;
@@ -63,14 +62,11 @@ int main(int argc, char **argv)
 {
 	const char *name = NULL;
 	int c;
-	while ((c = getopt(argc, argv, "i:h")) != -1) {
+	while ((c = tool_option(argc, argv, "i:h", NULL, USAGE)) != -1)
 		if (c == 'i')
 			name = optarg;
-		else
-			usage();
-	}
 	if (optind != argc - 1)
-		usage();
+		tool_usage(USAGE);
 	struct tool_ctx t;
 	tool_init(&t, "swiscsi-ls", argv[optind], name);
 	struct swi_session *s = tool_session(&t, 1);
@@ -81,10 +77,15 @@ int main(int argc, char **argv)
 	swi_session_free(s);
 	int rc = list.n ? 0 : SWI_ERR_NO_OBJS;
 	for (size_t i = 0; i < list.n; i++) {
-		for (size_t j = 0; j < list.v[i].nportals; j++)
-			printf("Target:%s Portal:%s\n", list.v[i].name, list.v[i].portals[j]);
+		/* the target's own bytes: escaped, so that no control character reaches a terminal */
+		char shown[1200], portal[1200];
+		name_printable(list.v[i].name, shown, sizeof(shown));
+		for (size_t j = 0; j < list.v[i].nportals; j++) {
+			name_printable(list.v[i].portals[j], portal, sizeof(portal));
+			printf("Target:%s Portal:%s\n", shown, portal);
+		}
 		if (!list.v[i].nportals)
-			printf("Target:%s\n", list.v[i].name);
+			printf("Target:%s\n", shown);
 		int lrc = list_luns(&t, list.v[i].name);
 		if (lrc && !rc)
 			rc = lrc;

@@ -8,21 +8,21 @@
 #include "tool_common.h"
 #include "tool_scsi.h"
 
+static const char USAGE[] = "swiscsi-readcap [-h] [-n] [-i initiator-name] iscsi://host[:port]/target/lun";
+
 int main(int argc, char **argv)
 {
 	const char *name = NULL;
 	bool show_negotiated = false;
 	int c;
-	while ((c = getopt(argc, argv, "i:n")) != -1) {
+	while ((c = tool_option(argc, argv, "i:nh", NULL, USAGE)) != -1) {
 		if (c == 'i')
 			name = optarg;
 		else if (c == 'n')
 			show_negotiated = true;
 	}
-	if (optind != argc - 1) {
-		fputs("usage: swiscsi-readcap [-n] [-i initiator-name] iscsi://host[:port]/target/lun\n", stderr);
-		return SWI_ERR_INVAL;
-	}
+	if (optind != argc - 1)
+		tool_usage(USAGE);
 	struct tool_ctx t;
 	tool_init(&t, "swiscsi-readcap", argv[optind], name);
 	tool_need_lun(&t);

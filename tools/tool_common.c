@@ -1,6 +1,7 @@
 /* Shared plumbing of the swiscsi-* tools. */
 #include "tool_common.h"
 
+#include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,4 +95,20 @@ int tool_wait(struct swi_session *s)
 	/* no timer pending: the socket alone can move things; wake now and then all the same */
 	int n = poll(&p, 1, timeout < 0 ? 1000 : timeout);
 	return swi_service(s, n > 0 ? p.revents : 0);
+}
+
+void tool_usage(const char *usage)
+{
+	fprintf(stderr, "usage: %s\n", usage);
+	exit(SWI_ERR_INVAL);
+}
+
+int tool_option(int argc, char **argv, const char *opts, const struct option *longs,
+		const char *usage)
+{
+	static const struct option none[] = { { NULL, 0, NULL, 0 } };
+	int c = getopt_long(argc, argv, opts, longs ? longs : none, NULL);
+	if (c == 'h' || c == '?' || c == ':')  /* getopt has named a bad option on stderr */
+		tool_usage(usage);
+	return c;
 }

@@ -23,6 +23,14 @@ void tool_done(struct tool_ctx *t);
 /* Exits 7 unless the URL names a target and a LUN. */
 void tool_need_lun(struct tool_ctx *t);
 
+/* The next option, as getopt_long(3) with longs (may be NULL). -h, an unknown option and a
+ * missing argument print "usage: <usage>" and exit 7, alike in every tool. */
+struct option;
+int tool_option(int argc, char **argv, const char *opts, const struct option *longs,
+		const char *usage);
+/* Prints "usage: <usage>" on stderr and exits 7 (a bad command line, as iscsiadm). */
+_Noreturn void tool_usage(const char *usage);
+
 /* Waits for the session's socket or its next timer (a command deadline, a keepalive), whichever
  * comes first, and lets the library handle it. Returns what swi_service returns. */
 int tool_wait(struct swi_session *s);

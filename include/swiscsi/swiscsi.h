@@ -59,7 +59,7 @@ struct swi_options {
 	/* our operational offers; 0 = the library's choice */
 	uint32_t max_recv_data_segment_length;
 	uint32_t max_burst_length;
-	uint32_t first_burst_length;
+	uint32_t first_burst_length;  /* at most max_burst_length, or swi_session_new refuses */
 	int initial_r2t;      /* -1 library's choice, 0 No, 1 Yes */
 	int immediate_data;   /* -1, 0, 1 */
 	uint32_t max_outstanding_r2t;
@@ -93,7 +93,9 @@ typedef void (*swi_done_fn)(struct swi_session *s, int status, void *arg);
 int swi_login_async(struct swi_session *s, swi_done_fn done, void *arg);
 int swi_logout_async(struct swi_session *s, swi_done_fn done, void *arg);
 
-/* A target found by SendTargets, with its portals ("addr:port,tpgt"). */
+/* A target found by SendTargets, with its portals ("addr:port,tpgt"). Names and portals are
+ * the target's bytes as sent, control characters included: validate them before they become
+ * paths or reach a terminal (swiscsiadm screens each entry and skips the bad ones). */
 struct swi_target {
 	char *name;
 	char **portals;

@@ -6,7 +6,15 @@
 A proxy on a free loopback port sits between the tool and the target; the bytes the target
 sends become OUT_FILE, after FIRST_BYTE (the options byte fuzz-login reads first: bit 0 normal
 session, bit 1 CHAP, bit 2 mutual CHAP, bit 3 ITTs and ISID as recorded, bit 4 MD5 only;
-without bit 3 the harness puts the session's own in, which a replay needs)."""
+without bit 3 the harness puts the session's own in, which a replay needs).
+
+fuzz-login offers ImmediateData=No (its options leave immediate_data 0), so a recorded target
+must answer No or the replay stops at the operational stage: corpus/login/seed-readcap (first
+byte 1) and seed-chap (3) were recorded from `swiscsi-readcap iscsi://@PROXY@/TARGET/0`
+against tests/integration/faketarget.py started with params={"ImmediateData": "No"}, and for
+seed-chap chap=dict(user="user", secret="secretsecret", algs=[5]) with the same credentials in
+SWISCSI_CHAP_USERNAME / SWISCSI_CHAP_PASSWORD. With FUZZ_VERBOSE=1 the harness reports state 3
+(full feature phase) for each."""
 import socket
 import subprocess
 import sys

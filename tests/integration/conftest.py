@@ -6,6 +6,7 @@ so nothing ever reads or writes the machine's /etc/iscsi, /var/lib/iscsi or /sys
 import os
 import pathlib
 import shutil
+import signal
 import subprocess
 
 import pytest
@@ -79,9 +80,40 @@ def built():
     assert SWISCSIADM.is_file(), f"build swiscsiadm first (looked for {SWISCSIADM})"
 
 
+def stop_daemon_in(rundir):
+    """Kills, by the pid in its pid file, a swiscsid left running in rundir (one a test's
+    swiscsiadm started on its own), so that no test leaves a daemon behind."""
+    pidfile = pathlib.Path(rundir) / "swiscsid.pid"
+    try:
+        pid = int(pidfile.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    # a killed daemon leaves its LUN filesystem mounted (ENOTCONN): take it away too
+    disks = str(pathlib.Path(rundir) / "disks")
+    with open("/proc/self/mounts") as mounts:
+        if any(line.split()[1] == disks for line in mounts):
+            subprocess.run(["umount", "-l", disks], capture_output=True, timeout=30)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_rundir(tmp_path_factory):
+    """Anything started outside an Adm (a tool, a helper script) still never uses the machine's
+    /run/swiscsi."""
+    rundir = tmp_path_factory.mktemp("rundir")
+    os.environ["SWISCSI_RUNDIR"] = str(rundir)
+    yield
+    stop_daemon_in(rundir)
+
+
 @pytest.fixture
 def adm(tmp_path):
-    return Adm(tmp_path)
+    a = Adm(tmp_path)
+    yield a
+    stop_daemon_in(a.rundir)
 
 
 def have(tool):

@@ -56,7 +56,7 @@ VERSION = "2.1.8"
 
 # Mount failures get their own exit codes so that a broken namespace can never be mistaken
 # for an iscsiadm result.
-MOUNT_FAILED = {90: "/etc/iscsi", 91: "/run/lock", 92: "/sys"}
+MOUNT_FAILED = {90: "/etc/iscsi", 91: "/run/lock", 92: "/sys", 93: "the namespace's loopback"}
 INNER = """
 mount --bind "$1" /etc/iscsi || exit 90
 mount --bind "$2" /run/lock || exit 91
@@ -92,9 +92,12 @@ class OpenIscsi:
         (self.db / "iscsid.conf").write_text(ISCSID_CONF)
         (self.db / "initiatorname.iscsi").write_text("InitiatorName=iqn.2026-11.test.openiscsi:host\n")
 
-    def run(self, *args, timeout=60):
+    def run(self, *args, timeout=60, loopback=False):
+        """loopback: bring up the namespace's own lo first, so that a connection to 127.0.0.1
+        is refused there (nothing listens) instead of failing as unreachable."""
+        inner = ("ip link set lo up || exit 93\n" if loopback else "") + INNER
         cmd = ["unshare", "--mount", "--net", "--propagation", "private",
-               "sh", "-c", INNER, "sh", str(self.db), str(self.lock), str(self.sysfs),
+               "sh", "-c", inner, "sh", str(self.db), str(self.lock), str(self.sysfs),
                ISCSIADM, *args]
         env = dict(os.environ, LC_ALL="C")
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)

@@ -41,7 +41,7 @@ def test_ipv6_loopback_portal_end_to_end(tmp_path, fake):
     assert f"\tPortal: [::1]:{t.port},1" in r.out and "\t\tIface IPaddress: ::1" in r.out, r
     assert (adm.db / "send_targets" / f"::1,{t.port}" / "st_config").is_file()
     assert (adm.db / "nodes" / t.iqn / f"::1,{t.port},1" / "default").is_file()
-    assert adm.run("-m", "discovery").out == f"[::1]:{t.port} via sendtargets\n"
+    assert adm.run("-m", "discovery").out == f"::1:{t.port} via sendtargets\n"  # iscsiadm's form
     # the tools take the bracketed form in URLs
     r = tool("swiscsi-ls", "-i", "iqn.2026-11.test.swiscsi:host", f"iscsi://[::1]:{t.port}")
     assert r.rc == 0 and f"Target:{t.iqn} Portal:[::1]:{t.port},1" in r.out, r

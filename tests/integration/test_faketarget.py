@@ -72,12 +72,6 @@ def read_lun(t, tmp_path, env=None, timeout=30):
     return r, dst.read_bytes() if dst.exists() else b""
 
 
-def timed(fn, *args, **kw):
-    start = time.monotonic()
-    out = fn(*args, **kw)
-    return out, time.monotonic() - start
-
-
 # ---- discovery and the LUN: the target itself works ----
 
 def test_discovery_and_lun_listing(targets):
@@ -220,7 +214,7 @@ def test_redirect_loop_is_bounded(targets):
     t = targets()
     t.on_login = lambda conn, req, keys: conn.login_reply(
         req, 0, 0, False, [("TargetAddress", f"{t.portal},1")], status=(1, 0x01)) or True
-    r, secs = timed(readcap, t)
+    r = readcap(t)
     assert r.rc == 5 and "redirections" in r.err, r
     assert t.connections == 6
 
@@ -276,10 +270,10 @@ def test_connection_dropped_mid_command(targets, tmp_path):
         return True
 
     t.on_command = drop_on_second_read
-    (r, _), secs = timed(read_lun, t, tmp_path, env=FAST, timeout=20)
+    (r, _) = read_lun(t, tmp_path, env=FAST, timeout=20)
     assert r.rc == 4, r
     assert f"connection to {t.portal}: the target closed the connection" in r.err, r
-    assert secs < 10
+    assert "timed out" not in r.err, "the close ended the commands, not their deadline"
 
 
 # The stalls use swiscsi-readcap (READ CAPACITY 16, then 10, stalled), whose commands wait in
@@ -325,11 +319,12 @@ def test_stalled_read_ends_at_its_deadline_in_pipelined_tools(targets, tmp_path,
     t = targets()
     t.on_command = lambda conn, task: task.op in READS
     args = [a.format(url=t.url(), out=tmp_path / "out.bin") for a in tool_args[1:]]
-    r, secs = timed(run, tool_args[0], *args, env=FAST, timeout=25)
+    pings = keepalive_pings(t)
+    r = run(tool_args[0], *args, env=FAST, timeout=25)
     assert r.rc != 0, r
     assert "timed out after 500 ms and was aborted" in r.err, r
     assert t.tmfs and t.tmfs[0][0] == 1, "ABORT TASK sent"
-    assert secs < 5, secs
+    assert not pings, "the 500 ms deadline, not a wait of 5 s or more, ended the tool"
 
 
 def test_stalled_read_and_unanswered_abort_and_reset(targets):
@@ -351,7 +346,7 @@ def test_abort_unanswered_or_refused_escalates_to_lun_reset(targets, answer):
     t = targets()
     t.on_command = lambda conn, task: task.op in READ_CAPACITY
     t.answer_tmf = answer
-    r, secs = timed(run, "swiscsi-readcap", t.url(), env=FAST, timeout=20)
+    r = run("swiscsi-readcap", t.url(), env=FAST, timeout=20)
     assert r.rc == 1, r
     assert "its abort failed and the LUN was reset" in r.err, r
     assert [fn for fn, _ in t.tmfs][:2] == [1, 5]
@@ -370,9 +365,8 @@ def test_lun_reset_refused_ends_the_session(targets):
 def test_stalled_login(targets):
     t = targets()
     t.on_login = lambda conn, req, keys: True
-    r, secs = timed(readcap, t, env=FAST)
+    r = readcap(t, env=FAST)
     assert r.rc == 11 and "login to" in r.err and "timed out after 500 ms" in r.err, r
-    assert secs < 10
 
 
 # ---- 5. malformed PDUs ----
@@ -419,10 +413,10 @@ def test_malformed_pdu(targets, tmp_path, name):
         return True
 
     t.on_command = hook
-    (r, _), secs = timed(read_lun, t, tmp_path, env=FAST, timeout=20)
+    (r, _) = read_lun(t, tmp_path, env=FAST, timeout=20)
     assert r.rc == rc, r
     assert message in r.err, r
-    assert secs < 10
+    assert "timed out" not in r.err, "the bad PDU ended the command, not its deadline"
 
 
 def test_malformed_on_readcap_keeps_the_cause(targets):
@@ -533,10 +527,10 @@ def test_reject_of_a_command(targets, tmp_path):
         return True
 
     t.on_command = reject
-    (r, _), secs = timed(read_lun, t, tmp_path, env=FAST, timeout=20)
+    (r, _) = read_lun(t, tmp_path, env=FAST, timeout=20)
     assert r.rc == 1, r
     assert "the target rejected our SCSI Command (reason 0x09)" in r.err, r
-    assert secs < 10
+    assert "timed out" not in r.err, "the Reject ended the command, not its deadline"
 
 
 def test_reject_without_the_rejected_header(targets, tmp_path):
@@ -567,10 +561,10 @@ def test_short_reads_are_not_held_back_by_the_low_water_mark(targets, tmp_path):
         return True
 
     t.on_command = short
-    r, secs = timed(run, "swiscsi-bench", "--bs", str(MiB), "--qd", "8", "--time", "1",
-                    t.url(), env={"SWISCSI_TIMEOUT_MS": "8000"}, timeout=30)
+    r = run("swiscsi-bench", "--bs", str(MiB), "--qd", "8", "--time", "1",
+            t.url(), env={"SWISCSI_TIMEOUT_MS": "8000"}, timeout=30)
+    assert r.rc == 0, r
     assert "timed out" not in r.out + r.err, r
-    assert secs < 4, secs
     assert len(t.commands) > 100, "short reads kept flowing, a few ms each at most"
 
 

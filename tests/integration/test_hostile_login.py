@@ -238,23 +238,29 @@ def test_sendtargets_final_and_continue(targets):
     assert r.rc == 1 and "sets both Final and Continue" in r.err, r
 
 
-def test_sendtargets_continue_flood(targets, tmp_path):
-    """A SendTargets answer that never ends (4 KiB Continue PDUs of valid but useless pairs):
-    refused at 1 MiB, and nothing is recorded."""
-    t = targets()
+def sendtargets_flood(t, pairs, continued):
+    """Answers each Text Request with a Continue PDU of pairs, and the real answer after
+    `continued` of them; returns the list that counts the Text Responses sent."""
     sent = []
 
     def flood(conn, p):
         if p.opcode != OP_TEXT_REQ:
             return False
         sent.append(1)
-        final = len(sent) > 400  # 1.6 MiB in all: past the cap
-        pairs = [("TargetName", t.iqn), ("TargetAddress", f"{t.portal},1")] if final else \
-            [("X-Pad", "p" * 4080)]
-        conn.send(OP_TEXT_RSP, encode_keys(pairs), flags=0x80 if final else C, itt=p.itt,
+        final = len(sent) > continued
+        answer = [("TargetName", t.iqn), ("TargetAddress", f"{t.portal},1")] if final else pairs
+        conn.send(OP_TEXT_RSP, encode_keys(answer), flags=0x80 if final else C, itt=p.itt,
                   w20=RESERVED if final else 0x1000 + len(sent), **conn.sn_fields())
         return True
     t.on_pdu = flood
+    return sent
+
+
+def test_sendtargets_continue_flood(targets, tmp_path):
+    """A SendTargets answer that never ends (4 KiB Continue PDUs of valid but useless pairs):
+    refused at 1 MiB, and nothing is recorded."""
+    t = targets()
+    sent = sendtargets_flood(t, [("X-Pad", "p" * 4080)], 400)  # 1.6 MiB in all: past the cap
     adm = Adm(tmp_path)
     r = adm.run("-m", "discovery", "-t", "st", "-p", t.portal)
     # 1: iscsiadm's generic error, what a discovery that the target botched exits with
@@ -265,3 +271,16 @@ def test_sendtargets_continue_flood(targets, tmp_path):
     sent.clear()
     r = run("swiscsi-ls", f"iscsi://{t.portal}")
     assert r.rc == 1 and "the answer exceeds 1048576 bytes" in r.err, r
+
+
+def test_sendtargets_empty_continue_flood(targets, tmp_path):
+    """Empty Continue PDUs never reach the byte cap: 256 Text Responses per SendTargets is the
+    bound (the target would give a real answer after 1000, so without it discovery succeeds)."""
+    t = targets()
+    sent = sendtargets_flood(t, [], 1000)
+    adm = Adm(tmp_path)
+    r = adm.run("-m", "discovery", "-t", "st", "-p", t.portal)
+    assert r.rc == 1 and "the answer takes more than 256 Text Responses" in r.err, r
+    assert len(sent) == 257, "the initiator stopped asking for more at the cap"
+    nodes = adm.db / "nodes"
+    assert not nodes.exists() or not any(nodes.iterdir()), "nothing recorded"

@@ -4,15 +4,15 @@ SendTargets with whatever a test scripts; nothing connects to the addresses it r
 
 Every traversal here is aimed at the test's own temporary directory (the database is
 tmp_path/db), and each test checks that nothing outside the database appeared or changed."""
-from conftest import Adm
+from conftest import Adm, tool
+from faketarget import OP_TEXT_REQ, OP_TEXT_RSP, RESERVED, encode_keys
 
 GOOD = "iqn.2026-11.test.hostile:good"
 SPLIT = "iqn.2026-11.test.hostile:split"   # good name, some bad addresses
 NOADDR = "iqn.2026-11.test.hostile:noaddr"  # good name, no usable address at all
 
 # From DB/nodes/NAME/ three '..' reach tmp_path: a record there would be tmp_path/canary/...
-# Control characters are not here: the library refuses a whole answer that holds one
-# (test_a_control_character_fails_the_whole_answer).
+# Control characters have a test of their own (test_a_control_character_costs_only_its_own_entry).
 BAD_NAMES = [
     "iqn.x/../../../canary",
     "..",
@@ -83,19 +83,45 @@ def test_node_new_refuses_a_target_name_that_is_a_path(adm, tmp_path):
     assert outside_db(tmp_path) == before
 
 
-def test_a_control_character_fails_the_whole_answer(tmp_path, fake):
-    """lib/keys.c refuses text pairs with control characters (RFC 7143 text values hold none),
-    so such an answer records nothing, good entries included, and the error says why."""
+def test_a_control_character_costs_only_its_own_entry(tmp_path, fake):
+    """A name or address holding a control character is reported (escaped, so the report is
+    one line) and skipped; the good entries of the same answer are still recorded."""
     adm = Adm(tmp_path)
     before = outside_db(tmp_path)
-    for name in ("iqn.2026-11.test.hostile:a\nnode.startup = automatic",
-                 "iqn.2026-11.test.hostile:\x1b[2J", "iqn.2026-11.test.hostile:a\tb"):
-        t = fake(iqn=GOOD)
-        t.extra_targets = [(name, ["192.0.2.9:3260,1"])]
-        r = adm.run("-m", "discovery", "-t", "st", "-p", t.portal)
-        assert r.rc != 0 and "text pair for TargetName holds a control character" in r.err, r
-        assert not (adm.db / "nodes").exists()
+    names = ["iqn.2026-11.test.hostile:a\nnode.startup = automatic",
+             "iqn.2026-11.test.hostile:\x1b[2J", "iqn.2026-11.test.hostile:a\tb"]
+    t = fake(iqn=GOOD)
+    t.extra_targets = [(name, ["192.0.2.9:3260,1"]) for name in names]
+    t.extra_targets += [(SPLIT, ["192.0.2.11\r:3260,1", "192.0.2.10:3260,1"])]
+    r = adm.run("-m", "discovery", "-t", "st", "-p", t.portal)
+    assert r.rc == 0, r
+    assert r.out.splitlines() == [f"{t.portal},1 {GOOD}", f"192.0.2.10:3260,1 {SPLIT}"], r
+    for name in names:
+        assert f"TargetName={shown(name)} skipped: invalid iSCSI name" in r.err, (name, r.err)
+    assert f"TargetAddress={shown('192.0.2.11' + chr(13) + ':3260,1')} skipped" in r.err, r.err
+    assert all(line.startswith("swiscsiadm: ") for line in r.err.splitlines()), r.err
+    assert sorted(p.name for p in (adm.db / "nodes").iterdir()) == [GOOD, SPLIT]
+    assert [p.name for p in (adm.db / "nodes" / SPLIT).iterdir()] == ["192.0.2.10,3260,1"]
     assert outside_db(tmp_path) == before
+
+
+def test_a_control_character_in_a_key_still_fails_the_answer(tmp_path, fake):
+    """A key is the answer's structure, not an entry: one with a control character makes the
+    whole answer unreadable, and nothing is recorded."""
+    adm = Adm(tmp_path)
+    t = fake(iqn=GOOD)
+
+    def answer(conn, p):
+        if p.opcode != OP_TEXT_REQ:
+            return False
+        conn.send(OP_TEXT_RSP, encode_keys([("TargetName", GOOD), ("TargetAddress", "192.0.2.9,1"),
+                                            ("Target\x01Name", "iqn.2026-11.test.hostile:k")]),
+                  flags=0x80, itt=p.itt, w20=RESERVED, **conn.sn_fields())
+        return True
+    t.on_pdu = answer
+    r = adm.run("-m", "discovery", "-t", "st", "-p", t.portal)
+    assert r.rc != 0 and "holds a control character" in r.err, r
+    assert not (adm.db / "nodes").exists()
 
 
 def test_node_new_refuses_a_portal_address_that_is_a_path(adm, tmp_path):
@@ -137,3 +163,17 @@ def test_a_record_value_with_a_control_character_is_refused(adm, tmp_path):
                 "-v", "u\nnode.startup = automatic")
     assert r.rc == 7 and "contains a control character" in r.err, r
     assert record.read_text() == text
+
+
+def test_swiscsi_ls_escapes_what_the_target_names(fake):
+    """swiscsi-ls prints every name and portal of the answer and the errors that name them;
+    control characters in them reach the terminal only as \\xNN."""
+    t = fake(iqn=GOOD)
+    bad = "iqn.2026-11.test.hostile:\x1b[2J"
+    t.extra_targets = [(bad, ["192.0.2.9\x07:3260,1"])]
+    r = tool("swiscsi-ls", f"iscsi://{t.portal}")
+    assert f"Target:{GOOD} Portal:{t.portal},1" in r.out.splitlines(), r
+    assert f"Target:{shown(bad)} Portal:192.0.2.9\\x07:3260,1" in r.out.splitlines(), r
+    # 19: the fake target knows no such name, and the error says which, escaped too
+    assert r.rc == 19 and f"login to {shown(bad)} at" in r.err, r
+    assert not any(c in r.out + r.err for c in "\x1b\x07"), r

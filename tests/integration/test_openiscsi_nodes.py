@@ -38,7 +38,7 @@ STATIC = "iqn.2026-11.test.nodes:static"
 STATIC2 = "iqn.2026-11.test.nodes:static2"
 PASSWORD_KEYS = ("node.session.auth.password", "node.session.auth.password_in",
                  "discovery.sendtargets.auth.password", "discovery.sendtargets.auth.password_in")
-# swiscsiadm's own lock file (swiscsi-decisions.md, Fixed 7: a flock on an open file); iscsiadm
+# swiscsiadm's own lock file (a flock on an open file, so that it dies with its holder); iscsiadm
 # keeps its lock under /run/lock instead, so the file exists only where swiscsiadm has run.
 SWISCSI_LOCK = ".swiscsi.lock"
 
@@ -145,7 +145,7 @@ def same_record(sw, ia, *args):
 def discovery_tree(out):
     """`-m discovery -P 1` as [(section, sorted entries)]. iscsiadm walks each send_targets dir
     in readdir order (hash order on ext4: it printed beta before alpha), swiscsiadm sorts; the
-    spec (iscsiadm-compat.md §4.5) gives no order, so entries are compared as sets while the
+    order is no part of the format, so entries are compared as sets while the
     sections and their order must match."""
     sections = []
     disc = None
@@ -251,7 +251,7 @@ def test_discovered_records_read_by_iscsiadm(tgtd, tools):
                     "iface.iscsi_ifacename": IFACE, **IFACE_SETTINGS}
         assert {k: shown[k] for k in expected} == expected
 
-        # The layout iscsiadm-compat.md §4.4 gives.
+        # open-iscsi's layout: nodes/NAME/ADDR,PORT,TPGT/IFACE and a send_targets link to it.
         portal_dir = f"nodes/{name}/{address},{port},1"
         assert (sw.db / portal_dir / IFACE).is_file()
         link = sw.db / "send_targets" / f"{address},{port}" / f"{name},{address},{port},1,{IFACE}"
@@ -300,7 +300,8 @@ def test_st_config_read_by_iscsiadm(tgtd, tools):
 
 def test_iscsiadm_update_survives_swiscsiadm_rediscovery(tgtd, tools):
     """iscsiadm customises a discovered record; swiscsiadm's plain re-discovery keeps it
-    (swiscsi-decisions.md, Fixed 6) and rewrites nothing else iscsiadm reads."""
+    (iscsiadm 2.1.8 would reset it: DIFFERENCES FROM ISCSIADM in swiscsiadm(8)) and rewrites
+    nothing else iscsiadm reads."""
     sw, ia = tools
     discover(sw, tgtd)
     name = TARGETS[0]
@@ -319,7 +320,7 @@ def test_iscsiadm_update_survives_swiscsiadm_rediscovery(tgtd, tools):
 
 def test_iscsiadm_discoverydb_delete_follows_swiscsiadm_links(tgtd, tools):
     """iscsiadm's `discoverydb -o delete` removes st_config and every node record named by a
-    link swiscsiadm wrote (iscsiadm-compat.md §4.4); swiscsiadm then sees nothing either."""
+    link swiscsiadm wrote (NAME,ADDR,PORT,TPGT,IFACE); swiscsiadm then sees nothing either."""
     sw, ia = tools
     discover(sw, tgtd)
     ok(ia.run("-m", "discoverydb", "-t", "st", "-p", tgtd.portal, "-o", "delete"), "delete")
@@ -454,7 +455,7 @@ def test_swiscsiadm_delete_removes_exactly_one_record(tmp_path):
     assert r_sw.err.replace("swiscsiadm: ", "") == r_ia.err.replace("iscsiadm: ", "")
     same_record(sw, ia, "-m", "node", "-T", STATIC, "-I", OTHER_IFACE)
 
-    # The last record of the target: its portal and target directories go too (§5.1).
+    # The last record of the target: its portal and target directories go too, as in iscsiadm.
     delete = ("-m", "node", "-o", "delete", "-T", STATIC, "-I", OTHER_IFACE)
     ok(sw.run(*delete), "second delete")
     ok(twin_ia.run(*delete), "twin second delete")
@@ -468,11 +469,11 @@ def test_swiscsiadm_delete_removes_exactly_one_record(tmp_path):
 
 NEW_FORMS = {
     "tpgt-iface": ("-p", "127.0.0.1:3260,1", "-I", IFACE),
-    "old-style": ("-p", "127.0.0.1:3261", "-I", IFACE),  # no tpgt: a file, no link (§5.1)
+    "old-style": ("-p", "127.0.0.1:3261", "-I", IFACE),  # no tpgt: a file, no link
     "default-iface": ("-p", "127.0.0.1,5"),               # no -I, default port
 }
 # The two settings whose compiled-in default differs from Debian's iscsid.conf
-# (iscsiadm-compat.md §5.2 table) as (compiled-in, key).
+# as (compiled-in, key).
 CONF_OVERRIDDEN = {"node.session.initial_login_retry_max": "4",
                    "node.conn[0].timeo.login_timeout": "30"}
 
@@ -485,8 +486,8 @@ def test_same_new_writes_same_files(tmp_path, form, node_defaults):
     settings, exactly the two settings where Debian's iscsid.conf overrides the compiled-in
     defaults. That difference is iscsiadm's, not swiscsiadm's: without a reachable iscsid,
     iscsiadm 2.1.8 creates records from compiled-in defaults and ignores iscsid.conf
-    (iscsiadm-compat.md §1.7, §10.6), while swiscsiadm reads iscsid.conf itself, as §1.7 says
-    a userspace initiator should (same values a normally running open-iscsi writes). With an
+    (iscsid normally hands them over), while swiscsiadm, which has no iscsid to ask, reads
+    iscsid.conf itself (same values a normally running open-iscsi writes). With an
     iscsid.conf without node settings the bodies are byte-identical."""
     sw, sw_ia = pair(tmp_path / "sw", node_defaults)
     ia_sw, ia = pair(tmp_path / "ia", node_defaults)
@@ -530,8 +531,8 @@ def test_same_new_writes_same_files(tmp_path, form, node_defaults):
 
 
 # ---------------------------------------------------------------------------------------------
-# 4. Where the two tools part. Each test states what iscsiadm-compat.md says; the ones that fail
-#    show an incompatibility not listed in swiscsi-decisions.md.
+# 4. Where the two tools part. Each test states what iscsiadm 2.1.8 does; the ones that fail
+#    show an incompatibility that DIFFERENCES FROM ISCSIADM in swiscsiadm(8) does not list.
 
 def twins(tmp_path, setup):
     """Two databases prepared alike by iscsiadm: (sw, ia) pairs A and B."""
@@ -543,9 +544,9 @@ def twins(tmp_path, setup):
 
 
 def test_node_new_on_existing_record_resets_it(tmp_path):
-    """§5.4: `-m node -o new` creates *or overwrites* (settings reset, "added" printed, exit 0).
-    swiscsi-decisions.md fixes this only for `-m iface -o new`, and its item 6 names an explicit
-    `-o new` as the way to get the defaults back."""
+    """`-m node -o new` creates *or overwrites* (settings reset, "added" printed, exit 0).
+    swiscsiadm differs only for `-m iface -o new` (swiscsiadm(8)), and an explicit `-o new` is
+    the way to get a node record's defaults back."""
     (sw, ia), (_, ia2) = twins(tmp_path, lambda sw, ia: iscsiadm_new(ia, STATIC))
     args = ("-m", "node", "-o", "new", "-T", STATIC, "-p", "127.0.0.1:3260,1", "-I", IFACE)
     r_sw, r_ia = sw.run(*args), ia2.run(*args)
@@ -555,7 +556,7 @@ def test_node_new_on_existing_record_resets_it(tmp_path):
 
 
 def test_iface_update_reaches_bound_node_records(tmp_path):
-    """§5.4: updating an iface rewrites the same key in every node record bound to it (observed
+    """Updating an iface rewrites the same key in every node record bound to it (observed
     for iface.initiatorname). iscsiadm wrote the node records; each tool updates the iface."""
     def setup(sw, ia):
         iscsiadm_new(ia, STATIC)
@@ -579,7 +580,7 @@ def test_iface_update_reaches_bound_node_records(tmp_path):
 
 
 def test_old_style_static_record_in_discovery_tree(tools):
-    """An old-style record (`-o new` without tpgt, §5.1) has no static/ link but is a static
+    """An old-style record (`-o new` without tpgt) has no static/ link but is a static
     record: iscsiadm's `-m discovery -P 1` lists it under STATIC with tpgt -1."""
     sw, ia = tools
     iscsiadm_new(ia, STATIC, updates=(), portal="127.0.0.1:3262")
@@ -607,8 +608,8 @@ REFUSALS = {
 @pytest.mark.parametrize("case", sorted(REFUSALS))
 def test_refusals_like_iscsiadm(tools, case):
     """Same exit code, same stderr (apart from the program name) and an untouched database for
-    the refusals §5.4 lists (§1.5 item 8 for the bad enum; "Error while adding record: " with
-    exit 0 for `-o new` with only -T)."""
+    iscsiadm's refusals of a bad -o new or -o update (a bad enum value among them;
+    "Error while adding record: " with exit 0 for `-o new` with only -T)."""
     sw, ia = tools
     iscsiadm_new(ia, STATIC)
     before = snapshot(ia)
@@ -623,8 +624,8 @@ def test_refusals_like_iscsiadm(tools, case):
 
 
 def test_missing_iface_exit_code(tools):
-    """Documented deviation (swiscsi-decisions.md, Fixed 5): same message, exit 21 instead of
-    2.1.8's 3."""
+    """Documented deviation (swiscsiadm(8), DIFFERENCES FROM ISCSIADM): same message, exit 21
+    instead of 2.1.8's 3."""
     sw, ia = tools
     iscsiadm_new(ia, STATIC)
     r_sw, r_ia = both(sw, ia, "-m", "node", "-I", "nosuch")

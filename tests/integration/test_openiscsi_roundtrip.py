@@ -245,7 +245,7 @@ def test_swiscsiadm_update_keeps_iscsiadm_values(tools, binding):
 
 def test_binding_switch_refused_by_both(tools):
     """Same refusal, same message; exit 0 in 2.1.8 (a bug) vs 7 in swiscsiadm (documented:
-    swiscsi-decisions.md, "Fixed" 2). The file is untouched either way."""
+    swiscsiadm(8), DIFFERENCES FROM ISCSIADM). The file is untouched either way."""
     sw, ia = tools
     create(ia, "hw", HW_BOUND)
     create(ia, "nd", NETDEV_BOUND)
@@ -309,7 +309,7 @@ def test_ipv6_files_identical(tmp_path):
 def test_ipv6_address_without_ipv6_name(tools, writer):
     """An IPv6 address on an iface not named *ipv6*: both writers choose the IPv6 key group by
     the address, but iscsiadm 2.1.8's reader chooses by name, rejects
-    iface.dup_addr_detect_cnt and then lists nothing at all (iscsiadm-compat.md §2.2, §10.4).
+    iface.dup_addr_detect_cnt and then lists nothing at all.
     It breaks on its own file just the same, so this is open-iscsi's limitation;
     swiscsiadm (group by address or name) reads it."""
     sw, ia = tools
@@ -360,7 +360,7 @@ def test_unknown_key_survives_swiscsiadm_update(tools):
 
 
 def test_unknown_key_file_as_iscsiadm_reads_it(tools):
-    """iscsiadm 2.1.8 has two readers (iscsiadm-compat.md §1.5 rule 10): list/show reject the
+    """iscsiadm 2.1.8 has two readers: list/show reject the
     file, and one such file empties the whole listing; -o update accepts it, keeps every known
     value and silently drops the unknown key."""
     sw, ia = tools

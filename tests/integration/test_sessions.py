@@ -3,6 +3,7 @@ misbehave): login and logout in iscsiadm's words and exit codes, -m session P0-P
 formats, CHAP secrets kept out of logs and listings, nothing half-made after a failure."""
 import os
 import select
+import time
 
 import pytest
 
@@ -399,6 +400,15 @@ def test_ipv6_portal(adm, swiscsid):
         assert not t.errors, t.errors
 
 
+def noted(seen, n):
+    """The fake target notes a login's ISID right after it sent the final Login Response, so
+    swiscsiadm may report the login before the note is taken: wait for n notes, bounded."""
+    deadline = time.monotonic() + 10
+    while len(seen) < n and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(seen) >= n, seen
+
+
 def test_nr_sessions(adm, swiscsid):
     """node.session.nr_sessions = 2: two sessions of one record, each with its own ISID; a
     third is refused in iscsiadm's words; one logged out comes back with the ISID it had."""
@@ -411,12 +421,14 @@ def test_nr_sessions(adm, swiscsid):
         r = adm_run(adm, "-m", "node", "-l")
         assert r.rc == 0, r
         assert r.out.count("Logging in to") == 2 and r.out.count("successful.") == 2, r
+        noted(seen, 2)
         assert len(set(seen)) == 2 and seen[0][:5] == seen[1][:5], seen
         r = adm_run(adm, "-m", "node", "-l")
         assert (r.rc, r.err) == (15, "swiscsiadm: default: 2 sessions requested, but 2 already present.\n"), r
         assert adm_run(adm, "-m", "session", "-r", "1", "-u").rc == 0
         r = adm_run(adm, "-m", "node", "-l")
         assert r.rc == 0 and r.out.count("Logging in to") == 1, r
+        noted(seen, 3)
         assert seen[2] == seen[0], seen
         assert adm_run(adm, "-m", "session").out.splitlines() == [
             f"tcp: [2] {t.portal},1 {T1} (non-flash)", f"tcp: [3] {t.portal},1 {T1} (non-flash)"]

@@ -44,6 +44,28 @@ static void test_parse(void **state)
 	assert_int_equal(parse(key, KEY_NAME_MAX + 3, &l), -1); /* a 64-byte key */
 }
 
+/* SendTargets values keep their control characters for the caller to screen entry by entry;
+ * a key with one is still malformed, and so is a pair without '='. */
+static void test_parse_any_value(void **state)
+{
+	(void)state;
+	struct text_list l;
+	char err[256];
+	static const char seg[] = "TargetName=iqn.x:a\nb\0TargetAddress=1.2.3.4\x1b,1\0";
+	assert_int_equal(text_parse_any_value((const uint8_t *)seg, sizeof(seg) - 1, &l, err,
+					      sizeof(err)), 0);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(text_find(&l, "TargetName"), "iqn.x:a\nb");
+	assert_string_equal(text_find(&l, "TargetAddress"), "1.2.3.4\x1b,1");
+	text_list_free(&l);
+	assert_int_equal(parse(seg, sizeof(seg) - 1, &l), -1); /* text_parse refuses them */
+	static const char *const bad[] = { "Target\x01Name=x", "novalue\x01" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(text_parse_any_value((const uint8_t *)bad[i], strlen(bad[i]) + 1, &l,
+						      err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "malformed text pair"));
+}
+
 static void test_duplicates(void **state)
 {
 	(void)state;
@@ -214,6 +236,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_parse_any_value),
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_gather_cap),
 		cmocka_unit_test(test_rules),
