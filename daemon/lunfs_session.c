@@ -83,8 +83,9 @@ static void add_lun(struct lunfs_session *ls, const struct lun_info *info)
 	tree_link(fs, INO_BY_PATH, l);
 	l->next = ls->luns;
 	ls->luns = l;
-	log_msg(LOG_INFO, "%s: %s %s, %" PRIu64 " blocks of %u bytes%s", l->name, info->vendor,
-		info->product, info->blocks, info->block_size, info->read_only ? ", read-only" : "");
+	log_msg(LOG_INFO, "%s: %s %s, %" PRIu64 " blocks of %u bytes%s, %s", l->name, info->vendor,
+		info->product, info->blocks, info->block_size, info->read_only ? ", read-only" : "",
+		info->has_id ? info->id.name : "no identity (VPD 0x83/0x80)");
 	if (!fs->cfg.loop_devices)
 		return;
 	char path[1024];
