@@ -116,6 +116,13 @@ static bool retry_ran_out(const struct mpath_map *m, uint64_t now_ms)
 	       now_ms - m->all_down_ms >= (uint64_t)n * m->pol.checker_interval * 1000;
 }
 
+bool mpath_queueing(const struct mpath_map *m, uint64_t now_ms)
+{
+	if (m->pol.no_path_retry == MPATH_NO_PATH_RETRY_FAIL)
+		return false;
+	return !m->all_down || !retry_ran_out(m, now_ms);
+}
+
 enum mpath_verdict mpath_choose(struct mpath_map *m, uint64_t bytes, uint64_t now_ms, size_t *path)
 {
 	if (m->all_down || m->npaths == 0)

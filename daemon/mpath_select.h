@@ -62,6 +62,9 @@ void mpath_done(struct mpath_map *m, size_t i, uint64_t bytes);
 bool mpath_tick(struct mpath_map *m, uint64_t now_ms);
 /* failback manual's operator switch: back to the first working path (failover). */
 void mpath_failback_now(struct mpath_map *m);
+/* Whether commands without a path are held now (queue_if_no_path): no_path_retry queue, or N
+ * not yet run out. */
+bool mpath_queueing(const struct mpath_map *m, uint64_t now_ms);
 /* The number of paths up. */
 size_t mpath_paths_up(const struct mpath_map *m);
 
