@@ -4,10 +4,8 @@ usage."""
 import os
 import subprocess
 
-import pytest
-
 from conftest import BUILD
-from ctlproto import MPATH_FLUSH, MPATH_LIST, FakeDaemon, Mpath, MpathPath, Status, reply
+from ctlproto import MPATH_FLUSH, MPATH_LIST, Mpath, MpathPath, Status, reply
 
 TOOL = BUILD / "cli" / "swiscsi-multipath"
 NAME = "wwn-0x60000000000000000e00000000010001"
@@ -15,20 +13,8 @@ WWID = "360000000000000000e00000000010001"
 
 
 def run(adm, *args):
-    env = dict(adm.env)
-    proc = subprocess.run([str(TOOL), *args], env=env, capture_output=True, text=True, timeout=60)
-    return proc
-
-
-@pytest.fixture
-def daemon(adm, request):
-    adm.rundir.mkdir(mode=0o700)
-
-    def start(answer):
-        d = FakeDaemon(adm.rundir / "swiscsid.sock", answer)
-        request.addfinalizer(d.close)
-        return d
-    return start
+    return subprocess.run([str(TOOL), *args], env=adm.env, capture_output=True, text=True,
+                          timeout=60)
 
 
 def mpath(npaths, selector=b"round-robin 0", grouping=b"multibus", queue=1, loop=b"loop7"):

@@ -3,7 +3,7 @@
 and a malformed reply refused instead of printed."""
 import pytest
 
-from ctlproto import LIST, Device, FakeDaemon, Session, Status, reply
+from ctlproto import LIST, Device, Session, Status, reply
 
 TARGET = "iqn.2026-12.test.print:disk"
 
@@ -25,17 +25,6 @@ def device(lun, loop):
     d.file = f"/run/swiscsi/disks/by-path/ip-192.0.2.7:3260-iscsi-{TARGET}-lun-{lun}".encode()
     d.loop, d.vendor, d.product = loop.encode(), b"IET", b"VIRTUAL-DISK"
     return d
-
-
-@pytest.fixture
-def daemon(adm, request):
-    adm.rundir.mkdir(mode=0o700)
-
-    def start(answer):
-        d = FakeDaemon(adm.rundir / "swiscsid.sock", answer)
-        request.addfinalizer(d.close)
-        return d
-    return start
 
 
 def test_attached_devices_and_session_order(adm, daemon):

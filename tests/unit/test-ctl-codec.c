@@ -75,6 +75,17 @@ static void malformed_requests(void **state)
 	refuses(len, "unknown flags");
 }
 
+/* A finished reply copied to buf_store (and freed); its length. */
+static size_t stored(struct ctl_buf *b)
+{
+	assert_int_equal(ctl_buf_finish(b), 0);
+	assert_true(b->len <= sizeof(buf_store));
+	memcpy(buf_store, b->p, b->len);
+	size_t len = b->len;
+	ctl_buf_free(b);
+	return len;
+}
+
 static size_t list_reply(uint32_t ndev)
 {
 	struct ctl_buf b = { 0 };
@@ -97,12 +108,7 @@ static size_t list_reply(uint32_t ndev)
 		ctl_buf_append(&b, &d, sizeof(d));
 	}
 	ctl_buf_status(&b)->nsessions = 1;
-	assert_int_equal(ctl_buf_finish(&b), 0);
-	assert_true(b.len <= sizeof(buf_store));
-	memcpy(buf_store, b.p, b.len);
-	size_t len = b.len;
-	ctl_buf_free(&b);
-	return len;
+	return stored(&b);
 }
 
 static void list_reply_round_trip(void **state)
@@ -163,12 +169,7 @@ static size_t mpath_reply(uint32_t npaths)
 		ctl_buf_append(&b, &p, sizeof(p));
 	}
 	ctl_buf_status(&b)->nmaps = 1;
-	assert_int_equal(ctl_buf_finish(&b), 0);
-	assert_true(b.len <= sizeof(buf_store));
-	memcpy(buf_store, b.p, b.len);
-	size_t len = b.len;
-	ctl_buf_free(&b);
-	return len;
+	return stored(&b);
 }
 
 static void mpath_messages(void **state)
