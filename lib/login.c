@@ -74,6 +74,8 @@ int swi_login_async(struct swi_session *s, swi_done_fn done, void *arg)
 	s->lg.alg_dropped = 0;
 	s->lg.restart = false;
 	s->logout_requested = false;
+	struct recovery fresh = { .cb = s->rec.cb, .cb_arg = s->rec.cb_arg, .st = s->rec.st };
+	s->rec = fresh;
 	s->state = SS_IDLE;
 	return session_open_transport(s);
 }
@@ -196,6 +198,9 @@ int login_enter_full_feature(struct swi_session *s, const struct bhs *h,
 	s->cmdsn = BHS_EXPCMDSN(h);
 	xport_set_digests(s->x, s->neg.header_digest, s->neg.data_digest);
 	s->state = SS_FULL;
+	/* from now on a lost connection is recovered, if the caller asked for that */
+	if (s->o.target_name && s->o.replacement_timeout_ms > 0)
+		s->rec.armed = true;
 	s->last_rx_ms = session_now_ms();
 	s->nop_itt = 0;
 	session_complete(s, 0);
