@@ -63,7 +63,7 @@ static void go_offline(struct swi_session *s, long long now, int wait_ms)
 	r->active = true;
 	r->expired = false;
 	r->lost_ms = now;
-	r->backoff_ms = wait_ms;
+	r->backoff_ms = 0; /* Time2Wait before the first attempt; the back-off after failed ones */
 	r->retry_ms = now + wait_ms;
 	s->nop_itt = 0;
 	s->lg.restart = false;

@@ -42,6 +42,14 @@ static const char *pick(const char *from_url, const char *env)
 	return from_url ? from_url : (v && v[0] ? v : NULL);
 }
 
+/* Each step of a recovery goes to stderr: an outage the copy rides through is still news. */
+static void say_state(struct swi_session *s, enum swi_state st, const char *cause, void *arg)
+{
+	(void)s;
+	const struct tool_ctx *t = arg;
+	fprintf(stderr, "%s: %s (connection %s)\n", t->prog, cause, swi_state_conn_name(st));
+}
+
 struct swi_session *tool_session(struct tool_ctx *t, int for_discovery)
 {
 	struct swi_options o = {
@@ -74,6 +82,7 @@ struct swi_session *tool_session(struct tool_ctx *t, int for_discovery)
 		tool_done(t);
 		exit(err ? SWI_ERR_INVAL : SWI_ERR_NOMEM);
 	}
+	swi_session_on_state(s, say_state, t);
 	return s;
 }
 
