@@ -74,7 +74,8 @@ int swi_login_async(struct swi_session *s, swi_done_fn done, void *arg)
 	s->lg.alg_dropped = 0;
 	s->lg.restart = false;
 	s->logout_requested = false;
-	struct recovery fresh = { .cb = s->rec.cb, .cb_arg = s->rec.cb_arg, .st = s->rec.st };
+	struct recovery fresh = { .cb = s->rec.cb, .cb_arg = s->rec.cb_arg, .st = s->rec.st,
+				  .portal_addr = s->rec.portal_addr, .portal_len = s->rec.portal_len };
 	s->rec = fresh;
 	s->state = SS_IDLE;
 	return session_open_transport(s);

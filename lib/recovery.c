@@ -117,6 +117,8 @@ static void attempt(struct swi_session *s)
 	s->lg.redirects = 0;
 	s->lg.alg_dropped = 0;
 	s->lg.restart = false;
+	memcpy(&s->addr, &r->portal_addr, sizeof(s->addr));
+	s->addrlen = r->portal_len;
 	if (session_open_transport(s) == 0)
 		recovery_notify(s, "reconnecting to %s (attempt %llu)", s->o.portal,
 				(unsigned long long)r->st.attempts);

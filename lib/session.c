@@ -172,6 +172,8 @@ struct swi_session *swi_session_new(const struct swi_options *opts, const char *
 		swi_session_free(s);
 		return NULL;
 	}
+	memcpy(&s->rec.portal_addr, &s->addr, sizeof(s->addr));
+	s->rec.portal_len = s->addrlen;
 	if (s->o.bind_ifname)
 		snprintf(s->bind.ifname, sizeof(s->bind.ifname), "%s", s->o.bind_ifname);
 	choose_offer(s);

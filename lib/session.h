@@ -35,6 +35,9 @@ struct recovery {
 	long long retry_ms;        /* the next reconnect attempt; 0 = none */
 	long long logout_by_ms;    /* a requested logout is due */
 	int backoff_ms;            /* the wait before the next attempt */
+	struct sockaddr_storage portal_addr; /* the configured portal: reconnects go there, not to a
+					      * temporary redirection */
+	socklen_t portal_len;
 	swi_state_fn cb;
 	void *cb_arg;
 	struct swi_recovery_stats st;

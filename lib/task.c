@@ -551,14 +551,25 @@ static int by_cmdsn(const void *a, const void *b)
 	return d < 0 ? -1 : d > 0;
 }
 
+/* A command that loses its connection this often is what kills it (a target that stalls on it
+ * every time): it fails instead of looping through recoveries for ever. */
+enum { HOLD_MAX = 4 };
+
 void task_hold_all(struct swi_session *s)
 {
 	struct task_table *tt = &s->tasks;
 	struct task *held[TASK_SLOTS];
 	size_t n = 0;
-	for (uint32_t i = 0; tt->slots && i < TASK_SLOTS; i++)
-		if (tt->slots[i].used && !tt->slots[i].queued)
-			held[n++] = &tt->slots[i];
+	bool doomed[TASK_SLOTS] = { false };
+	for (uint32_t i = 0; tt->slots && i < TASK_SLOTS; i++) {
+		struct task *t = &tt->slots[i];
+		if (!t->used || t->queued)
+			continue;
+		if (++t->holds > HOLD_MAX)
+			doomed[i] = true;
+		else
+			held[n++] = t;
+	}
 	qsort(held, n, sizeof(held[0]), by_cmdsn);
 	/* back to front, each pushed on the head: the oldest CmdSN ends up first */
 	for (size_t i = n; i-- > 0;) {
@@ -569,6 +580,16 @@ void task_hold_all(struct swi_session *s)
 		tt->queue_head = t;
 		if (!tt->queue_tail)
 			tt->queue_tail = t;
+	}
+	char cause[sizeof(s->err)];
+	snprintf(cause, sizeof(cause), "%s", s->err);
+	for (uint32_t i = 0; tt->slots && i < TASK_SLOTS; i++) {
+		if (!doomed[i] || !tt->slots[i].used)
+			continue;
+		snprintf(s->err, sizeof(s->err), "SCSI command: lost with its connection %d times: %.400s",
+			 HOLD_MAX + 1, cause);
+		s->err_class = SWI_ERR_TRANS;
+		finish(s, &tt->slots[i], -1);
 	}
 }
 

@@ -43,6 +43,7 @@ struct task {
 	uint8_t tmf;               /* which: 0, ABORT TASK (1), then LUN RESET (5) */
 	bool counted;              /* a sent read: its data is in task_table.read_expected */
 	uint8_t retries;           /* times re-sent after BUSY, TASK SET FULL, UNIT ATTENTION */
+	uint8_t holds;             /* times held by a lost connection */
 	long long not_before_ms;   /* a queued retry waits until then */
 	swi_scsi_fn done;
 	void *arg;
