@@ -59,6 +59,16 @@ int login_on_connected(struct swi_session *s)
 	return rc;
 }
 
+void login_begin(struct swi_session *s, swi_done_fn done, void *arg)
+{
+	session_begin(s, OP_LOGIN, done, arg);
+	s->op_itt = session_new_itt(s);
+	s->tsih = 0;
+	s->lg.redirects = 0;
+	s->lg.alg_dropped = 0;
+	s->lg.restart = false;
+}
+
 int swi_login_async(struct swi_session *s, swi_done_fn done, void *arg)
 {
 	if (s->op != OP_NONE || (s->state != SS_IDLE && s->state != SS_CLOSED &&
@@ -67,12 +77,7 @@ int swi_login_async(struct swi_session *s, swi_done_fn done, void *arg)
 		s->err_class = SWI_ERR_INVAL;
 		return -1;
 	}
-	session_begin(s, OP_LOGIN, done, arg);
-	s->op_itt = session_new_itt(s);
-	s->tsih = 0;
-	s->lg.redirects = 0;
-	s->lg.alg_dropped = 0;
-	s->lg.restart = false;
+	login_begin(s, done, arg);
 	s->logout_requested = false;
 	struct recovery fresh = { .cb = s->rec.cb, .cb_arg = s->rec.cb_arg, .st = s->rec.st,
 				  .portal_addr = s->rec.portal_addr, .portal_len = s->rec.portal_len };

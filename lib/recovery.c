@@ -111,12 +111,7 @@ static void attempt(struct swi_session *s)
 	struct recovery *r = &s->rec;
 	r->st.attempts++;
 	r->retry_ms = 0;
-	session_begin(s, OP_LOGIN, login_done, NULL);
-	s->op_itt = session_new_itt(s);
-	s->tsih = 0;
-	s->lg.redirects = 0;
-	s->lg.alg_dropped = 0;
-	s->lg.restart = false;
+	login_begin(s, login_done, NULL);
 	memcpy(&s->addr, &r->portal_addr, sizeof(s->addr));
 	s->addrlen = r->portal_len;
 	if (session_open_transport(s) == 0)

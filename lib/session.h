@@ -116,6 +116,8 @@ long long session_now_ms(void);
 int session_open_transport(struct swi_session *s);
 
 /* login.c */
+/* Starts a login operation for a new session (TSIH 0, no redirection or CHAP fallback yet). */
+void login_begin(struct swi_session *s, swi_done_fn done, void *arg);
 int login_on_connected(struct swi_session *s);
 int login_on_response(struct swi_session *s, const struct bhs *h, const uint8_t *data);
 /* Sends a Login Request with the stage, transit bit and text of s->lg (b may be NULL). */

@@ -108,10 +108,15 @@ def drop_on(t, ops, nth, answered):
     return hook, lost
 
 
-def test_connection_dropped_mid_read(target, tmp_path):
+def dropping(target, ops, nth):
+    """A target whose first connection drops at the nth command of ops (drop_on)."""
     t = target()
-    seen = []
-    t.on_command, lost = drop_on(t, READS, 3, seen)
+    t.on_command, lost = drop_on(t, ops, nth, [])
+    return t, lost
+
+
+def test_connection_dropped_mid_read(target, tmp_path):
+    t, lost = dropping(target, READS, 3)
     r, back = read_lun(t, tmp_path)
     assert r.rc == 0, r
     assert back == bytes(t.lun)
@@ -120,9 +125,7 @@ def test_connection_dropped_mid_read(target, tmp_path):
 
 
 def test_connection_dropped_mid_write(target, tmp_path):
-    t = target()
-    seen = []
-    t.on_command, lost = drop_on(t, WRITES, 4, seen)
+    t, lost = dropping(target, WRITES, 4)
     r, data = write_lun(t, tmp_path)
     assert r.rc == 0, r
     assert bytes(t.lun) == data, "every write is on the LUN"
@@ -287,9 +290,7 @@ def refuse_logins(t, detail, count):
 
 def test_reinstatement_refused_then_accepted(target, tmp_path):
     """'Session does not exist' (2/0x0a) twice, then the target takes the login."""
-    t = target()
-    seen = []
-    t.on_command, lost = drop_on(t, READS, 3, seen)
+    t, lost = dropping(target, READS, 3)
     t.on_login, refused = refuse_logins(t, 0x0A, 2)
     r, back = read_lun(t, tmp_path)
     assert r.rc == 0, r
@@ -303,9 +304,7 @@ def test_reinstatement_refused_then_accepted(target, tmp_path):
 def test_replacement_timeout_fails_held_io(target, tmp_path, detail):
     """Every reinstatement refused for good: the held reads fail once the 3 s replacement
     timeout has passed (rc 4, the transport's class), not before, and not much later."""
-    t = target()
-    seen = []
-    t.on_command, lost = drop_on(t, READS, 3, seen)
+    t, lost = dropping(target, READS, 3)
     t.on_login, refused = refuse_logins(t, detail, 1000)
     r, _ = read_lun(t, tmp_path, env={"SWISCSI_REPLACEMENT_TIMEOUT_MS": "3000"}, timeout=30)
     assert r.rc == 4, r

@@ -54,6 +54,19 @@ static int dead_portal(char *out, size_t len)
 	return fd;
 }
 
+/* A session with recovery on whose reconnects go to a dead portal (kept open by the returned
+ * descriptor). */
+static int recovering_login(struct peer *p, char portal[32], int replacement_timeout_ms)
+{
+	int dead = dead_portal(portal, 32);
+	struct swi_options o;
+	peer_options(&o);
+	o.portal = portal;
+	o.replacement_timeout_ms = replacement_timeout_ms;
+	peer_login(p, &o, KEYS(ops));
+	return dead;
+}
+
 static void login(struct peer *p, struct swi_options *o)
 {
 	peer_options(o);
@@ -158,13 +171,8 @@ static void lost_connection_holds_commands(void **state)
 {
 	(void)state;
 	char portal[32];
-	int dead = dead_portal(portal, sizeof(portal));
 	struct peer p;
-	struct swi_options o;
-	peer_options(&o);
-	o.portal = portal;
-	o.replacement_timeout_ms = 60000;
-	peer_login(&p, &o, KEYS(ops));
+	int dead = recovering_login(&p, portal, 60000);
 	assert_int_equal(swi_session_state(p.s), SWI_STATE_LOGGED_IN);
 	struct cmd a, b;
 	uint8_t ba[512], bb[512];
@@ -208,13 +216,8 @@ static void replacement_timeout_fails_held_commands(void **state)
 {
 	(void)state;
 	char portal[32];
-	int dead = dead_portal(portal, sizeof(portal));
 	struct peer p;
-	struct swi_options o;
-	peer_options(&o);
-	o.portal = portal;
-	o.replacement_timeout_ms = 100;
-	peer_login(&p, &o, KEYS(ops));
+	int dead = recovering_login(&p, portal, 100);
 	struct cmd a;
 	uint8_t ba[512];
 	read_cmd(&p, &a, ba, 1);
