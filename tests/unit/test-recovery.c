@@ -45,7 +45,7 @@ static void cmd_done(struct swi_session *s, int status, const struct swi_scsi_re
  * at once, and no real target can be reached by them. */
 static int dead_portal(char *out, size_t len)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t al = sizeof(a);
 	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
@@ -93,6 +93,16 @@ static void answer(struct peer *p, uint32_t itt, uint8_t status, uint8_t key, ui
 	struct bhs h = { .opcode = OP_SCSI_RSP, .flags = BHS_F_FINAL, .b3 = status, .itt = itt };
 	h.data_len = status == 2 ? sizeof(sense) : 0;
 	peer_send(p, &h, sense, true);
+}
+
+/* A 512-byte read's data, every byte fill, with its GOOD status. */
+static void read_data(struct peer *p, uint32_t itt, uint8_t fill)
+{
+	uint8_t data[512];
+	memset(data, fill, sizeof(data));
+	struct bhs d = { .opcode = OP_DATA_IN, .flags = BHS_F_FINAL | DATAIN_F_STATUS, .itt = itt,
+			 .data_len = sizeof(data), .w20 = ISCSI_RESERVED_TAG };
+	peer_send(p, &d, data, true);
 }
 
 /* The command comes again, under a new ITT, with the same CDB. */
@@ -212,6 +222,8 @@ static void lost_connection_holds_commands(void **state)
 	close(dead);
 }
 
+/* Past the replacement timeout held and new commands fail; once the target is back, I/O works
+ * again. */
 static void replacement_timeout_fails_held_commands(void **state)
 {
 	(void)state;
@@ -237,8 +249,66 @@ static void replacement_timeout_fails_held_commands(void **state)
 	struct swi_recovery_stats rs;
 	swi_session_recovery_stats(p.s, &rs);
 	assert_int_equal(rs.expiries, 1);
-	swi_session_free(p.s);
+	/* the target is back: the next attempt logs in, and I/O works without a login call */
+	assert_int_equal(listen(dead, 1), 0);
+	peer_accept_login(&p, dead, KEYS(ops), NULL);
+	struct cmd n;
+	read_data(&p, read_cmd(&p, &n, ba, 5), 0x77);
+	wait_done(&p, &n);
+	assert_int_equal(n.status, 0);
+	assert_int_equal(ba[0], 0x77);
+	peer_close(&p);
 	close(dead);
+}
+
+/* Three reads held by a lost connection come again on the new one, in their order, with new
+ * ITTs and consecutive CmdSNs, after a login with the same ISID and TSIH 0; a new command
+ * works without a new login call. */
+static void held_commands_reissued_in_order(void **state)
+{
+	(void)state;
+	char portal[32];
+	struct peer p;
+	int lfd = recovering_login(&p, portal, 60000);
+	uint8_t isid[6];
+	memcpy(isid, p.isid, 6);
+	struct cmd c[3];
+	uint8_t buf[3][512];
+	uint32_t old[3];
+	for (int i = 0; i < 3; i++)
+		old[i] = read_cmd(&p, &c[i], buf[i], 10 + (uint64_t)i);
+	close(p.fd);
+	p.fd = -1;
+	assert_int_equal(listen(lfd, 1), 0);
+	struct bhs req;
+	peer_accept_login(&p, lfd, KEYS(ops), &req);
+	assert_memory_equal(req.lun_or_isid, isid, 6);
+	assert_int_equal(req.lun_or_isid[6] << 8 | req.lun_or_isid[7], 0);
+	for (int i = 0; i < 3; i++) {
+		struct bhs h;
+		assert_true(peer_recv(&p, &h, NULL, 0));
+		assert_int_equal(h.opcode, OP_SCSI_CMD);
+		assert_int_equal(h.cdb[5], 10 + i);       /* READ (10) LBA, low byte */
+		assert_int_not_equal(h.itt, old[i]);
+		assert_int_equal(h.w24, p.expcmdsn - 1);   /* CmdSN: one after another */
+		assert_false(c[i].done);
+		read_data(&p, h.itt, (uint8_t)(0xa0 + i));
+		wait_done(&p, &c[i]);
+		assert_int_equal(c[i].status, 0);
+		assert_int_equal(buf[i][0], 0xa0 + i);
+	}
+	struct cmd n;
+	uint8_t nb[512];
+	read_data(&p, read_cmd(&p, &n, nb, 20), 0x55);
+	wait_done(&p, &n);
+	assert_int_equal(n.status, 0);
+	assert_int_equal(nb[511], 0x55);
+	struct swi_recovery_stats rs;
+	swi_session_recovery_stats(p.s, &rs);
+	assert_int_equal(rs.losses, 1);
+	assert_int_equal(rs.recoveries, 1);
+	peer_close(&p);
+	close(lfd);
 }
 
 int main(void)
@@ -248,6 +318,7 @@ int main(void)
 		cmocka_unit_test(unit_attention_only_power_on_retried),
 		cmocka_unit_test(lost_connection_holds_commands),
 		cmocka_unit_test(replacement_timeout_fails_held_commands),
+		cmocka_unit_test(held_commands_reissued_in_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
