@@ -95,7 +95,9 @@ const char *swi_error(const struct swi_session *s);
 int swi_error_class(const struct swi_session *s);
 
 /* Event loop integration: the descriptor, the poll events it wants now, and the call that
- * handles what poll returned (0 while the session is healthy, -1 once it failed). */
+ * handles what poll returned (0 while the session is healthy or recovering its connection,
+ * -1 once it failed). The descriptor is -1 while a recovering session waits to reconnect and a
+ * new one for each attempt: take it again after each swi_service. */
 int swi_fd(const struct swi_session *s);
 short swi_events(const struct swi_session *s);
 int swi_service(struct swi_session *s, short revents);
