@@ -295,8 +295,11 @@ static long long keepalive_due(const struct swi_session *s)
 {
 	if (s->state != SS_FULL || s->o.noop_interval_ms < 0)
 		return 0;
+	/* a connection still receiving is alive, answered or not: the timeout counts from the
+	 * later of the ping and the last PDU */
 	if (s->nop_itt)
-		return s->nop_sent_ms + s->o.noop_timeout_ms;
+		return (s->last_rx_ms > s->nop_sent_ms ? s->last_rx_ms : s->nop_sent_ms) +
+		       s->o.noop_timeout_ms;
 	return s->last_rx_ms + s->o.noop_interval_ms;
 }
 
