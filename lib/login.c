@@ -59,6 +59,16 @@ int login_on_connected(struct swi_session *s)
 	return rc;
 }
 
+void login_begin(struct swi_session *s, swi_done_fn done, void *arg)
+{
+	session_begin(s, OP_LOGIN, done, arg);
+	s->op_itt = session_new_itt(s);
+	s->tsih = 0;
+	s->lg.redirects = 0;
+	s->lg.alg_dropped = 0;
+	s->lg.restart = false;
+}
+
 int swi_login_async(struct swi_session *s, swi_done_fn done, void *arg)
 {
 	if (s->op != OP_NONE || (s->state != SS_IDLE && s->state != SS_CLOSED &&
@@ -67,13 +77,11 @@ int swi_login_async(struct swi_session *s, swi_done_fn done, void *arg)
 		s->err_class = SWI_ERR_INVAL;
 		return -1;
 	}
-	session_begin(s, OP_LOGIN, done, arg);
-	s->op_itt = session_new_itt(s);
-	s->tsih = 0;
-	s->lg.redirects = 0;
-	s->lg.alg_dropped = 0;
-	s->lg.restart = false;
+	login_begin(s, done, arg);
 	s->logout_requested = false;
+	struct recovery fresh = { .cb = s->rec.cb, .cb_arg = s->rec.cb_arg, .st = s->rec.st,
+				  .portal_addr = s->rec.portal_addr, .portal_len = s->rec.portal_len };
+	s->rec = fresh;
 	s->state = SS_IDLE;
 	return session_open_transport(s);
 }
@@ -196,6 +204,9 @@ int login_enter_full_feature(struct swi_session *s, const struct bhs *h,
 	s->cmdsn = BHS_EXPCMDSN(h);
 	xport_set_digests(s->x, s->neg.header_digest, s->neg.data_digest);
 	s->state = SS_FULL;
+	/* from now on a lost connection is recovered, if the caller asked for that */
+	if (s->o.target_name && s->o.replacement_timeout_ms > 0)
+		s->rec.armed = true;
 	s->last_rx_ms = session_now_ms();
 	s->nop_itt = 0;
 	session_complete(s, 0);

@@ -99,6 +99,14 @@ static void copy_options(struct swi_session *s, const struct swi_options *o)
 		s->o.noop_interval_ms = 5000;
 	if (!s->o.noop_timeout_ms)
 		s->o.noop_timeout_ms = 5000;
+	if (s->o.replacement_timeout_ms < 0)
+		s->o.replacement_timeout_ms = 0;
+	if (s->o.scsi_retries < 0)
+		s->o.scsi_retries = 0;
+	if (s->o.scsi_retries > 255)
+		s->o.scsi_retries = 255;
+	if (s->o.scsi_retry_delay_ms <= 0)
+		s->o.scsi_retry_delay_ms = 250;
 }
 
 /* The MaxBurstLength we offer when the caller leaves it open: the RFC 7143 maximum. */
@@ -173,6 +181,8 @@ struct swi_session *swi_session_new(const struct swi_options *opts, const char *
 		swi_session_free(s);
 		return NULL;
 	}
+	memcpy(&s->rec.portal_addr, &s->addr, sizeof(s->addr));
+	s->rec.portal_len = s->addrlen;
 	if (s->o.bind_ifname)
 		snprintf(s->bind.ifname, sizeof(s->bind.ifname), "%s", s->o.bind_ifname);
 	choose_offer(s);
@@ -190,6 +200,7 @@ void swi_session_free(struct swi_session *s)
 {
 	if (!s)
 		return;
+	s->rec.armed = false; /* freed: whatever is pending fails for good */
 	if (s->op != OP_NONE)
 		session_fail(s, SWI_ERR, "session freed while an operation was pending");
 	task_table_free(s);
@@ -224,6 +235,10 @@ int session_fail(struct swi_session *s, int err_class, const char *fmt, ...)
 		vsnprintf(s->err, sizeof(s->err), fmt, ap);
 		va_end(ap);
 		s->err_class = err_class;
+	}
+	if (recovery_wanted(s)) {
+		recovery_lost(s);
+		return -1;
 	}
 	s->state = SS_FAILED;
 	session_complete(s, -1);
@@ -283,7 +298,7 @@ int swi_fd(const struct swi_session *s)
 
 short swi_events(const struct swi_session *s)
 {
-	return s->x && s->state != SS_FAILED ? xport_events(s->x) : 0;
+	return s->x && s->state != SS_FAILED && !s->rec.drop ? xport_events(s->x) : 0;
 }
 
 /* When the keepalive needs attention next: sending a NOP-Out, or giving up on one. */
@@ -291,8 +306,11 @@ static long long keepalive_due(const struct swi_session *s)
 {
 	if (s->state != SS_FULL || s->o.noop_interval_ms < 0)
 		return 0;
+	/* a connection still receiving is alive, answered or not: the timeout counts from the
+	 * later of the ping and the last PDU */
 	if (s->nop_itt)
-		return s->nop_sent_ms + s->o.noop_timeout_ms;
+		return (s->last_rx_ms > s->nop_sent_ms ? s->last_rx_ms : s->nop_sent_ms) +
+		       s->o.noop_timeout_ms;
 	return s->last_rx_ms + s->o.noop_interval_ms;
 }
 
@@ -305,7 +323,8 @@ int swi_timeout_ms(const struct swi_session *s)
 {
 	long long due = earliest(earliest(s->deadline_ms, s->tasks.inflight ? s->task_check_ms : 0),
 				 keepalive_due(s));
-	int guard = s->x ? xport_guard_ms(s->x) : -1;
+	due = earliest(earliest(due, recovery_due(s)), s->state == SS_FULL ? task_queue_due(s) : 0);
+	int guard = s->x && !s->rec.drop ? xport_guard_ms(s->x) : -1;
 	if (!due)
 		return guard;
 	long long left = due - session_now_ms();
@@ -379,8 +398,11 @@ static int on_pdu(void *owner, const struct bhs *h, uint8_t *data)
 	s->stats.pdus_rx++;
 	s->stats.bytes_rx += h->data_len;
 	track_sequence(s, h);
-	if (h->opcode == OP_ASYNC)
-		on_async(s, h); /* first: the window it may open is not for commands it forbids */
+	/* first: the window it may open is not for commands it forbids */
+	if (h->opcode == OP_ASYNC && s->rec.armed && recovery_on_async(s, h) < 0)
+		return -1;
+	if (h->opcode == OP_ASYNC && !s->rec.armed)
+		on_async(s, h);
 	if (s->tasks.queue_head && task_kick(s) < 0)
 		return -1;
 	switch (h->opcode) {
@@ -476,42 +498,59 @@ static int run_timers(struct swi_session *s)
 	long long now = session_now_ms();
 	if (keepalive(s, now) < 0)
 		return -1;
-	if (s->tasks.inflight && (!s->task_check_ms || now >= s->task_check_ms)) {
+	/* held commands are not on the wire: their clocks start again once they are */
+	if (s->tasks.inflight && !s->rec.active && (!s->task_check_ms || now >= s->task_check_ms)) {
 		s->task_check_ms = task_check_timeouts(s, now);
 		if (s->state == SS_FAILED)
 			return -1;
 	}
+	long long retry = s->state == SS_FULL ? task_queue_due(s) : 0;
+	if (retry && now >= retry && task_kick(s) < 0)
+		return -1;
 	return 0;
+}
+
+/* The connection's I/O: 0, or -1 once it failed (the session failed or is recovering). */
+static int service_transport(struct swi_session *s, short revents)
+{
+	bool was_connecting = s->state == SS_CONNECTING;
+	int rc = xport_service(s->x, revents);
+	if (s->lg.restart) {
+		/* the transport is replaced only here, never inside its own callback */
+		s->lg.restart = false;
+		return session_open_transport(s);
+	}
+	if (rc < 0)
+		return s->state == SS_FAILED || s->rec.drop ? -1 : transport_failed(s);
+	if (was_connecting && xport_connected(s->x) && s->state == SS_CONNECTING)
+		return login_on_connected(s);
+	return 0;
+}
+
+static void check_deadline(struct swi_session *s)
+{
+	if (!s->deadline_ms || session_now_ms() < s->deadline_ms)
+		return;
+	const char *what = s->op == OP_LOGIN    ? "login"
+			   : s->op == OP_TEXT   ? "text request"
+			   : s->op == OP_LOGOUT ? "logout"
+						: "SCSI command";
+	session_fail(s, s->state == SS_CONNECTING ? SWI_ERR_TIMEOUT : SWI_ERR_PDU_TIMEOUT,
+		     "%s to %s timed out after %d ms", what, s->o.portal, s->o.timeout_ms);
 }
 
 int swi_service(struct swi_session *s, short revents)
 {
 	if (s->state == SS_FAILED)
 		return -1;
-	if (s->x) {
-		bool was_connecting = s->state == SS_CONNECTING;
-		int rc = xport_service(s->x, revents);
-		if (s->lg.restart) {
-			/* the transport is replaced only here, never inside its own callback */
-			s->lg.restart = false;
-			return session_open_transport(s) < 0 ? -1 : 0;
-		}
-		if (rc < 0)
-			return s->state == SS_FAILED ? -1 : transport_failed(s);
-		if (was_connecting && xport_connected(s->x) && s->state == SS_CONNECTING &&
-		    login_on_connected(s) < 0)
-			return -1;
-	}
-	if (run_timers(s) < 0)
-		return -1;
-	if (s->deadline_ms && session_now_ms() >= s->deadline_ms) {
-		const char *what = s->op == OP_LOGIN	 ? "login"
-				   : s->op == OP_TEXT	 ? "text request"
-				   : s->op == OP_LOGOUT ? "logout"
-							 : "SCSI command";
-		return session_fail(s, s->state == SS_CONNECTING ? SWI_ERR_TIMEOUT : SWI_ERR_PDU_TIMEOUT,
-				    "%s to %s timed out after %d ms", what, s->o.portal, s->o.timeout_ms);
-	}
+	if (s->x && !s->rec.drop)
+		service_transport(s, revents);
+	if (s->state != SS_FAILED)
+		run_timers(s);
+	if (s->state != SS_FAILED)
+		check_deadline(s);
+	if (s->state != SS_FAILED && (s->rec.armed || s->rec.active))
+		recovery_service(s, session_now_ms());
 	return s->state == SS_FAILED ? -1 : 0;
 }
 
@@ -524,6 +563,12 @@ int swi_logout_async(struct swi_session *s, swi_done_fn done, void *arg)
 		s->err_class = SWI_ERR_INVAL;
 		return -1;
 	}
+	s->rec.armed = false; /* the caller ends the session: a failure now is final */
+	return session_logout(s, done, arg);
+}
+
+int session_logout(struct swi_session *s, swi_done_fn done, void *arg)
+{
 	session_begin(s, OP_LOGOUT, done, arg);
 	s->op_itt = session_new_itt(s);
 	struct bhs h = { .opcode = OP_LOGOUT_REQ, .immediate = true, .flags = BHS_F_FINAL | 0,
@@ -540,6 +585,10 @@ int logout_on_response(struct swi_session *s, const struct bhs *h)
 		return session_fail(s, SWI_ERR, "unexpected Logout Response");
 	if (h->b2 != 0)
 		return session_fail(s, SWI_ERR, "logout refused by the target (response %u)", h->b2);
+	/* Time2Wait (bytes 40-41): before logging in again, should we */
+	s->rec.backoff_ms = (int)(h->w40 >> 16) * 1000;
+	if (s->rec.backoff_ms > 5000)
+		s->rec.backoff_ms = 5000;
 	s->state = SS_CLOSED;
 	session_complete(s, 0);
 	return 0;

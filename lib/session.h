@@ -19,6 +19,28 @@ enum session_state {
 	SS_LOGOUT,
 	SS_CLOSED,     /* logged out */
 	SS_FAILED,
+	SS_RECOVER,    /* connection lost, recovery on: commands held, reconnect pending */
+};
+
+/* ERL 0 recovery (recovery.c): what a session does between a lost connection and its
+ * reinstatement, and what the target's logout request makes it do. */
+struct recovery {
+	bool armed;                /* a normal session logged in with replacement_timeout_ms > 0 */
+	bool active;               /* connection lost: commands held until a login succeeds */
+	bool drop;                 /* the transport is to be freed (never inside its callbacks) */
+	bool expired;              /* replacement_timeout passed: held and new commands failed */
+	bool draining;             /* the target asked for a logout: nothing new is sent */
+	bool logging_out;          /* our Logout Request for it is out */
+	long long lost_ms;         /* when the connection was lost */
+	long long retry_ms;        /* the next reconnect attempt; 0 = none */
+	long long logout_by_ms;    /* a requested logout is due */
+	int backoff_ms;            /* the wait before the next attempt */
+	struct sockaddr_storage portal_addr; /* the configured portal: reconnects go there, not to a
+					      * temporary redirection */
+	socklen_t portal_len;
+	swi_state_fn cb;
+	void *cb_arg;
+	struct swi_recovery_stats st;
 };
 
 enum pending_op { OP_NONE, OP_LOGIN, OP_TEXT, OP_LOGOUT };
@@ -70,6 +92,7 @@ struct swi_session {
 	uint32_t nop_itt;          /* our unanswered keepalive NOP-Out, 0 when none */
 	long long nop_sent_ms;
 	bool logout_requested;     /* the target asked for a logout: no new commands */
+	struct recovery rec;
 	char err[512];
 	int err_class;
 	struct swi_stats stats;    /* digest_errors is kept by the transport */
@@ -95,6 +118,8 @@ long long session_now_ms(void);
 int session_open_transport(struct swi_session *s);
 
 /* login.c */
+/* Starts a login operation for a new session (TSIH 0, no redirection or CHAP fallback yet). */
+void login_begin(struct swi_session *s, swi_done_fn done, void *arg);
 int login_on_connected(struct swi_session *s);
 int login_on_response(struct swi_session *s, const struct bhs *h, const uint8_t *data);
 /* Sends a Login Request with the stage, transit bit and text of s->lg (b may be NULL). */
@@ -115,9 +140,26 @@ int login_chap_step(struct swi_session *s, const struct bhs *h, const struct tex
 int login_chap_algs_left(const struct swi_session *s);
 int login_chap_first_alg(const struct swi_session *s);
 
+/* recovery.c */
+/* True when a failure should be recovered from rather than fail the session. */
+bool recovery_wanted(const struct swi_session *s);
+/* The connection is lost (s->err says why): hold every command, schedule a reconnect. */
+void recovery_lost(struct swi_session *s);
+/* Frees a dropped transport and runs the recovery timers; called by swi_service. */
+int recovery_service(struct swi_session *s, long long now);
+/* The next time recovery needs swi_service, or 0. */
+long long recovery_due(const struct swi_session *s);
+/* An Async Message with recovery armed: event 1/4 drain and re-login, 2/3 recover. */
+int recovery_on_async(struct swi_session *s, const struct bhs *h);
+/* Whether a new command may be accepted now (0), or why not (SWI_ERR_* class set in err). */
+int recovery_accepts(struct swi_session *s);
+void recovery_notify(struct swi_session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* discovery.c */
 int text_on_response(struct swi_session *s, const struct bhs *h, const uint8_t *data);
-/* logout (session.c) */
+/* logout (session.c): sends a Logout Request (close the session), no questions asked */
+int session_logout(struct swi_session *s, swi_done_fn done, void *arg);
 int logout_on_response(struct swi_session *s, const struct bhs *h);
 
 /* chap.c: CHAP_A values and responses. */

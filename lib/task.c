@@ -21,6 +21,14 @@ static struct task *lookup(struct swi_session *s, uint32_t itt)
 	return t->used && t->itt == itt ? t : NULL;
 }
 
+/* An ITT for the task in its slot, never used before (a new generation). */
+static void new_itt(struct task_table *tt, struct task *t)
+{
+	uint32_t idx = (uint32_t)(t - tt->slots);
+	tt->generation++;
+	t->itt = ITT_TASK | ((tt->generation << SLOT_BITS | idx) & ITT_SERIAL);
+}
+
 static struct task *alloc_task(struct swi_session *s)
 {
 	struct task_table *tt = &s->tasks;
@@ -34,8 +42,7 @@ static struct task *alloc_task(struct swi_session *s)
 		tt->free_hint = idx + 1;
 		memset(t, 0, sizeof(*t));
 		t->used = true;
-		tt->generation++;
-		t->itt = ITT_TASK | ((tt->generation << SLOT_BITS | idx) & ITT_SERIAL);
+		new_itt(tt, t);
 		tt->inflight++;
 		return t;
 	}
@@ -47,9 +54,26 @@ static struct task *alloc_task(struct swi_session *s)
  * is done, frees the buffer. Checked in O(1) when everything was sent, the usual case. */
 static void release_buffer(struct swi_session *s, struct task *t)
 {
-	if (t->dir != SWI_DIR_WRITE || !s->x || xport_sent(s->x, t->last_seq))
+	/* a transport about to be dropped sends nothing more: no need to copy for it */
+	if (t->dir != SWI_DIR_WRITE || !s->x || s->rec.drop || xport_sent(s->x, t->last_seq))
 		return;
 	xport_release(s->x, t->itt); /* a failure fails the transport: nothing more is sent */
+}
+
+/* A task about to be sent again (after a lost connection, or a BUSY): its old PDUs are let go
+ * and it starts over under a new ITT, so that nothing late for the old one can touch it. The
+ * buffer stays the caller's: nothing is copied. */
+static void task_rewind(struct swi_session *s, struct task *t)
+{
+	if (t->counted)
+		s->tasks.read_expected -= t->len - t->received;
+	release_buffer(s, t);
+	new_itt(&s->tasks, t);
+	t->counted = false;
+	t->received = t->next_datasn = t->unsolicited = t->r2t_asked = t->next_r2tsn = 0;
+	t->tmf_itt = 0;
+	t->tmf = 0;
+	memset(&t->res, 0, sizeof(t->res));
 }
 
 static void finish(struct swi_session *s, struct task *t, int status)
@@ -147,8 +171,11 @@ static bool window_open(const struct swi_session *s)
 int task_kick(struct swi_session *s)
 {
 	struct task_table *tt = &s->tasks;
-	while (tt->queue_head && window_open(s) && s->state == SS_FULL) {
+	long long now = tt->queue_head && tt->queue_head->not_before_ms ? session_now_ms() : 0;
+	while (tt->queue_head && window_open(s) && s->state == SS_FULL && !s->rec.draining &&
+	       (!tt->queue_head->not_before_ms || tt->queue_head->not_before_ms <= now)) {
 		struct task *t = tt->queue_head;
+		t->not_before_ms = 0;
 		tt->queue_head = t->next_queued;
 		if (!tt->queue_head)
 			tt->queue_tail = NULL;
@@ -164,12 +191,15 @@ int swi_scsi_async(struct swi_session *s, uint64_t lun, const uint8_t *cdb, size
 {
 	if (s->state == SS_FAILED)
 		return -1; /* s->err holds why the session failed: a new message would hide it */
+	if (s->rec.armed && recovery_accepts(s) < 0)
+		return -1;
 	if (s->logout_requested) {
 		snprintf(s->err, sizeof(s->err), "SCSI command: the target asked us to log out (Async Message)");
 		s->err_class = SWI_ERR;
 		return -1;
 	}
-	const char *why = s->state != SS_FULL || !s->o.target_name ? "the session is not logged in to a target"
+	bool up = s->state == SS_FULL || (s->rec.armed && s->state != SS_CLOSED);
+	const char *why = !up || !s->o.target_name ? "the session is not logged in to a target"
 			  : cdb_len == 0 || cdb_len > 16	      ? "a CDB has 1 to 16 bytes"
 			  : len && !buf && dir != SWI_DIR_NONE	      ? "no data buffer"
 			  : dir == SWI_DIR_NONE && len		      ? "a transfer length without a direction"
@@ -198,7 +228,7 @@ int swi_scsi_async(struct swi_session *s, uint64_t lun, const uint8_t *cdb, size
 	 * the keepalive off a stalled command would wait forever */
 	if (!s->task_check_ms || s->tasks.inflight == 1 || t->deadline_ms < s->task_check_ms)
 		s->task_check_ms = t->deadline_ms;
-	if (!window_open(s) || s->tasks.queue_head) {
+	if (!window_open(s) || s->tasks.queue_head || s->state != SS_FULL || s->rec.draining) {
 		t->queued = true;
 		if (s->tasks.queue_tail)
 			s->tasks.queue_tail->next_queued = t;
@@ -207,7 +237,8 @@ int swi_scsi_async(struct swi_session *s, uint64_t lun, const uint8_t *cdb, size
 		s->tasks.queue_tail = t;
 		return 0;
 	}
-	return send_command(s, t) < 0 ? -1 : 0;
+	/* a send that lost the connection holds the command (recovery): it is submitted */
+	return send_command(s, t) < 0 && !s->rec.active ? -1 : 0;
 }
 
 uint64_t task_read_expected(const struct swi_session *s)
@@ -295,6 +326,44 @@ int task_on_data_in(struct swi_session *s, const struct bhs *h, const uint8_t *d
 	return 0;
 }
 
+enum { ST_CHECK_CONDITION = 0x02, ST_BUSY = 0x08, ST_TASK_SET_FULL = 0x28 };
+enum { SENSE_UNIT_ATTENTION = 0x6, ASC_POWER_ON_RESET = 0x29 };
+
+/* A condition that passes by itself: the target is busy, its task set is full, or it reports
+ * that it was powered on or reset (ASC 29h; other unit attentions, such as REPORTED LUNS DATA
+ * HAS CHANGED, are news the owner must see). data is the response's data segment. */
+static bool transient(uint8_t status, const uint8_t *data, uint32_t len)
+{
+	if (status == ST_BUSY || status == ST_TASK_SET_FULL)
+		return true;
+	if (status != ST_CHECK_CONDITION || len < 2 + 14)
+		return false;
+	const uint8_t *sn = data + 2;
+	bool descriptor = (sn[0] & 0x7f) >= 0x72;
+	uint8_t key = (descriptor ? sn[1] : sn[2]) & 0x0f, asc = descriptor ? sn[2] : sn[12];
+	return key == SENSE_UNIT_ATTENTION && asc == ASC_POWER_ON_RESET;
+}
+
+/* Re-sends t after the retry delay instead of completing it; false when its retries are used
+ * up (or off). It goes to the front of the queue: it was issued before what waits there. */
+static bool retry_later(struct swi_session *s, struct task *t, const struct bhs *h,
+			const uint8_t *data)
+{
+	if (t->retries >= s->o.scsi_retries || !transient(h->b3, data, h->data_len))
+		return false;
+	t->retries++;
+	s->rec.st.scsi_retries++;
+	task_rewind(s, t);
+	t->not_before_ms = session_now_ms() + s->o.scsi_retry_delay_ms;
+	t->deadline_ms = t->not_before_ms + s->o.timeout_ms;
+	t->queued = true;
+	t->next_queued = s->tasks.queue_head;
+	s->tasks.queue_head = t;
+	if (!s->tasks.queue_tail)
+		s->tasks.queue_tail = t;
+	return true;
+}
+
 int task_on_response(struct swi_session *s, const struct bhs *h, const uint8_t *data)
 {
 	struct task *t = lookup(s, h->itt);
@@ -309,6 +378,8 @@ int task_on_response(struct swi_session *s, const struct bhs *h, const uint8_t *
 	}
 	if (final_status(s, t, h) < 0)
 		return -1;
+	if (retry_later(s, t, h, data))
+		return 0;
 	if (h->data_len >= 2) {
 		size_t slen = (size_t)data[0] << 8 | data[1];
 		if (slen > h->data_len - 2)
@@ -401,8 +472,8 @@ long long task_check_timeouts(struct swi_session *s, long long now)
 	long long next = 0;
 	for (uint32_t i = 0; tt->slots && tt->inflight && i < TASK_SLOTS; i++) {
 		struct task *t = &tt->slots[i];
-		if (!t->used)
-			continue;
+		if (!t->used || (t->queued && s->rec.draining))
+			continue; /* held back by a logout the target asked for: rearmed after it */
 		if (now >= t->deadline_ms) {
 			/* a queued command never reached the target: its window stayed shut */
 			if (t->tmf == TMF_LUN_RESET || t->queued) {
@@ -474,6 +545,76 @@ void task_fail_all(struct swi_session *s)
 	for (uint32_t i = 0; tt->slots && i < TASK_SLOTS; i++)
 		if (tt->slots[i].used)
 			finish(s, &tt->slots[i], -1);
+}
+
+static int by_cmdsn(const void *a, const void *b)
+{
+	const struct task *x = *(struct task *const *)a, *y = *(struct task *const *)b;
+	int32_t d = (int32_t)(x->cmdsn - y->cmdsn);
+	return d < 0 ? -1 : d > 0;
+}
+
+/* A command that loses its connection this often is what kills it (a target that stalls on it
+ * every time): it fails instead of looping through recoveries for ever. */
+enum { HOLD_MAX = 4 };
+
+void task_hold_all(struct swi_session *s)
+{
+	struct task_table *tt = &s->tasks;
+	struct task *held[TASK_SLOTS];
+	size_t n = 0;
+	bool doomed[TASK_SLOTS] = { false };
+	for (uint32_t i = 0; tt->slots && i < TASK_SLOTS; i++) {
+		struct task *t = &tt->slots[i];
+		if (!t->used || t->queued)
+			continue;
+		if (++t->holds > HOLD_MAX)
+			doomed[i] = true;
+		else
+			held[n++] = t;
+	}
+	qsort(held, n, sizeof(held[0]), by_cmdsn);
+	/* back to front, each pushed on the head: the oldest CmdSN ends up first */
+	for (size_t i = n; i-- > 0;) {
+		struct task *t = held[i];
+		task_rewind(s, t);
+		t->queued = true;
+		t->next_queued = tt->queue_head;
+		tt->queue_head = t;
+		if (!tt->queue_tail)
+			tt->queue_tail = t;
+	}
+	char cause[sizeof(s->err)];
+	snprintf(cause, sizeof(cause), "%s", s->err);
+	for (uint32_t i = 0; tt->slots && i < TASK_SLOTS; i++) {
+		if (!doomed[i] || !tt->slots[i].used)
+			continue;
+		snprintf(s->err, sizeof(s->err), "SCSI command: lost with its connection %d times: %.400s",
+			 HOLD_MAX + 1, cause);
+		s->err_class = SWI_ERR_TRANS;
+		finish(s, &tt->slots[i], -1);
+	}
+}
+
+void task_rearm_deadlines(struct swi_session *s, long long now)
+{
+	for (struct task *t = s->tasks.queue_head; t; t = t->next_queued)
+		t->deadline_ms = now + s->o.timeout_ms;
+	s->task_check_ms = 0;
+}
+
+unsigned task_sent_count(const struct swi_session *s)
+{
+	unsigned queued = 0;
+	for (const struct task *t = s->tasks.queue_head; t; t = t->next_queued)
+		queued++;
+	return s->tasks.inflight - queued;
+}
+
+long long task_queue_due(const struct swi_session *s)
+{
+	const struct task *t = s->tasks.queue_head;
+	return t && t->not_before_ms ? t->not_before_ms : 0;
 }
 
 void task_fail_queued(struct swi_session *s, const char *why)

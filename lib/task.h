@@ -42,6 +42,9 @@ struct task {
 	uint32_t tmf_itt;          /* ITT of our task management request for it, 0 when none */
 	uint8_t tmf;               /* which: 0, ABORT TASK (1), then LUN RESET (5) */
 	bool counted;              /* a sent read: its data is in task_table.read_expected */
+	uint8_t retries;           /* times re-sent after BUSY, TASK SET FULL, UNIT ATTENTION */
+	uint8_t holds;             /* times held by a lost connection */
+	long long not_before_ms;   /* a queued retry waits until then */
 	swi_scsi_fn done;
 	void *arg;
 	struct swi_scsi_result res;
@@ -63,6 +66,15 @@ void task_table_free(struct swi_session *s);
 uint64_t task_read_expected(const struct swi_session *s);
 /* Fails every task (session failure or free): callbacks run with status -1. */
 void task_fail_all(struct swi_session *s);
+/* Connection lost (recovery): every sent command goes back to the front of the queue, in CmdSN
+ * order, with a new ITT and its transfer state reset; nothing is copied, no callback runs. */
+void task_hold_all(struct swi_session *s);
+/* Gives every queued command a fresh deadline (after a reinstatement). */
+void task_rearm_deadlines(struct swi_session *s, long long now);
+/* Commands sent and not yet answered (in flight less queued). */
+unsigned task_sent_count(const struct swi_session *s);
+/* When the queue's first command may go (a retry's delay), 0 if now or nothing queued. */
+long long task_queue_due(const struct swi_session *s);
 /* Fails the commands still waiting for the command window (they never reached the target). */
 void task_fail_queued(struct swi_session *s, const char *why);
 /* The buffer position where a Data-In's data must land, or NULL (bounds violation: the PDU is

@@ -29,11 +29,26 @@ void tool_init(struct tool_ctx *t, const char *prog, const char *url, const char
 	}
 }
 
+/* A number from the environment, or fallback when unset or empty. */
+static int env_int(const char *name, int fallback)
+{
+	const char *v = getenv(name);
+	return v && v[0] ? atoi(v) : fallback;
+}
+
 /* Secrets from the environment keep them out of `ps`; the URL wins when it has them. */
 static const char *pick(const char *from_url, const char *env)
 {
 	const char *v = getenv(env);
 	return from_url ? from_url : (v && v[0] ? v : NULL);
+}
+
+/* Each step of a recovery goes to stderr: an outage the copy rides through is still news. */
+static void say_state(struct swi_session *s, enum swi_state st, const char *cause, void *arg)
+{
+	(void)s;
+	const struct tool_ctx *t = arg;
+	fprintf(stderr, "%s: %s (connection %s)\n", t->prog, cause, swi_state_conn_name(st));
 }
 
 struct swi_session *tool_session(struct tool_ctx *t, int for_discovery)
@@ -52,7 +67,14 @@ struct swi_session *tool_session(struct tool_ctx *t, int for_discovery)
 		.initial_r2t = -1,
 		.immediate_data = -1,
 		/* a shorter bound for scripts and tests that must not wait the default 15 s */
-		.timeout_ms = getenv("SWISCSI_TIMEOUT_MS") ? atoi(getenv("SWISCSI_TIMEOUT_MS")) : 0,
+		.timeout_ms = env_int("SWISCSI_TIMEOUT_MS", 0),
+		.noop_interval_ms = env_int("SWISCSI_NOOP_INTERVAL_MS", 0),
+		.noop_timeout_ms = env_int("SWISCSI_NOOP_TIMEOUT_MS", 0),
+		/* ride through a target restart, a path flap or a target's logout request the way
+		 * open-iscsi does (node.session.timeo.replacement_timeout = 120); 0 turns it off */
+		.replacement_timeout_ms = env_int("SWISCSI_REPLACEMENT_TIMEOUT_MS", 120000),
+		.scsi_retries = env_int("SWISCSI_SCSI_RETRIES", 8),
+		.scsi_retry_delay_ms = env_int("SWISCSI_SCSI_RETRY_DELAY_MS", 0),
 	};
 	const char *err = NULL;
 	struct swi_session *s = swi_session_new(&o, &err);
@@ -61,6 +83,7 @@ struct swi_session *tool_session(struct tool_ctx *t, int for_discovery)
 		tool_done(t);
 		exit(err ? SWI_ERR_INVAL : SWI_ERR_NOMEM);
 	}
+	swi_session_on_state(s, say_state, t);
 	return s;
 }
 

@@ -67,6 +67,22 @@ struct swi_options {
 			       * past it is aborted (ABORT TASK) and completes with an error. */
 	int noop_interval_ms; /* NOP-Out keepalive after this much silence; 0 = 5000, -1 = off */
 	int noop_timeout_ms;  /* a keepalive unanswered this long fails the session; 0 = 5000 */
+	/* ERL 0 session recovery (RFC 7143 §6.3.5, §7.1). 0: a lost connection (socket error,
+	 * unanswered keepalive, protocol violation, stuck command past its LUN reset, Async event
+	 * 2/3) fails the session and every command at once. > 0: once a normal session has logged
+	 * in, a lost connection holds every command (no callback runs), reconnects through the same
+	 * binding after DefaultTime2Wait (then a bounded back-off), logs in with the same ISID and
+	 * TSIH 0 (reinstatement) and re-issues the held commands in their original order; only
+	 * when this many ms have passed since the loss without success do the held and new
+	 * commands fail (status -1, SWI_ERR_TRANS), while attempts go on in the background. A
+	 * target's logout request (Async event 1) or renegotiation (event 4) becomes a pause:
+	 * logout, login, continue. */
+	int replacement_timeout_ms;
+	/* BUSY, TASK SET FULL and UNIT ATTENTION for power on/reset (ASC 29h) are re-sent this many
+	 * times, scsi_retry_delay_ms apart (0 = 250), before the result goes to the caller; 0 =
+	 * never (every result goes to the caller). */
+	int scsi_retries;
+	int scsi_retry_delay_ms;
 };
 
 /* A new session with a copy of opts; nothing is sent yet. NULL on bad options (message in
@@ -79,7 +95,9 @@ const char *swi_error(const struct swi_session *s);
 int swi_error_class(const struct swi_session *s);
 
 /* Event loop integration: the descriptor, the poll events it wants now, and the call that
- * handles what poll returned (0 while the session is healthy, -1 once it failed). */
+ * handles what poll returned (0 while the session is healthy or recovering its connection,
+ * -1 once it failed). The descriptor is -1 while a recovering session waits to reconnect and a
+ * new one for each attempt: take it again after each swi_service. */
 int swi_fd(const struct swi_session *s);
 short swi_events(const struct swi_session *s);
 int swi_service(struct swi_session *s, short revents);
@@ -88,6 +106,44 @@ int swi_service(struct swi_session *s, short revents);
 int swi_timeout_ms(const struct swi_session *s);
 
 typedef void (*swi_done_fn)(struct swi_session *s, int status, void *arg);
+
+/* ---- session state and recovery ----
+ * While a lost connection is being recovered, swi_fd() is -1 between attempts and a new
+ * descriptor for each attempt: look it up again after every swi_service() (an event loop
+ * re-registers it when it changed). swi_service() returns 0 throughout a recovery. */
+enum swi_state {
+	SWI_STATE_FREE,             /* not logged in: new, logged out */
+	SWI_STATE_IN_LOGIN,         /* the caller's login in progress */
+	SWI_STATE_LOGGED_IN,
+	SWI_STATE_IN_LOGOUT,        /* the caller's logout in progress */
+	SWI_STATE_LOGOUT_REQUESTED, /* the target asked for a logout (or renegotiation): new
+				     * commands wait while the library logs out and in again */
+	SWI_STATE_TRANSPORT_WAIT,   /* the connection is lost: commands held, reconnect pending */
+	SWI_STATE_REOPEN,           /* reconnecting and logging in again (reinstatement) */
+	SWI_STATE_FAILED,           /* failed for good (recovery off, or freed) */
+};
+enum swi_state swi_session_state(const struct swi_session *s);
+/* iscsiadm's words for a state: "iSCSI Session State" (LOGGED_IN, FAILED, FREE), "Internal
+ * iscsid Session State" (NO CHANGE, REOPEN, CLEANUP) and "iSCSI Connection State" (FREE,
+ * TRANSPORT WAIT, IN LOGIN, LOGGED IN, IN LOGOUT, LOGOUT REQUESTED). */
+const char *swi_state_session_name(enum swi_state st);
+const char *swi_state_internal_name(enum swi_state st);
+const char *swi_state_conn_name(enum swi_state st);
+/* Called at every step of a recovery (loss, each attempt, success, replacement timeout
+ * expiry, a target's logout request) with the state then and a sentence saying why. It may
+ * submit commands; it must not free the session. */
+typedef void (*swi_state_fn)(struct swi_session *s, enum swi_state st, const char *cause,
+			     void *arg);
+void swi_session_on_state(struct swi_session *s, swi_state_fn fn, void *arg);
+struct swi_recovery_stats {
+	uint64_t losses;         /* connections lost in full feature phase */
+	uint64_t attempts;       /* reconnect attempts */
+	uint64_t recoveries;     /* attempts that reached full feature phase again */
+	uint64_t expiries;       /* replacement timeouts that failed held commands */
+	uint64_t target_logouts; /* logouts the target asked for (Async event 1 or 4) */
+	uint64_t scsi_retries;   /* commands re-sent after BUSY, TASK SET FULL, UNIT ATTENTION */
+};
+void swi_session_recovery_stats(const struct swi_session *s, struct swi_recovery_stats *out);
 
 /* Connects and logs in (security, then operational negotiation). status 0 or -1. */
 int swi_login_async(struct swi_session *s, swi_done_fn done, void *arg);

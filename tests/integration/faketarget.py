@@ -18,7 +18,12 @@ and settings: `params` (the target's operational values, negotiated honestly), `
 (credentials and algorithms), `redirect`, `r2t_chunk`, `r2t_order`, `r2t_burst`, `answer_tmf`,
 `window` (the command window, MaxCmdSN - ExpCmdSN + 1).
 What the target saw is kept for assertions: `lun` (the LUN's bytes), `chap_offers`,
-`nop_echoes`, `logouts`, `commands`, `r2ts`, `errors` (exceptions raised in its threads).
+`nop_echoes`, `logouts`, `commands`, `r2ts`, `errors` (exceptions raised in its threads), and
+`wire`, one ordered log across connections (conn.no counts them from 1): ("login", no, isid,
+tsih) for each connection's first Login Request, ("full", no) when it reaches full feature
+phase, ("cmd", no, cdb) for each SCSI Command, ("tmf", no, function), ("nop", no) for each
+NOP-Out ping. A login with the ISID of a session in full feature phase and TSIH 0 reinstates
+it: the old session's connection is dropped, as RFC 7143 §6.3.5 has a target do.
 """
 import hashlib
 import os
@@ -138,8 +143,9 @@ class Task:
 class Conn:
     """One TCP connection: login, then the full feature phase."""
 
-    def __init__(self, target, sock):
+    def __init__(self, target, sock, no=0):
         self.t = target
+        self.no = no
         self.sock = sock
         self.statsn = random.randrange(1 << 20)
         self.expcmdsn = 0
@@ -218,6 +224,11 @@ class Conn:
     def login(self, req):
         keys = parse_keys(req.data)
         self.isid = req.lun[:6]
+        if "InitiatorName" in keys and not self.discovery:
+            tsih = int.from_bytes(req.lun[6:8], "big")
+            self.t.wire.append(("login", self.no, bytes(self.isid), tsih))
+            if tsih == 0:
+                self.t.reinstate(self)
         if self.t.on_login and self.t.on_login(self, req, keys):
             return
         if self.t.redirect and not self.t.redirected:
@@ -242,6 +253,7 @@ class Conn:
                   w36=status[0] << 24 | status[1] << 16, **self.sn_fields())
         if status[0] == 0 and transit and nsg == 3:
             self.full = True
+            self.t.wire.append(("full", self.no))
             if self.t.on_full_feature:
                 self.t.on_full_feature(self)
         elif status[0] != 0:
@@ -335,6 +347,10 @@ class Conn:
 
     # ---- full feature phase ----
     def full_feature(self, p):
+        if p.opcode == OP_NOP_OUT and p.itt != RESERVED:
+            self.t.wire.append(("nop", self.no))
+        if p.opcode == OP_TMF_REQ:
+            self.t.wire.append(("tmf", self.no, p.flags & 0x7F))
         if self.t.on_pdu and self.t.on_pdu(self, p):
             return
         if p.opcode == OP_SCSI_CMD:
@@ -389,6 +405,7 @@ class Conn:
     def command(self, p):
         task = Task(p)
         self.t.commands.append(bytes(task.cdb[:16]))
+        self.t.wire.append(("cmd", self.no, bytes(task.cdb[:16])))
         if task.write:
             task.buf[:len(p.data)] = p.data
             task.got = len(p.data)
@@ -538,6 +555,7 @@ class FakeTarget:
         self.on_login = self.on_full_feature = self.on_command = self.on_pdu = None
         self.chap_offers, self.nop_echoes, self.logouts = [], [], []
         self.commands, self.r2ts, self.tmfs, self.errors = [], [], [], []
+        self.wire = []
         self.connections = 0
         self._conns = []
         self._threads = []
@@ -574,10 +592,11 @@ class FakeTarget:
             except OSError:
                 return
             s.settimeout(30)  # a last resort: no thread outlives a forgotten connection
-            conn = Conn(self, s)
-            th = threading.Thread(target=conn.run, name="faketarget-conn", daemon=True)
             with self._lock:
                 self.connections += 1
+                conn = Conn(self, s, self.connections)
+            th = threading.Thread(target=conn.run, name="faketarget-conn", daemon=True)
+            with self._lock:
                 self._conns.append(conn)
                 self._threads.append(th)
             th.start()
@@ -599,6 +618,13 @@ class FakeTarget:
             th.join(timeout=5)
         alive = [th.name for th in threads if th.is_alive()]
         assert not alive, f"fake target threads did not stop: {alive}"
+
+    def reinstate(self, new):
+        """A login with TSIH 0 and the ISID of a live session ends that session first."""
+        with self._lock:
+            old = [c for c in self._conns if c is not new and c.full and c.isid == new.isid]
+        for c in old:
+            c.drop()
 
     def __enter__(self):
         return self.start()

@@ -95,15 +95,27 @@ class Tgtd:
         args = ["--op", "bind", "--mode", "account", "--tid", str(tid), "--user", user]
         self.adm(*args, *(["--outgoing"] if outgoing else []))
 
+    def restart(self):
+        """SIGKILL, then a new tgtd on the same control and iSCSI ports: a target crash and
+        its restart. The new one knows no targets: the caller defines them again."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self._remove_control_socket()
+        return self.start()
+
+    def _remove_control_socket(self):
+        for leftover in (f"/var/run/tgtd/socket.{self.ctl}", f"/var/run/tgtd/socket.{self.ctl}.lock"):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             # tgtd ignores SIGTERM and refuses a system delete while targets exist; it keeps
             # nothing worth a clean shutdown here, so it is killed by its pid
             self.proc.kill()
             self.proc.wait(timeout=10)
-        for leftover in (f"/var/run/tgtd/socket.{self.ctl}", f"/var/run/tgtd/socket.{self.ctl}.lock"):
-            if os.path.exists(leftover):
-                os.unlink(leftover)
+        self._remove_control_socket()
         self.log.close()
 
 

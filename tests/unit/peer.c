@@ -116,6 +116,24 @@ static void login_answer(struct peer *p, const struct bhs *req, uint8_t csg, uin
 	peer_send(p, &h, text, true);
 }
 
+/* The target's side of a login without CHAP; the first request's header goes to first. */
+static void answer_login(struct peer *p, const char *ops, size_t ops_len, struct bhs *first)
+{
+	struct bhs req;
+	uint8_t text[8192];
+	assert_true(peer_recv(p, &req, text, sizeof(text)));
+	assert_int_equal(req.opcode, OP_LOGIN_REQ);
+	if (first)
+		*first = req;
+	memcpy(p->isid, req.lun_or_isid, 6);
+	p->expcmdsn = req.w24;
+	static const char none[] = "AuthMethod=None";
+	login_answer(p, &req, STAGE_SECURITY, STAGE_OPERATIONAL, none, sizeof(none));
+	assert_true(peer_recv(p, &req, text, sizeof(text)));
+	assert_int_equal(LOGIN_CSG(&req), STAGE_OPERATIONAL);
+	login_answer(p, &req, STAGE_OPERATIONAL, STAGE_FULL_FEATURE, ops, ops_len);
+}
+
 void peer_login(struct peer *p, const struct swi_options *o, const char *ops, size_t ops_len)
 {
 	memset(p, 0, sizeof(*p));
@@ -128,21 +146,36 @@ void peer_login(struct peer *p, const struct swi_options *o, const char *ops, si
 	assert_non_null(p->s);
 	int done = 0;
 	assert_int_equal(swi_test_login_on_fd(p->s, sv[0], logged_in, &done), 0);
-	struct bhs req;
-	uint8_t text[8192];
-	assert_true(peer_recv(p, &req, text, sizeof(text)));
-	assert_int_equal(req.opcode, OP_LOGIN_REQ);
-	memcpy(p->isid, req.lun_or_isid, 6);
-	p->expcmdsn = req.w24;
-	static const char none[] = "AuthMethod=None";
-	login_answer(p, &req, STAGE_SECURITY, STAGE_OPERATIONAL, none, sizeof(none));
-	assert_true(peer_recv(p, &req, text, sizeof(text)));
-	assert_int_equal(LOGIN_CSG(&req), STAGE_OPERATIONAL);
-	login_answer(p, &req, STAGE_OPERATIONAL, STAGE_FULL_FEATURE, ops, ops_len);
+	answer_login(p, ops, ops_len, NULL);
 	for (int round = 0; !done && round < ROUNDS; round++)
 		peer_pump(p, ROUND_MS);
 	if (done != 1)
 		fail_msg("login failed: %s", swi_error(p->s));
+}
+
+void peer_accept_login(struct peer *p, int listen_fd, const char *ops, size_t ops_len,
+		       struct bhs *first)
+{
+	int fd = -1;
+	for (int round = 0; fd < 0 && round < ROUNDS; round++) {
+		fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK);
+		if (fd >= 0)
+			break;
+		int ms = swi_timeout_ms(p->s);
+		if (swi_fd(p->s) >= 0)
+			peer_pump(p, ROUND_MS);
+		else
+			poll(NULL, 0, ms < 0 || ms > ROUND_MS ? ROUND_MS : ms);
+		swi_service(p->s, 0);
+	}
+	assert_true(fd >= 0);
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = fd;
+	answer_login(p, ops, ops_len, first);
+	for (int round = 0; swi_session_state(p->s) != SWI_STATE_LOGGED_IN && round < ROUNDS; round++)
+		peer_pump(p, ROUND_MS);
+	assert_int_equal(swi_session_state(p->s), SWI_STATE_LOGGED_IN);
 }
 
 void peer_small_sndbuf(struct peer *p)

@@ -27,6 +27,11 @@ void peer_options(struct swi_options *o);
  * success. */
 void peer_login(struct peer *p, const struct swi_options *o, const char *ops, size_t ops_len);
 void peer_close(struct peer *p);
+/* A session recovering its connection: accepts its reconnect on listen_fd (driving it until
+ * it comes) and answers the login like peer_login; the first Login Request's header goes to
+ * first (may be NULL). Asserts the session is logged in again. */
+void peer_accept_login(struct peer *p, int listen_fd, const char *ops, size_t ops_len,
+		       struct bhs *first);
 
 /* Sends a target PDU; StatSN/ExpCmdSN/MaxCmdSN are filled in for kinds that carry them
  * (status=true consumes a StatSN). Drives the initiator while the socket is full. */
