@@ -74,6 +74,11 @@ void mpath_path_set(struct mpath_map *m, size_t i, bool up, uint64_t now_ms)
 	note_all_down(m, now_ms);
 }
 
+void mpath_path_from_session(struct mpath_map *m, size_t i, enum swi_state st, uint64_t now_ms)
+{
+	mpath_path_set(m, i, st == SWI_STATE_LOGGED_IN, now_ms);
+}
+
 /* Is a's load (its bytes plus this command, per unit of throughput) lighter than b's? Ties go
  * to the faster path. */
 static bool lighter(const struct mpath_path *a, const struct mpath_path *b, uint64_t bytes)

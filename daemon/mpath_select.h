@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "mpath_policy.h"
+#include "swiscsi/swiscsi.h"
 
 enum { MPATH_MAX_PATHS = 32 };
 
@@ -51,6 +52,10 @@ void mpath_map_remove_path(struct mpath_map *m, size_t i, uint64_t now_ms);
 /* The one place a path's state changes: its session failed or came back, or a command on it
  * failed with a path error. Idempotent. */
 void mpath_path_set(struct mpath_map *m, size_t i, bool up, uint64_t now_ms);
+
+/* The recovery's state callback (swi_session_on_state) as path state: only a logged-in session
+ * carries commands; while it reconnects, logs out or has failed, the path is out. */
+void mpath_path_from_session(struct mpath_map *m, size_t i, enum swi_state st, uint64_t now_ms);
 
 /* For a command of bytes: MPATH_SEND with *path (the command is counted in flight on it),
  * MPATH_QUEUE (hold it, ask again when a path returns or at the next tick), or MPATH_FAIL. */

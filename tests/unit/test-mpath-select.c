@@ -191,6 +191,23 @@ static void test_remove_path(void **state)
 	assert_int_equal(mpath_choose(&m, 1, 7, &path), MPATH_QUEUE);
 }
 
+static void test_session_states(void **state)
+{
+	(void)state;
+	struct mpath_map m = map_with(MPATH_MULTIBUS, MPATH_ROUND_ROBIN, 2);
+	static const enum swi_state out[] = { SWI_STATE_TRANSPORT_WAIT, SWI_STATE_REOPEN,
+					      SWI_STATE_LOGOUT_REQUESTED, SWI_STATE_IN_LOGOUT,
+					      SWI_STATE_FAILED, SWI_STATE_FREE };
+	for (size_t k = 0; k < sizeof(out) / sizeof(out[0]); k++) {
+		mpath_path_from_session(&m, 0, out[k], 0);
+		assert_false(m.path[0].up);
+		for (int i = 0; i < 3; i++)
+			assert_int_equal(send(&m, 512), 1);
+		mpath_path_from_session(&m, 0, SWI_STATE_LOGGED_IN, 0);   /* reinstated */
+		assert_true(m.path[0].up);
+	}
+}
+
 static void test_classify(void **state)
 {
 	(void)state;
@@ -245,7 +262,8 @@ int main(void)
 		cmocka_unit_test(test_defaults), cmocka_unit_test(test_round_robin),
 		cmocka_unit_test(test_queue_length), cmocka_unit_test(test_service_time),
 		cmocka_unit_test(test_failover_order_and_failback), cmocka_unit_test(test_no_path_retry),
-		cmocka_unit_test(test_remove_path), cmocka_unit_test(test_classify),
+		cmocka_unit_test(test_remove_path), cmocka_unit_test(test_session_states),
+		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_policy_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
