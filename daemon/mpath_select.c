@@ -117,8 +117,9 @@ static bool retry_ran_out(const struct mpath_map *m, uint64_t now_ms)
 	int n = m->pol.no_path_retry;
 	if (n == MPATH_NO_PATH_RETRY_QUEUE)
 		return false;
-	return n == MPATH_NO_PATH_RETRY_FAIL ||
-	       now_ms - m->all_down_ms >= (uint64_t)n * m->pol.checker_interval * 1000;
+	/* a clock read before the outage began counts as no time spent in it */
+	uint64_t spent = now_ms > m->all_down_ms ? now_ms - m->all_down_ms : 0;
+	return n == MPATH_NO_PATH_RETRY_FAIL || spent >= (uint64_t)n * m->pol.checker_interval * 1000;
 }
 
 bool mpath_queueing(const struct mpath_map *m, uint64_t now_ms)
@@ -151,7 +152,7 @@ void mpath_done(struct mpath_map *m, size_t i, uint64_t bytes)
 bool mpath_tick(struct mpath_map *m, uint64_t now_ms)
 {
 	size_t best = first_up(m);
-	if (m->pol.failback > 0 && best < m->active &&
+	if (m->pol.failback > 0 && best < m->active && now_ms >= m->path[best].restored_ms &&
 	    now_ms - m->path[best].restored_ms >= (uint64_t)m->pol.failback * 1000)
 		m->active = best;
 	return m->all_down && retry_ran_out(m, now_ms);
