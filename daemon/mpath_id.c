@@ -123,7 +123,8 @@ static int from_serial(const uint8_t *p, size_t n, const char *vendor, const cha
 		return -1;                /* a blank serial identifies nothing */
 	char clean[sizeof(raw)];
 	udev_clean(clean, sizeof(clean), raw, strlen(raw));
-	snprintf(out->wwid, sizeof(out->wwid), "S%s", clean);
+	/* a WWID longer than MPATH_ID_MAX is cut, as any name of ours is */
+	snprintf(out->wwid, sizeof(out->wwid), "S%.*s", (int)sizeof(out->wwid) - 2, clean);
 	snprintf(out->name, sizeof(out->name), "scsi-%s", out->wwid);
 	return 0;
 }
