@@ -121,7 +121,7 @@ static bool session_valid(const struct ctl_session *s)
 static bool device_valid(const struct ctl_device *d)
 {
 	return TERMINATED(d->file) && TERMINATED(d->loop) && TERMINATED(d->vendor) &&
-	       TERMINATED(d->product);
+	       TERMINATED(d->product) && TERMINATED(d->mpath);
 }
 
 static int walk_sessions(const char *p, size_t left, struct ctl_reply *r, char *err,

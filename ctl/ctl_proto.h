@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #define CTL_MAGIC 0x53574943u /* "SWIC" */
-#define CTL_VERSION 1
+#define CTL_VERSION 2
 #define CTL_SOCKET_NAME "swiscsid.sock"
 #define CTL_PIDFILE_NAME "swiscsid.pid"
 /* Requests are small; a reply lists every session, each with its devices. */
@@ -90,6 +90,9 @@ struct ctl_device {
 	char vendor[9];
 	char product[17];
 	char pad[6];
+	char mpath[264];        /* the multipath map the LUN is a path of ("" none) */
+	int32_t path_up;        /* with mpath: the path works (else failed) */
+	uint32_t reserved;
 };
 
 struct ctl_counters {
