@@ -97,9 +97,10 @@ int mode_session(const struct cli_opts *o)
 		}
 		return session_logout_sid(sid);
 	}
-	if (o->seen['R'] || o->nops) {
-		msg_error("session mode: %s is not supported by swiscsiadm %s yet",
-			  o->seen['R'] ? "rescan (-R)" : "-o", SWISCSI_VERSION);
+	if (o->seen['R'])
+		return session_rescan(sid);
+	if (o->nops) {
+		msg_error("session mode: -o is not supported by swiscsiadm %s yet", SWISCSI_VERSION);
 		return EXIT_OP_NOT_SUPP;
 	}
 	return show(o, sid);

@@ -20,6 +20,8 @@ int node_logout(const struct node_selector *sel);
 int node_logoutall(const char *which);
 /* -m session -r SID -u */
 int session_logout_sid(unsigned sid);
+/* -m session [-r SID] -R (sid 0: every session) */
+int session_rescan(unsigned sid);
 
 /* The daemon's sessions (sid 0: all). Exit code: 0 with call filled (maybe no session), 20
  * when no daemon runs (nothing printed), another code after its message. */

@@ -38,12 +38,10 @@ static void on_fuse(struct ev_io *w, uint32_t revents, void *arg)
 	}
 }
 
-/* A mount point left by a daemon that died answers ENOTCONN: it is detached first. */
+/* What a daemon that died left at dir is cleared first (lunfs_stale.c). */
 static int prepare_dir(const char *dir, char *err, size_t errlen)
 {
-	struct stat st;
-	if (stat(dir, &st) < 0 && errno == ENOTCONN)
-		umount2(dir, MNT_DETACH);
+	lunfs_clear_stale(dir);
 	char path[4096];
 	snprintf(path, sizeof(path), "%s", dir);
 	for (char *p = path + 1; *p; p++) {

@@ -71,6 +71,8 @@ static void add_lun(struct lunfs_session *ls, const struct lun_info *info)
 	bool v6 = strchr(ls->address, ':') != NULL;   /* in brackets, as udev names it */
 	int n = snprintf(l->name, sizeof(l->name), "ip-%s%s%s:%d-iscsi-%s-lun-%" PRIu64, v6 ? "[" : "",
 			 ls->address, v6 ? "]" : "", ls->port, ls->target, info->lun);
+	if (ls->instance && n > 0 && n < (int)sizeof(l->name))
+		n += snprintf(l->name + n, sizeof(l->name) - (size_t)n, "-session-%u", ls->instance + 1);
 	fuse_ino_t dir = tree_dir(fs, INO_BY_IFACE, ls->iface);   /* gone with its last file */
 	if (n >= (int)sizeof(l->name) || !dir || tree_link(fs, dir, l) < 0) {
 		op_fail(ls, n >= (int)sizeof(l->name) ? "LUN file name longer than 255 bytes"
@@ -298,6 +300,7 @@ int lunfs_attach_session(struct lunfs *fs, struct swi_session *s, const struct l
 	ls->fs = fs;
 	ls->s = s;
 	ls->port = id->port;
+	ls->instance = id->instance;
 	ls->iface = strdup(id->iface ? id->iface : "default");
 	ls->address = strdup(id->address);
 	ls->target = strdup(id->target);

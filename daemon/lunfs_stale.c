@@ -1,0 +1,61 @@
+/* What a daemon killed without its shutdown (SIGKILL, a crash) leaves behind: loop devices
+ * still backed by files of its FUSE mount, and the mount itself, which now answers ENOTCONN.
+ * Both are cleared before the filesystem is mounted again. */
+#include "lunfs_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "loopdev.h"
+
+/* The loop devices' backing files are in the kernel's view, /sys/block/loopN/loop/backing_file
+ * (the real sysfs: loop devices are the machine's, not a fixture's). */
+static bool backed_from(const char *loop, const char *dir)
+{
+	char path[512], file[4096];
+	snprintf(path, sizeof(path), "/sys/block/%s/loop/backing_file", loop);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;   /* not attached */
+	bool ours = fgets(file, sizeof(file), f) != NULL;
+	fclose(f);
+	size_t n = strlen(dir);
+	return ours && strncmp(file, dir, n) == 0 && file[n] == '/';
+}
+
+static void detach_stale_loops(const char *dir)
+{
+	DIR *d = opendir("/sys/block");
+	if (!d)
+		return;
+	for (struct dirent *e; (e = readdir(d));) {
+		if (strncmp(e->d_name, "loop", 4) != 0 || !backed_from(e->d_name, dir))
+			continue;
+		char dev[300], err[512];
+		snprintf(dev, sizeof(dev), "/dev/%s", e->d_name);
+		/* one still mounted somewhere is cleared by the kernel at its last close */
+		if (loopdev_detach(dev, err, sizeof(err)) < 0)
+			log_msg(LOG_WARNING, "%s: stale loop device left attached: %s", dev, err);
+		else
+			log_msg(LOG_INFO, "%s: detached (left over by a daemon that did not stop)", dev);
+	}
+	closedir(d);
+}
+
+void lunfs_clear_stale(const char *dir)
+{
+	detach_stale_loops(dir);
+	struct stat st;
+	if (stat(dir, &st) == 0 || errno != ENOTCONN)
+		return;
+	if (umount2(dir, MNT_DETACH) < 0)
+		log_msg(LOG_WARNING, "%s: cannot detach the stale LUN filesystem: %s", dir,
+			strerror(errno));
+	else
+		log_msg(LOG_INFO, "%s: stale LUN filesystem detached (its daemon did not stop)", dir);
+}
