@@ -26,17 +26,7 @@ static int rescan_one(const struct ctl_session *s)
 int session_rescan(unsigned sid)
 {
 	struct ctl_call call;
-	int rc = sessions_fetch(sid, false, &call);
-	if (rc == EXIT_ISCSID_NOTCONN || (rc == EXIT_OK && call.r.nsessions == 0)) {
-		if (rc == EXIT_OK)
-			ctl_call_free(&call);
-		if (sid) {
-			msg_error("Could not get session info for sid %u", sid);
-			return EXIT_SYSFS_LOOKUP;
-		}
-		msg_error("No active sessions.");
-		return EXIT_NO_OBJS_FOUND;
-	}
+	int rc = sessions_fetch_some(sid, false, &call);
 	if (rc != EXIT_OK)
 		return rc;
 	int first = EXIT_OK;

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "dlog.h"
 #include "loopdev.h"
 #include "lunfs_buf.h"
 
@@ -29,7 +29,7 @@ static void on_fuse(struct ev_io *w, uint32_t revents, void *arg)
 		if (n == -EAGAIN || n == -EINTR)
 			return;
 		if (n <= 0 || fuse_session_exited(fs->se)) {
-			log_msg(LOG_ERR, "%s: the LUN filesystem was unmounted from outside", fs->dir);
+			dlog(LOG_ERR, "%s: the LUN filesystem was unmounted from outside", fs->dir);
 			ev_io_del(w);
 			fs->w = NULL;
 			return;
@@ -156,7 +156,7 @@ void lunfs_stop(struct lunfs *fs)
 		return;
 	}
 	/* completions still to come would find fs freed: unmount, and leave the memory */
-	log_msg(LOG_WARNING, "%s: unmounting with work still pending after %d s", fs->dir,
+	dlog(LOG_WARNING, "%s: unmounting with work still pending after %d s", fs->dir,
 		STOP_WAIT_MS / 1000);
 	if (fs->w)
 		ev_io_del(fs->w);

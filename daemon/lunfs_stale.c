@@ -10,7 +10,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
-#include "log.h"
+#include "dlog.h"
 #include "loopdev.h"
 
 /* The loop devices' backing files are in the kernel's view, /sys/block/loopN/loop/backing_file
@@ -40,9 +40,9 @@ static void detach_stale_loops(const char *dir)
 		snprintf(dev, sizeof(dev), "/dev/%s", e->d_name);
 		/* one still mounted somewhere is cleared by the kernel at its last close */
 		if (loopdev_detach(dev, err, sizeof(err)) < 0)
-			log_msg(LOG_WARNING, "%s: stale loop device left attached: %s", dev, err);
+			dlog(LOG_WARNING, "%s: stale loop device left attached: %s", dev, err);
 		else
-			log_msg(LOG_INFO, "%s: detached (left over by a daemon that did not stop)", dev);
+			dlog(LOG_INFO, "%s: detached (left over by a daemon that did not stop)", dev);
 	}
 	closedir(d);
 }
@@ -54,8 +54,8 @@ void lunfs_clear_stale(const char *dir)
 	if (stat(dir, &st) == 0 || errno != ENOTCONN)
 		return;
 	if (umount2(dir, MNT_DETACH) < 0)
-		log_msg(LOG_WARNING, "%s: cannot detach the stale LUN filesystem: %s", dir,
+		dlog(LOG_WARNING, "%s: cannot detach the stale LUN filesystem: %s", dir,
 			strerror(errno));
 	else
-		log_msg(LOG_INFO, "%s: stale LUN filesystem detached (its daemon did not stop)", dir);
+		dlog(LOG_INFO, "%s: stale LUN filesystem detached (its daemon did not stop)", dir);
 }
