@@ -1,14 +1,16 @@
 /* What a daemon killed without its shutdown (SIGKILL, a crash) leaves behind: loop devices
- * still backed by files of its FUSE mount, and the mount itself, which now answers ENOTCONN.
- * Both are cleared before the filesystem is mounted again. */
+ * still backed by files of its FUSE mount, and the mount itself, which now answers ENOTCONN
+ * (or, from the attributes the kernel cached, nothing at all). Both are cleared before the
+ * filesystem is mounted again; the pid file's lock says no live daemon owns them. */
 #include "lunfs_int.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <mntent.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
 
 #include "dlog.h"
 #include "loopdev.h"
@@ -47,11 +49,24 @@ static void detach_stale_loops(const char *dir)
 	closedir(d);
 }
 
+/* Whether /proc/self/mounts has one of our FUSE mounts (fsname swiscsi) at dir (getmntent
+ * undoes the octal escapes of blanks in paths). */
+static bool our_mount_at(const char *dir)
+{
+	FILE *f = setmntent("/proc/self/mounts", "re");
+	if (!f)
+		return false;
+	bool found = false;
+	for (struct mntent *m; !found && (m = getmntent(f));)
+		found = strcmp(m->mnt_fsname, "swiscsi") == 0 && strcmp(m->mnt_dir, dir) == 0;
+	endmntent(f);
+	return found;
+}
+
 void lunfs_clear_stale(const char *dir)
 {
 	detach_stale_loops(dir);
-	struct stat st;
-	if (stat(dir, &st) == 0 || errno != ENOTCONN)
+	if (!our_mount_at(dir))
 		return;
 	if (umount2(dir, MNT_DETACH) < 0)
 		dlog(LOG_WARNING, "%s: cannot detach the stale LUN filesystem: %s", dir,
