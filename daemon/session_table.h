@@ -54,6 +54,8 @@ struct dsession {
 	struct lunfs_session *ls;   /* its LUN files, from attach until detach's end */
 	bool attaching;             /* logged in, its LUN files being made (still DS_LOGIN) */
 	void (*after_detach)(struct dsession *ds);
+	int end_status;             /* a login failed after login: its waiter hears this once */
+	char end_message[300];      /* the session has logged out again */
 };
 
 struct sessions {

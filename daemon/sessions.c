@@ -39,6 +39,10 @@ static void finish(struct dsession *ds, int status, const char *message)
 	ds->w = NULL;
 	if (!w)
 		return;
+	if (ds->end_status) {
+		status = ds->end_status;
+		message = ds->end_message;
+	}
 	if (w->done)
 		w->done(w->arg, status, ds->sid, message ? message : "");
 	free(w);
@@ -145,17 +149,20 @@ static void prepare(struct ev_prepare *p, void *arg)
 static void *logout_one(struct dsession *ds, sessions_done_fn done, void *arg);
 
 /* The session's LUN files exist (or could not be made): now the login is reported. A login
- * whose files cannot be made fails, and its session logs out again: the caller asked for a
- * disk, and a session without it would only be something half-made to clean up. */
+ * whose files cannot be made fails, and its session logs out again before the failure is
+ * reported: the caller asked for a disk, and a session without it would only be something
+ * half-made to clean up. */
 static void luns_ready(struct dsession *ds, int status, const char *message)
 {
 	ds->state = DS_READY;
 	if (status < 0) {
 		dlog(LOG_ERR, "session %u: the LUNs of %s could not be attached: %s; logging out",
 		     ds->sid, ds->node.target, message);
-		finish(ds, EXIT_LOGIN, message);
+		ds->end_status = EXIT_LOGIN;
+		snprintf(ds->end_message, sizeof(ds->end_message), "%s", message);
 	} else if (ds->t->leaving) {
-		finish(ds, EXIT_INTERNAL, "swiscsid is shutting down");
+		ds->end_status = EXIT_INTERNAL;
+		snprintf(ds->end_message, sizeof(ds->end_message), "swiscsid is shutting down");
 	} else {
 		dlog(LOG_INFO, "session %u logged in to %s at %s,%d through iface %s (%s, %s)",
 		     ds->sid, ds->node.target, ds->node.address, ds->node.port, ds->node.iface,

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from conftest import SWISCSIADM
-from faketarget import FakeTarget
+from faketarget import CHECK_CONDITION, FakeTarget, sense
 from tgt import backing_file
 
 T1 = "iqn.2026-12.test.sess:disk1"
@@ -358,6 +358,23 @@ def test_isid_is_stable_across_logins(adm, swiscsid):
             assert adm_run(adm, "-m", "node", "-l").rc == 0
             assert adm_run(adm, "-m", "node", "-u").rc == 0
     assert len(seen) == 2 and seen[0] == seen[1] and seen[0][0] == 0x80, seen
+
+
+def test_a_login_whose_luns_cannot_be_attached_fails_and_logs_out(adm, swiscsid):
+    """The login answers once the LUN files exist; when they cannot be made (here INQUIRY
+    fails with a hardware error) the login fails with 5 and the session logs out again."""
+    with FakeTarget(iqn=T1) as t:
+        t.on_command = lambda conn, task: task.op == 0x12 and (
+            conn.respond(task, CHECK_CONDITION, sense(0x04, 0x44, 0x00)) or True)
+        assert adm_run(adm, "-m", "node", "-o", "new", "-T", T1, "-p", f"{t.portal},1").rc == 0
+        swiscsid.start()
+        r = adm_run(adm, "-m", "node", "-l")
+        assert r.rc == 5, r
+        assert "INQUIRY" in r.err, r
+        assert t.logouts == [0]   # logged out (close the session) before the reply
+        assert adm_run(adm, "-m", "session").rc == 21
+        assert list((swiscsid.rundir / "disks" / "by-iface").iterdir()) == []
+    assert "could not be attached" in swiscsid.text()
 
 
 def test_no_daemon_and_no_way_to_start_one(adm, target, tmp_path):

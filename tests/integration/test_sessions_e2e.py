@@ -4,13 +4,14 @@ through a bound iface, login, mkfs, mount, 64 MiB of random files, logout (file 
 gone), login, the same checksums, and the same bytes read straight from the target with
 swiscsi-cp. Then what the daemon's life does to its disks: SIGTERM unmounts and detaches, a
 SIGKILLed daemon's stale mount and loop device are cleared by the next start, which brings the
-automatic records back with their files."""
+automatic records back with their files. The first walk runs against istgt too."""
 import os
 import pathlib
 import shutil
 import signal
 import subprocess
 import tempfile
+import types
 
 import pytest
 
@@ -20,14 +21,26 @@ from lunserve import loops_over, mounted
 from sessiond import Daemon
 from tgt import backing_file
 
-T = "iqn.2026-12.test.e2e:disk"
 MiB = 1 << 20
 SIZE = 160 * MiB   # room for 64 MiB of files and ext4's own
 IFACE = "lo0"      # bound to the loopback device by name
 
 
-@pytest.fixture
-def e2e(tgtd, tmp_path):
+def make_target(request, kind, tmp_path):
+    """The target (portal, iqn, the LUN number of its one disk of SIZE bytes), started."""
+    if kind == "istgt":
+        istgt = request.getfixturevalue("istgt")
+        url = istgt.unit("e2e", sizes_mb=(SIZE // MiB,))
+        istgt.start()
+        return types.SimpleNamespace(portal=istgt.portal, iqn=url.rsplit("/", 1)[1], lun=0)
+    tgtd = request.getfixturevalue("tgtd")
+    iqn = "iqn.2026-12.test.e2e:disk"
+    tgtd.target(1, iqn, luns=[("rdwr", backing_file(tmp_path / "lun1", SIZE))])
+    return types.SimpleNamespace(portal=tgtd.portal, iqn=iqn, lun=1, tgtd=tgtd)
+
+
+@pytest.fixture(params=["tgtd"])
+def e2e(request, tmp_path):
     """An Adm whose run directory nobody may traverse to (0755 down to the LUN files, so the
     files' own 0600 is what refuses a non-root reader), a daemon on it, a target with one LUN;
     whatever happens, the daemon is stopped by pid and its mount and loop devices go."""
@@ -39,8 +52,7 @@ def e2e(tgtd, tmp_path):
     adm.rundir.mkdir(mode=0o755)
     adm.rundir.chmod(0o755)
     adm.disks = adm.rundir / "disks"
-    adm.tgtd = tgtd
-    tgtd.target(1, T, luns=[("rdwr", backing_file(tmp_path / "lun1", SIZE))])
+    adm.target = make_target(request, request.param, tmp_path)
     adm.daemon = Daemon(adm)
     try:
         yield adm
@@ -61,11 +73,11 @@ def ok(adm, *args):
 
 def discover_through_bound_iface(adm):
     ok(adm, "-m", "iface", "-I", IFACE, "-o", "new", "-n", "iface.net_ifacename", "-v", "lo")
-    ok(adm, "-m", "discovery", "-t", "st", "-p", adm.tgtd.portal, "-I", IFACE)
+    ok(adm, "-m", "discovery", "-t", "st", "-p", adm.target.portal, "-I", IFACE)
 
 
 def lun_name(adm):
-    return f"ip-{adm.tgtd.portal}-iscsi-{T}-lun-1"
+    return f"ip-{adm.target.portal}-iscsi-{adm.target.iqn}-lun-{adm.target.lun}"
 
 
 def lun_file(adm):
@@ -74,7 +86,7 @@ def lun_file(adm):
 
 def login(adm):
     """Logs in; when swiscsiadm returns, the LUN file and its loop device are there."""
-    ok(adm, "-m", "node", "-T", T, "-I", IFACE, "-l")
+    ok(adm, "-m", "node", "-T", adm.target.iqn, "-I", IFACE, "-l")
     return the_loop(adm)
 
 
@@ -89,7 +101,7 @@ def the_loop(adm):
 
 
 def logout(adm):
-    ok(adm, "-m", "node", "-T", T, "-I", IFACE, "-u")
+    ok(adm, "-m", "node", "-T", adm.target.iqn, "-I", IFACE, "-u")
     assert not lun_file(adm).exists()
     assert loops_over(adm.disks) == []
 
@@ -99,6 +111,7 @@ def as_nobody(*args):
                            *map(str, args)], capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.parametrize("e2e", ["tgtd", "istgt"], indirect=True)
 def test_iface_discovery_login_mkfs_mount_logout_login_and_the_bytes_on_the_target(e2e, tmp_path):
     adm = e2e
     discover_through_bound_iface(adm)
@@ -129,7 +142,7 @@ def test_iface_discovery_login_mkfs_mount_logout_login_and_the_bytes_on_the_targ
 
     # the data really is on the LUN: the whole image straight from the target
     image = tmp_path / "image"
-    r = tool("swiscsi-cp", f"iscsi://{adm.tgtd.portal}/{T}/1", str(image), timeout=300)
+    r = tool("swiscsi-cp", f"iscsi://{adm.target.portal}/{adm.target.iqn}/{adm.target.lun}", str(image), timeout=300)
     assert r.rc == 0, r
     assert image.stat().st_size == SIZE
     run("fsck.ext4", "-fn", image)
@@ -146,17 +159,17 @@ def test_sigterm_detaches_logs_out_and_unmounts(e2e):
     assert adm.daemon.terminate(timeout=10) == 0   # within the 10 s the issue promises
     assert not mounted(adm.disks)
     assert loops_over(adm.disks) == []
-    out = adm.tgtd.adm("--op", "show", "--mode", "target")
+    out = adm.target.tgtd.adm("--op", "show", "--mode", "target")
     assert "Initiator:" not in out, out
 
 
 def test_restart_after_sigkill_clears_the_stale_mount_and_logs_automatic_back_in(e2e):
     adm = e2e
     discover_through_bound_iface(adm)
-    ok(adm, "-m", "node", "-T", T, "-I", IFACE, "-o", "update",
+    ok(adm, "-m", "node", "-T", adm.target.iqn, "-I", IFACE, "-o", "update",
        "-n", "node.startup", "-v", "automatic")
     adm.daemon.start()
-    adm.daemon.wait_log(f"automatic login of {T}")
+    adm.daemon.wait_log(f"automatic login of {adm.target.iqn}")
     old_loop = the_loop(adm)
     adm.daemon.proc.send_signal(signal.SIGKILL)
     adm.daemon.proc.wait(timeout=30)
@@ -168,13 +181,35 @@ def test_restart_after_sigkill_clears_the_stale_mount_and_logs_automatic_back_in
 
     adm.daemon = Daemon(adm)
     adm.daemon.start()
-    adm.daemon.wait_log(f"automatic login of {T}")
+    adm.daemon.wait_log(f"automatic login of {adm.target.iqn}")
     assert "stale LUN filesystem detached" in adm.daemon.text()
     assert f"{old_loop}: detached" in adm.daemon.text()
     the_loop(adm)   # one loop device: the new one; one mount
     with open("/proc/self/mounts") as f:
         assert [l.split()[1] for l in f].count(str(adm.disks)) == 1
     r = ok(adm, "-m", "session")
-    assert r.out == f"tcp: [1] {adm.tgtd.portal},1 {T} (non-flash)\n", r
+    assert r.out == f"tcp: [1] {adm.target.portal},1 {adm.target.iqn} (non-flash)\n", r
     assert adm.daemon.terminate() == 0
     assert not mounted(adm.disks) and loops_over(adm.disks) == []
+
+
+def test_rescan_adds_and_removes_lun_files(e2e, tmp_path):
+    adm = e2e
+    discover_through_bound_iface(adm)
+    adm.daemon.start()
+    login(adm)
+    tgtd, two = adm.target.tgtd, lun_file(adm).with_name(lun_name(adm)[:-1] + "2")
+    tgtd.adm("--op", "new", "--mode", "logicalunit", "--tid", "1", "--lun", "2",
+             "--bstype", "rdwr", "-b", backing_file(tmp_path / "lun2", 8 * MiB))
+    r = ok(adm, "-m", "session", "-r", "1", "-R")
+    assert r.out == (f"Rescanning session [sid: 1, target: {adm.target.iqn}, "
+                     f"portal: {adm.target.portal.replace(':', ',')}]\n"), r
+    assert two.stat().st_size == 8 * MiB
+    assert len(loops_over(adm.disks)) == 2
+    tgtd.adm("--op", "delete", "--mode", "logicalunit", "--tid", "1", "--lun", "2")
+    ok(adm, "-m", "session", "-R")   # every session
+    assert not two.exists()
+    assert len(loops_over(adm.disks)) == 1
+    r = adm.run("-m", "session", "-r", "7", "-R")
+    assert (r.rc, r.err) == (22, "swiscsiadm: Could not get session info for sid 7\n"), r
+    assert adm.daemon.terminate() == 0
