@@ -1,4 +1,5 @@
-/* -m session's formats (iscsiadm-compat.md §6): the daemon sends the data, this prints it. */
+/* -m session's formats, iscsiadm's line for line (P 0 to 3, -s): the daemon sends the data,
+ * this prints it. */
 #include <stdio.h>
 #include <string.h>
 

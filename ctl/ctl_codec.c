@@ -53,6 +53,7 @@ static const uint32_t request_size[CTL_KIND_MAX] = {
 	[CTL_LOGIN] = sizeof(struct ctl_login_req),
 	[CTL_LOGOUT] = sizeof(struct ctl_logout_req),
 	[CTL_LIST] = sizeof(struct ctl_list_req),
+	[CTL_RESCAN] = sizeof(struct ctl_rescan_req),
 	[CTL_MPATH_LIST] = sizeof(struct ctl_mpath_req),
 	[CTL_MPATH_FLUSH] = sizeof(struct ctl_mpath_req),
 };

@@ -33,9 +33,10 @@ enum ctl_kind {
 	CTL_LOGIN = 2,     /* ctl_login_req */
 	CTL_LOGOUT = 3,    /* ctl_logout_req */
 	CTL_LIST = 4,      /* ctl_list_req */
-	CTL_MPATH_LIST = 5,  /* ctl_mpath_req: the multipath maps (map "" = all) */
-	CTL_MPATH_FLUSH = 6, /* ctl_mpath_req: drop one map */
-	CTL_KIND_MAX = 7,
+	CTL_RESCAN = 5,    /* ctl_rescan_req: REPORT LUNS again, files follow */
+	CTL_MPATH_LIST = 6,  /* ctl_mpath_req: the multipath maps (map "" = all) */
+	CTL_MPATH_FLUSH = 7, /* ctl_mpath_req: drop one map */
+	CTL_KIND_MAX = 8,
 	CTL_REPLY = 0x8000, /* or-ed into a reply's kind */
 };
 
@@ -61,6 +62,10 @@ struct ctl_login_req {
 };
 
 struct ctl_logout_req {
+	uint32_t sid;
+};
+
+struct ctl_rescan_req {
 	uint32_t sid;
 };
 
@@ -174,6 +179,7 @@ struct ctl_request {
 		struct ctl_login_req login;
 		struct ctl_logout_req logout;
 		struct ctl_list_req list;
+		struct ctl_rescan_req rescan;
 		struct ctl_mpath_req mpath;
 	} u;
 };

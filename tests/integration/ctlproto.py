@@ -7,7 +7,7 @@ import struct
 import threading
 
 MAGIC, VERSION, REPLY = 0x53574943, 2, 0x8000
-PING, LOGIN, LOGOUT, LIST, MPATH_LIST, MPATH_FLUSH = 1, 2, 3, 4, 5, 6
+PING, LOGIN, LOGOUT, LIST, RESCAN, MPATH_LIST, MPATH_FLUSH = 1, 2, 3, 4, 5, 6, 7
 
 
 class Node(C.Structure):
