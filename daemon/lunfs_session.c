@@ -364,7 +364,8 @@ size_t lunfs_session_devices(const struct lunfs_session *ls, struct lunfs_device
 		struct lunfs_device *d = &out[n];
 		*d = (struct lunfs_device){ .lun = l->info.lun, .blocks = l->info.blocks,
 					    .block_size = l->info.block_size,
-					    .read_only = l->info.read_only };
+					    .read_only = l->info.read_only,
+					    .has_id = l->info.has_id, .id = l->info.id };
 		file_path(ls, l, d->file, sizeof(d->file));
 		snprintf(d->loop, sizeof(d->loop), "%s", l->loop);
 		snprintf(d->vendor, sizeof(d->vendor), "%s", l->info.vendor);

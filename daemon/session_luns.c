@@ -22,6 +22,8 @@ static void attached(void *arg, int status, const char *message)
 	ds->attaching = false;
 	if (status < 0)
 		ds->ls = NULL;   /* lunfs freed it: nothing of a failed attach stays */
+	else
+		session_mpath_join(ds);
 	ready(ds, status, message ? message : "");
 }
 
@@ -69,6 +71,7 @@ void session_luns_detach(struct dsession *ds, void (*go_on)(struct dsession *ds)
 		return;
 	}
 	ds->after_detach = go_on;
+	session_mpath_leave(ds);
 	lunfs_detach_session(ds->ls, detached, ds);
 }
 

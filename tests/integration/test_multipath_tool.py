@@ -1,6 +1,6 @@
-"""swiscsi-multipath: -ll in multipath -ll's layout (from maps a scripted daemon sends: the real
-one builds none yet), -f, and how it fails: no daemon, no such map, a malformed reply, bad
-usage."""
+"""swiscsi-multipath: -ll in multipath -ll's layout (from maps a scripted daemon sends: failed
+paths, failover groups, IPv6 portals), -f, and how it fails: no daemon, no such map, a
+malformed reply, bad usage. Maps from real sessions: test_multipath_maps.py."""
 import os
 import subprocess
 
