@@ -81,6 +81,16 @@ void mpath_maps_remove(struct mpath_maps *ms, uint32_t sid, uint64_t lun, uint64
 	}
 }
 
+void mpath_maps_remove_session(struct mpath_maps *ms, uint32_t sid, uint64_t now_ms)
+{
+	for (size_t k = ms->n; k-- > 0;) {
+		struct mpath_lun *m = ms->map[k];
+		for (size_t i = m->sel.npaths; i-- > 0;)
+			if (m->route[i].sid == sid)
+				mpath_maps_remove(ms, sid, m->route[i].lun, now_ms);
+	}
+}
+
 int mpath_maps_flush(struct mpath_maps *ms, const char *name)
 {
 	for (size_t k = 0; k < ms->n; k++) {

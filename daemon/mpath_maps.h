@@ -44,6 +44,8 @@ int mpath_maps_add(struct mpath_maps *ms, const struct lun_info *info, const str
 		   size_t *path);
 /* The path of session sid to LUN lun leaves its map; a map left without paths goes. */
 void mpath_maps_remove(struct mpath_maps *ms, uint32_t sid, uint64_t lun, uint64_t now_ms);
+/* Every path of session sid leaves its map (the session goes, or its LUNs are listed anew). */
+void mpath_maps_remove_session(struct mpath_maps *ms, uint32_t sid, uint64_t now_ms);
 /* The map named name (its by-id name) or with that WWID, or NULL. */
 struct mpath_lun *mpath_maps_find(const struct mpath_maps *ms, const char *name);
 /* -f: 0 dropped, -1 no such map, -2 in use (commands in flight). */

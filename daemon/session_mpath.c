@@ -66,11 +66,7 @@ void session_mpath_join(struct dsession *ds)
 
 void session_mpath_leave(struct dsession *ds)
 {
-	size_t n;
-	struct lunfs_device *d = devices(ds, &n);
-	for (size_t i = 0; i < n; i++)
-		mpath_maps_remove(&ds->t->maps, ds->sid, d[i].lun, now_ms());
-	free(d);
+	mpath_maps_remove_session(&ds->t->maps, ds->sid, now_ms());
 }
 
 void session_mpath_device(const struct dsession *ds, struct ctl_device *c)

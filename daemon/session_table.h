@@ -82,8 +82,8 @@ unsigned session_table_count_node(const struct sessions *t, const struct ctl_nod
 				  uint64_t *used);
 void sessions_check_drained(struct sessions *t);
 
-/* A session's LUNs join their multipath maps once its files are made, and leave them before
- * the files go. */
+/* A session's LUNs join their multipath maps once its files are made (again after a rescan),
+ * and leave them before the files go. */
 void session_mpath_join(struct dsession *ds);
 void session_mpath_leave(struct dsession *ds);
 /* The map and path state of the session's LUN in a ctl_device ("" when it has no map). */

@@ -103,8 +103,11 @@ static void test_grouped_by_identity(void **state)
 	assert_int_equal(m1->route[0].sid, 2);
 	mpath_maps_remove(&ms, 9, 1, 0);         /* no such path: nothing happens */
 	mpath_maps_remove(&ms, 2, 1, 0);
-	assert_int_equal(ms.n, 1);
 	assert_null(mpath_maps_find(&ms, NAME_A));
+	/* a session leaving takes every path it has */
+	assert_int_equal(ms.n, 1);
+	mpath_maps_remove_session(&ms, 2, 0);
+	assert_int_equal(ms.n, 0);
 	mpath_maps_free(&ms);
 }
 
