@@ -69,6 +69,15 @@ void session_mpath_leave(struct dsession *ds)
 	mpath_maps_remove_session(&ds->t->maps, ds->sid, now_ms());
 }
 
+void session_mpath_state(struct dsession *ds, enum swi_state st)
+{
+	struct mpath_maps *ms = &ds->t->maps;
+	for (size_t k = 0; k < ms->n; k++)
+		for (size_t i = 0; i < ms->map[k]->sel.npaths; i++)
+			if (ms->map[k]->route[i].sid == ds->sid)
+				mpath_path_from_session(&ms->map[k]->sel, i, st, now_ms());
+}
+
 void session_mpath_device(const struct dsession *ds, struct ctl_device *c)
 {
 	const struct mpath_maps *ms = &ds->t->maps;

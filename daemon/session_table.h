@@ -86,6 +86,9 @@ void sessions_check_drained(struct sessions *t);
  * and leave them before the files go. */
 void session_mpath_join(struct dsession *ds);
 void session_mpath_leave(struct dsession *ds);
+/* The session's state as its paths' state (mpath_path_from_session): the one place a
+ * session's failure or recovery reaches multipath. */
+void session_mpath_state(struct dsession *ds, enum swi_state st);
 /* The map and path state of the session's LUN in a ctl_device ("" when it has no map). */
 void session_mpath_device(const struct dsession *ds, struct ctl_device *c);
 

@@ -95,6 +95,7 @@ static void broke(struct dsession *ds)
 	dlog(LOG_ERR, "session %u (%s, %s,%d, iface %s) failed: %s", ds->sid, ds->node.target,
 	     ds->node.address, ds->node.port, ds->node.iface, swi_error(ds->s));
 	ds->state = DS_FAILED;
+	session_mpath_state(ds, SWI_STATE_FAILED);   /* its paths are out at once */
 	if (ds->io) {
 		ev_io_del(ds->io);
 		ds->io = NULL;
