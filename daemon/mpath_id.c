@@ -2,6 +2,8 @@
  * ranks them so that our by-id names are the ones the kernel initiator's disks get. */
 #include "mpath_id.h"
 
+#include "swiscsi/swiscsi.h"
+
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -63,22 +65,12 @@ static const uint8_t *best_designator(const uint8_t *p, size_t n, int *best_rank
 {
 	const uint8_t *best = NULL;
 	*best_rank = RANK_NONE;
-	if (!p || n < 4 || p[1] != 0x83)
-		return NULL;
-	size_t end = 4 + ((size_t)p[2] << 8 | p[3]);
-	if (end > n)
-		end = n;
-	for (size_t off = 4; off + 4 <= end;) {
-		const uint8_t *d = p + off;
-		size_t len = d[3];
-		if (off + 4 + len > end)
-			break;
-		int r = rank(d, len);
+	for (const uint8_t *d = swi_vpd83_next(p, n, NULL); d; d = swi_vpd83_next(p, n, d)) {
+		int r = rank(d, d[3]);
 		if (r < *best_rank) {
 			*best_rank = r;
 			best = d;
 		}
-		off += 4 + len;
 	}
 	return best;
 }

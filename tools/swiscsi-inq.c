@@ -53,21 +53,14 @@ static const char *designator_type(uint8_t t)
 static void device_identification(const uint8_t *b, size_t n)
 {
 	static const char *const assoc[] = { "logical unit", "target port", "target device", "reserved" };
-	size_t end = 4 + ((size_t)b[2] << 8 | b[3]);
-	if (end > n)
-		end = n;
-	for (size_t off = 4; off + 4 <= end;) {
-		const uint8_t *d = b + off;
+	for (const uint8_t *d = swi_vpd83_next(b, n, NULL); d; d = swi_vpd83_next(b, n, d)) {
 		size_t len = d[3];
-		if (off + 4 + len > end)
-			break;
 		printf("Designator: %s, associated with the %s: ", designator_type(d[1] & 0x0f),
 		       assoc[(d[1] >> 4) & 3]);
 		if ((d[0] & 0x0f) == 2 || (d[0] & 0x0f) == 3) /* ASCII or UTF-8 */
 			printf("%.*s\n", (int)len, (const char *)d + 4);
 		else
 			hexdump(d + 4, len ? len : 1);
-		off += 4 + len;
 	}
 }
 

@@ -235,6 +235,11 @@ unsigned swi_inflight(const struct swi_session *s);
 const char *swi_sense_text(const struct swi_scsi_result *r, char *buf, size_t len);
 /* A non-GOOD result as a sentence naming the status and, for CHECK CONDITION, the sense. */
 const char *swi_status_text(const struct swi_scsi_result *r, char *buf, size_t len);
+/* Walks the designators of VPD page 0x83 (page: the n bytes the target returned): the first
+ * with prev NULL, else the one after prev; NULL at the end or at a designator cut short.
+ * A designator is its 4-byte header (d[1] & 0x0f type, d[1] >> 4 & 3 association, d[3]
+ * length) and d[3] bytes of value. */
+const uint8_t *swi_vpd83_next(const uint8_t *page, size_t n, const uint8_t *prev);
 
 /* CDB builders: each fills cdb (16 bytes) and returns the CDB length. */
 size_t swi_cdb_test_unit_ready(uint8_t cdb[16]);
