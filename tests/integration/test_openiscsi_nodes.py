@@ -594,6 +594,19 @@ def test_old_style_static_record_in_discovery_tree(tools):
     assert discovery_tree(r_sw.out) == discovery_tree(r_ia.out), (r_sw.out, r_ia.out)
 
 
+def test_unknown_tpgt_printed_as_iscsiadm_prints_it(tools):
+    """An old-style record's tpgt is -1. iscsiadm 2.1.8 prints it as an unsigned number in
+    the flat list (4294967295, which scripts parse), as -1 in the -P 1 tree and in the record;
+    swiscsiadm prints the same in each."""
+    sw, ia = tools
+    iscsiadm_new(ia, STATIC, updates=(), portal="127.0.0.1:3262")
+    assert same_output(sw, ia, "-m", "node") == f"127.0.0.1:3262,4294967295 {STATIC}\n"
+    assert same_output(sw, ia, "-m", "node", "-P", "1") == \
+           f"Target: {STATIC}\n\tPortal: 127.0.0.1:3262,-1\n\t\tIface Name: {IFACE}\n"
+    shown = same_record(sw, ia, "-m", "node", "-T", STATIC, "-p", "127.0.0.1:3262")
+    assert shown["node.tpgt"] == "-1"
+
+
 REFUSALS = {
     "iface-key": ("-o", "update", "-T", STATIC, "-n", "iface.net_ifacename", "-v", "eth0"),
     "read-only": ("-o", "update", "-T", STATIC, "-n", "node.name", "-v", "x"),
