@@ -1,11 +1,13 @@
 #include "dir_order.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db_paths.h"
+#include "node_shared_portal.h"
 
 /* A directory's entries with the place readdir gave each, sorted by name for lookups. */
 struct entry {
@@ -127,7 +129,8 @@ int dir_order_discovery(struct discovery_list *l, const char *subdir)
 static int rank_node(const struct node_ref *n, struct listing *ls, struct ranked *out)
 {
 	char dir[5200], portal[400];
-	if (n->tpgt >= 0)
+	bool in_dir = n->tpgt >= 0 || node_in_shared_portal(n);
+	if (in_dir)
 		snprintf(portal, sizeof(portal), "%s,%d,%d", n->address, n->port, n->tpgt);
 	else
 		snprintf(portal, sizeof(portal), "%s,%d", n->address, n->port);
@@ -137,7 +140,7 @@ static int rank_node(const struct node_ref *n, struct listing *ls, struct ranked
 	out->key[0] = rank_of(&ls[0], n->target);
 	out->key[1] = rank_of(&ls[1], portal);
 	out->key[2] = 0;
-	if (n->tpgt < 0)   /* an old-style record is a file: no iface entries below it */
+	if (!in_dir)   /* an old-style record is a file: no iface entries below it */
 		return 0;
 	snprintf(dir, sizeof(dir), "%s/%s/%s", ls[0].path, n->target, portal);
 	if (listing_load(&ls[2], dir) < 0)

@@ -1,6 +1,7 @@
 #include "node_db.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +12,13 @@
 #include "db_paths.h"
 #include "dir_each.h"
 #include "names.h"
+#include "node_shared_portal.h"
 #include "node_schema.h"
 #include "record_file.h"
 
 void node_file_path(const struct node_ref *n, char *buf, size_t len)
 {
-	if (n->tpgt < 0)
+	if (n->tpgt < 0 && !node_in_shared_portal(n))
 		snprintf(buf, len, "%s/nodes/%s/%s,%d", db_root(), n->target, n->address, n->port);
 	else
 		snprintf(buf, len, "%s/nodes/%s/%s,%d,%d/%s", db_root(), n->target, n->address,
@@ -105,8 +107,9 @@ int node_store(const struct record *r, const char *link_dir, char *err, size_t e
 		return -1;
 	char dir[8192], name[4400];
 	if (n.tpgt < 0) {
-		snprintf(dir, sizeof(dir), "%s/nodes/%s", db_root(), n.target);
-		snprintf(name, sizeof(name), "%s,%d", n.address, n.port);
+		if (node_shared_portal_place(&n, dir, sizeof(dir), name, sizeof(name), err,
+					     errlen) < 0)
+			return -1;
 	} else {
 		snprintf(dir, sizeof(dir), "%s/nodes/%s/%s,%d,%d", db_root(), n.target, n.address,
 			 n.port, n.tpgt);
@@ -168,6 +171,8 @@ int node_delete(const struct node_ref *n, record_warn_fn warn, void *warn_ctx)
 		report(warn, warn_ctx, file);
 		return -1;
 	}
+	if (n->tpgt < 0)
+		rmdir(dirname(file)); /* a shared portal directory, once its last record is gone */
 	char tdir[4400];
 	snprintf(tdir, sizeof(tdir), "%s/nodes/%s", db_root(), n->target);
 	if (n->tpgt >= 0) {

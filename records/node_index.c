@@ -78,7 +78,7 @@ static int push(struct node_index *ix, const char *target, char *addr, int port,
 }
 
 /* The iface an old-style record file is bound to: its iface.iscsi_ifacename line. */
-static char *old_style_iface(const char *path)
+char *node_old_style_iface(const char *path)
 {
 	char *text, err[512];
 	size_t len;
@@ -160,7 +160,7 @@ static int load_entry(const char *entry, unsigned char type, void *ctx)
 			warnf(w->warn, w->warn_ctx, path, "not a node record (ADDRESS,PORT)");
 		return r < 0 ? -1 : 0;
 	}
-	char *iface = old_style_iface(path);
+	char *iface = node_old_style_iface(path);
 	int rc = iface ? push(w->ix, w->target, addr, port, -1, iface) : (free(addr), 0);
 	free(iface);
 	return rc;

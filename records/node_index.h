@@ -31,6 +31,9 @@ int node_index_load(struct node_index *out, record_warn_fn warn, void *warn_ctx)
 int node_index_load_target(struct node_index *out, const char *target, record_warn_fn warn,
 			   void *warn_ctx);
 void node_index_free(struct node_index *ix);
+/* The iface an old-style record file (path) is bound to ("default" when it names none);
+ * NULL when it cannot be read (errno says why). Free it. */
+char *node_old_style_iface(const char *path);
 /* Adds a copy of n. 0, or -1 (out of memory). */
 int node_index_append(struct node_index *ix, const struct node_ref *n);
 
