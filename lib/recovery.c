@@ -149,8 +149,7 @@ int recovery_service(struct swi_session *s, long long now)
 	struct recovery *r = &s->rec;
 	for (int round = 0; round < 2; round++) {
 		if (r->drop) {
-			xport_free(s->x);
-			s->x = NULL;
+			session_drop_transport(s);
 			r->drop = false;
 		}
 		if (r->active && !r->expired && now >= r->lost_ms + s->o.replacement_timeout_ms)
@@ -219,9 +218,4 @@ void swi_session_on_state(struct swi_session *s, swi_state_fn fn, void *arg)
 {
 	s->rec.cb = fn;
 	s->rec.cb_arg = arg;
-}
-
-void swi_session_recovery_stats(const struct swi_session *s, struct swi_recovery_stats *out)
-{
-	*out = s->rec.st;
 }

@@ -439,6 +439,15 @@ static uint64_t read_expected(void *owner)
 	return task_read_expected(owner);
 }
 
+void session_drop_transport(struct swi_session *s)
+{
+	if (!s->x)
+		return;
+	s->stats.digest_errors += xport_digest_errors(s->x); /* they outlive the connection */
+	xport_free(s->x);
+	s->x = NULL;
+}
+
 static uint8_t *want_data(void *owner, const struct bhs *h)
 {
 	return h->opcode == OP_DATA_IN ? task_data_in_dest(owner, h) : NULL;
@@ -446,7 +455,7 @@ static uint8_t *want_data(void *owner, const struct bhs *h)
 
 int session_open_transport(struct swi_session *s)
 {
-	xport_free(s->x);
+	session_drop_transport(s);
 	s->x = xport_new(s, on_pdu, want_data);
 	if (s->x)
 		xport_set_expect(s->x, read_expected);
