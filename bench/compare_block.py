@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The LUN as a disk, side by side, on one tgtd RAM LUN in one run: fio (libaio, O_DIRECT) on
-swiscsi's LUN file and on its loop device, and on the anchor a user would pick instead on a
+swiscsi's LUN file and on its loop device (served by the real swiscsid, logged in with
+swiscsiadm, as an administrator would), and on the anchor a user would pick instead on a
 machine without the kernel initiator, qemu-storage-daemon's libiscsi driver with its FUSE
 export; swiscsi-bench on the raw engine is the ceiling. For each FUSE server the CPU time it
 used (user + system, from /proc/PID/stat around each run) is divided by the I/Os fio did.
@@ -28,7 +29,8 @@ sys.path.insert(0, HERE)
 from compare import process_cpu  # noqa: E402  (the same CPU accounting as compare.py)
 
 BUILD = os.environ.get("SWISCSI_BUILD", os.path.join(REPO, "build"))
-SERVE = os.path.join(BUILD, "tests", "lunfs-serve")
+SWISCSID = os.path.join(BUILD, "daemon", "swiscsid")
+SWISCSIADM = os.path.join(BUILD, "cli", "swiscsiadm")
 BENCH = os.path.join(BUILD, "tools", "swiscsi-bench")
 IQN = "iqn.2026-12.bench.swiscsi:block"
 LUN_BYTES = 1 << 30
@@ -75,22 +77,47 @@ def wait_for(cond, what, bound_s=60):
         time.sleep(0.05)
 
 
-def start_swiscsi(work, url, fuse_direct_io):
+def swiscsi_env(work, conf):
+    """A private record database and run directory: nothing of the machine's is touched."""
+    with open(os.path.join(work, "initiatorname.iscsi"), "w") as f:
+        f.write("InitiatorName=iqn.2026-12.bench.swiscsi:host\n")
+    return dict(os.environ, SWISCSI_DB=os.path.join(work, "db"),
+                SWISCSI_RUNDIR=os.path.join(work, "run"),
+                SWISCSI_CONF=os.path.join(work, "iscsid.conf"),
+                SWISCSI_INITIATORNAME_FILE=os.path.join(work, "initiatorname.iscsi"),
+                SWISCSI_DAEMON_CONF=conf, LC_ALL="C")
+
+
+def adm(env, *args):
+    r = subprocess.run([SWISCSIADM, *args], env=env, capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        raise RuntimeError(f"swiscsiadm {' '.join(args)}: exit {r.returncode}: {r.stderr.strip()}")
+    return r.stdout
+
+
+def start_swiscsi(work, tgtd, fuse_direct_io):
+    """swiscsid in the foreground (its pid is the FUSE server's, for the CPU column), discovery
+    and login through swiscsiadm; returns the daemon, the LUN file and its loop device."""
     conf = os.path.join(work, "swiscsid.conf")
     with open(conf, "w") as f:
         f.write("[global]\nloop_devices = yes\nloop_direct_io = yes\n"
                 f"fuse_direct_io = {'yes' if fuse_direct_io else 'no'}\n")
-    log = open(os.path.join(work, "lunfs-serve.log"), "w")
-    p = subprocess.Popen([SERVE, os.path.join(work, "disks"), url], stdout=subprocess.PIPE,
-                         stderr=log, text=True, env=dict(os.environ, SWISCSI_DAEMON_CONF=conf))
-    lines = []
-    for line in p.stdout:           # the driver prints its LUNs, then "ready"
-        if line.strip() == "ready":
-            break
-        lines.append(line.split())
-    if not lines:
-        raise RuntimeError("lunfs-serve served no LUN")
-    return p, lines[0][2], lines[0][3]
+    env = swiscsi_env(work, conf)
+    log = open(os.path.join(work, "swiscsid.log"), "w")
+    p = subprocess.Popen([SWISCSID, "--foreground"], env=env, stdout=log, stderr=log)
+    sock = os.path.join(env["SWISCSI_RUNDIR"], "swiscsid.sock")
+    wait_for(lambda: os.path.exists(sock) or p.poll() is not None, "swiscsid's socket")
+    if p.poll() is not None:
+        raise RuntimeError(f"swiscsid exited with {p.returncode}")
+    adm(env, "-m", "discovery", "-t", "st", "-p", tgtd.portal)
+    adm(env, "-m", "node", "-T", IQN, "-l")   # returns once the LUN file and loop device exist
+    lun_file = os.path.join(env["SWISCSI_RUNDIR"], "disks", "by-iface", "default",
+                            f"ip-{tgtd.portal}-iscsi-{IQN}-lun-1")
+    loop = subprocess.run(["losetup", "-n", "-O", "NAME", "-j", lun_file], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    if not loop:
+        raise RuntimeError(f"no loop device over {lun_file}")
+    return p, lun_file, loop
 
 
 def start_qsd(work, tgtd):
@@ -111,8 +138,9 @@ def table(results, seconds, fuse_direct_io):
     subjects = ["LUN file", "loop device", "qsd FUSE (anchor)", "swiscsi-bench (ceiling)"]
     out = [f"One tgtd RAM LUN (rdwr on /dev/shm, stock settings), fio libaio O_DIRECT, {seconds} s per cell"
            f"{', LUN files opened with FOPEN_DIRECT_IO' if fuse_direct_io else ''}.",
-           "CPU = the FUSE server's user+system time per I/O (lunfs-serve for the LUN file and loop",
-           "device, qemu-storage-daemon for the anchor; swiscsi-bench's own for the ceiling).", "",
+           "CPU = the FUSE server's user+system time per I/O (swiscsid, logged in with swiscsiadm, for",
+           "the LUN file and loop device; qemu-storage-daemon for the anchor; swiscsi-bench's own for",
+           "the ceiling).", "",
            "| workload | " + " | ".join(subjects) + " | file/anchor | file/ceiling |",
            "|---|" + "---|" * (len(subjects) + 2)]
     for wl in WORKLOADS:
@@ -149,7 +177,7 @@ def main():
     procs = []
     try:
         url = tgtd.target(1, IQN, luns=[("rdwr", backing.name)])
-        serve, lun_file, loop = start_swiscsi(work, url, args.fuse_direct_io)
+        serve, lun_file, loop = start_swiscsi(work, tgtd, args.fuse_direct_io)
         procs.append(serve)
         qsd, export = start_qsd(work, tgtd)
         procs.append(qsd)

@@ -52,20 +52,9 @@ static void sort_sessions(struct ctl_reply *r)
 static int show(const struct cli_opts *o, unsigned sid)
 {
 	struct ctl_call call;
-	int rc = sessions_fetch(sid, o->show_secrets, &call);
-	if (rc != EXIT_OK && rc != EXIT_ISCSID_NOTCONN)
+	int rc = sessions_fetch_some(sid, o->show_secrets, &call);
+	if (rc != EXIT_OK)
 		return rc;
-	size_t n = rc == EXIT_OK ? call.r.nsessions : 0;
-	if (!n) {
-		if (rc == EXIT_OK)
-			ctl_call_free(&call);
-		if (sid) {
-			msg_error("Could not get session info for sid %u", sid);
-			return EXIT_SYSFS_LOOKUP;
-		}
-		msg_error("No active sessions.");
-		return EXIT_NO_OBJS_FOUND;
-	}
 	sort_sessions(&call.r);
 	if (o->seen['s'])
 		session_print_stats(&call.r);
@@ -97,9 +86,10 @@ int mode_session(const struct cli_opts *o)
 		}
 		return session_logout_sid(sid);
 	}
-	if (o->seen['R'] || o->nops) {
-		msg_error("session mode: %s is not supported by swiscsiadm %s yet",
-			  o->seen['R'] ? "rescan (-R)" : "-o", SWISCSI_VERSION);
+	if (o->seen['R'])
+		return session_rescan(sid);
+	if (o->nops) {
+		msg_error("session mode: -o is not supported by swiscsiadm %s yet", SWISCSI_VERSION);
 		return EXIT_OP_NOT_SUPP;
 	}
 	return show(o, sid);

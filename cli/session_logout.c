@@ -21,6 +21,23 @@ int sessions_fetch(unsigned sid, bool secrets, struct ctl_call *call)
 	return rc;
 }
 
+int sessions_fetch_some(unsigned sid, bool secrets, struct ctl_call *call)
+{
+	int rc = sessions_fetch(sid, secrets, call);
+	if (rc != EXIT_OK && rc != EXIT_ISCSID_NOTCONN)
+		return rc;
+	if (rc == EXIT_OK && call->r.nsessions)
+		return EXIT_OK;
+	if (rc == EXIT_OK)
+		ctl_call_free(call);
+	if (sid) {
+		msg_error("Could not get session info for sid %u", sid);
+		return EXIT_SYSFS_LOOKUP;
+	}
+	msg_error("No active sessions.");
+	return EXIT_NO_OBJS_FOUND;
+}
+
 static void describe(const struct ctl_session *s, char *buf, size_t len)
 {
 	snprintf(buf, len, "[sid: %u, target: %s, portal: %s,%d]", s->sid, s->node.target,

@@ -20,10 +20,15 @@ int node_logout(const struct node_selector *sel);
 int node_logoutall(const char *which);
 /* -m session -r SID -u */
 int session_logout_sid(unsigned sid);
+/* -m session [-r SID] -R (sid 0: every session) */
+int session_rescan(unsigned sid);
 
 /* The daemon's sessions (sid 0: all). Exit code: 0 with call filled (maybe no session), 20
  * when no daemon runs (nothing printed), another code after its message. */
 int sessions_fetch(unsigned sid, bool secrets, struct ctl_call *call);
+/* The same, but no session (or no daemon) is iscsiadm's error: "No active sessions." (21), or
+ * "Could not get session info for sid N" (22) when sid was given. 0: at least one session. */
+int sessions_fetch_some(unsigned sid, bool secrets, struct ctl_call *call);
 
 /* Formats (session_print.c). */
 void session_print_flat(const struct ctl_reply *r);

@@ -51,6 +51,7 @@ static const uint32_t request_size[CTL_KIND_MAX] = {
 	[CTL_LOGIN] = sizeof(struct ctl_login_req),
 	[CTL_LOGOUT] = sizeof(struct ctl_logout_req),
 	[CTL_LIST] = sizeof(struct ctl_list_req),
+	[CTL_RESCAN] = sizeof(struct ctl_rescan_req),
 };
 
 int ctl_decode_request(const void *buf, size_t len, struct ctl_request *out, char *err,

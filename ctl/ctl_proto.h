@@ -31,7 +31,8 @@ enum ctl_kind {
 	CTL_LOGIN = 2,     /* ctl_login_req */
 	CTL_LOGOUT = 3,    /* ctl_logout_req */
 	CTL_LIST = 4,      /* ctl_list_req */
-	CTL_KIND_MAX = 5,
+	CTL_RESCAN = 5,    /* ctl_rescan_req: REPORT LUNS again, files follow */
+	CTL_KIND_MAX = 6,
 	CTL_REPLY = 0x8000, /* or-ed into a reply's kind */
 };
 
@@ -57,6 +58,10 @@ struct ctl_login_req {
 };
 
 struct ctl_logout_req {
+	uint32_t sid;
+};
+
+struct ctl_rescan_req {
 	uint32_t sid;
 };
 
@@ -135,6 +140,7 @@ struct ctl_request {
 		struct ctl_login_req login;
 		struct ctl_logout_req logout;
 		struct ctl_list_req list;
+		struct ctl_rescan_req rescan;
 	} u;
 };
 

@@ -1,3 +1,4 @@
+/* The daemon's log (dlog.h): one line a message, "swiscsid: " then the text on stderr. */
 #include "dlog.h"
 
 #include <stdarg.h>

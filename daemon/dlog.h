@@ -1,5 +1,6 @@
-/* swiscsid's log: stderr in the foreground, syslog (daemon facility) once daemonised. CHAP
- * secrets never reach it: nothing logs a record's values wholesale. */
+/* swiscsid's one log, for the session side and the LUN side alike: stderr in the foreground
+ * (and before dlog_init), syslog (daemon facility) once daemonised. CHAP secrets never reach
+ * it: nothing logs a record's values wholesale. */
 #ifndef SWISCSID_DLOG_H
 #define SWISCSID_DLOG_H
 

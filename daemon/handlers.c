@@ -41,6 +41,13 @@ static void handle_logout(struct ctl_client *c, const struct ctl_request *r, voi
 		control_on_gone(c, client_gone, h);
 }
 
+static void handle_rescan(struct ctl_client *c, const struct ctl_request *r, void *ctx)
+{
+	void *h = sessions_rescan(ctx, r->u.rescan.sid, reply_done, c);
+	if (h)
+		control_on_gone(c, client_gone, h);
+}
+
 static void handle_list(struct ctl_client *c, const struct ctl_request *r, void *ctx)
 {
 	struct ctl_status st = { .status = 0 };
@@ -58,5 +65,6 @@ const struct control_handler daemon_handlers[] = {
 	{ CTL_LOGIN, "login", handle_login },
 	{ CTL_LOGOUT, "logout", handle_logout },
 	{ CTL_LIST, "list", handle_list },
+	{ CTL_RESCAN, "rescan", handle_rescan },
 	{ 0, NULL, NULL },
 };

@@ -8,7 +8,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
-#include "log.h"
+#include "dlog.h"
 #include "swiscsi/swiscsi.h"
 
 /* Below libswiscsi's 1024 task slots, leaving room for probes and rescans. */
@@ -115,7 +115,7 @@ static void note_failure(struct lun_req *r, const struct piece *p, int status,
 	if (r->err)
 		return;
 	r->err = err;
-	log_msg(LOG_ERR, "LUN %" PRIu64 ": %s of %" PRIu32 " blocks at LBA %" PRIu64 " failed: %s",
+	dlog(LOG_ERR, "LUN %" PRIu64 ": %s of %" PRIu32 " blocks at LBA %" PRIu64 " failed: %s",
 		r->lun, kind_name(r->kind), p->blocks, r->lba + p->first,
 		status < 0 ? swi_error(r->q->s) : swi_status_text(res, text, sizeof(text)));
 }

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "dlog.h"
 #include "loopdev.h"
 #include "lunfs_buf.h"
 
@@ -29,7 +29,7 @@ static void on_fuse(struct ev_io *w, uint32_t revents, void *arg)
 		if (n == -EAGAIN || n == -EINTR)
 			return;
 		if (n <= 0 || fuse_session_exited(fs->se)) {
-			log_msg(LOG_ERR, "%s: the LUN filesystem was unmounted from outside", fs->dir);
+			dlog(LOG_ERR, "%s: the LUN filesystem was unmounted from outside", fs->dir);
 			ev_io_del(w);
 			fs->w = NULL;
 			return;
@@ -38,12 +38,10 @@ static void on_fuse(struct ev_io *w, uint32_t revents, void *arg)
 	}
 }
 
-/* A mount point left by a daemon that died answers ENOTCONN: it is detached first. */
+/* What a daemon that died left at dir is cleared first (lunfs_stale.c). */
 static int prepare_dir(const char *dir, char *err, size_t errlen)
 {
-	struct stat st;
-	if (stat(dir, &st) < 0 && errno == ENOTCONN)
-		umount2(dir, MNT_DETACH);
+	lunfs_clear_stale(dir);
 	char path[4096];
 	snprintf(path, sizeof(path), "%s", dir);
 	for (char *p = path + 1; *p; p++) {
@@ -158,7 +156,7 @@ void lunfs_stop(struct lunfs *fs)
 		return;
 	}
 	/* completions still to come would find fs freed: unmount, and leave the memory */
-	log_msg(LOG_WARNING, "%s: unmounting with work still pending after %d s", fs->dir,
+	dlog(LOG_WARNING, "%s: unmounting with work still pending after %d s", fs->dir,
 		STOP_WAIT_MS / 1000);
 	if (fs->w)
 		ev_io_del(fs->w);

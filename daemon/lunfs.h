@@ -37,12 +37,14 @@ struct lunfs *lunfs_start(struct evloop *loop, const char *dir, const struct lun
 void lunfs_stop(struct lunfs *fs);
 
 /* Where a session's files are named from: by-iface/<iface>/ip-<addr>:<port>-iscsi-<target>-lun-<n>
- * and by-path/ip-<addr>:<port>-iscsi-<target>-lun-<n> (an IPv6 address in brackets). */
+ * and by-path/ip-<addr>:<port>-iscsi-<target>-lun-<n> (an IPv6 address in brackets). A record's
+ * further sessions (node.session.nr_sessions > 1, instance k > 0) add "-session-<k+1>". */
 struct lunfs_session_id {
 	const char *iface;
 	const char *address;
 	int port;
 	const char *target;
+	unsigned instance;
 };
 
 typedef void (*lunfs_done_fn)(void *arg, int status, const char *message);

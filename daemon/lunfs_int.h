@@ -54,6 +54,7 @@ struct lunfs_session {
 	struct swi_session *s;
 	char *iface, *address, *target;
 	int port;
+	unsigned instance;
 	struct lun_io *io;
 	struct lunfs_lun *luns;
 	struct lunfs_op op;
@@ -100,5 +101,8 @@ void lun_unref(struct lunfs_lun *l);
 
 /* ---- lunfs_ops.c ---- */
 extern const struct fuse_lowlevel_ops lunfs_ops;
+
+/* Detaches loop devices backed by files under dir and a dead FUSE mount at dir. */
+void lunfs_clear_stale(const char *dir);
 
 #endif

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "dlog.h"
 #include "loopdev.h"
 
 static void run_deferred(struct lunfs_session *ls);
@@ -51,10 +51,10 @@ static void loop_attached(void *arg, int status, const char *dev, bool direct, c
 	if (status == 0) {
 		snprintf(l->loop, sizeof(l->loop), "%s", dev);
 		l->loop_direct = direct;
-		log_msg(LOG_INFO, "%s: %s attached (%s I/O)", l->name, dev, direct ? "direct" : "buffered");
+		dlog(LOG_INFO, "%s: %s attached (%s I/O)", l->name, dev, direct ? "direct" : "buffered");
 	} else {
 		/* the file still serves; a machine without loop devices still gets its disks */
-		log_msg(LOG_WARNING, "%s: no loop device: %s", l->name, msg);
+		dlog(LOG_WARNING, "%s: no loop device: %s", l->name, msg);
 	}
 	op_put(ls);
 }
@@ -71,6 +71,8 @@ static void add_lun(struct lunfs_session *ls, const struct lun_info *info)
 	bool v6 = strchr(ls->address, ':') != NULL;   /* in brackets, as udev names it */
 	int n = snprintf(l->name, sizeof(l->name), "ip-%s%s%s:%d-iscsi-%s-lun-%" PRIu64, v6 ? "[" : "",
 			 ls->address, v6 ? "]" : "", ls->port, ls->target, info->lun);
+	if (ls->instance && n > 0 && n < (int)sizeof(l->name))
+		n += snprintf(l->name + n, sizeof(l->name) - (size_t)n, "-session-%u", ls->instance + 1);
 	fuse_ino_t dir = tree_dir(fs, INO_BY_IFACE, ls->iface);   /* gone with its last file */
 	if (n >= (int)sizeof(l->name) || !dir || tree_link(fs, dir, l) < 0) {
 		op_fail(ls, n >= (int)sizeof(l->name) ? "LUN file name longer than 255 bytes"
@@ -83,7 +85,7 @@ static void add_lun(struct lunfs_session *ls, const struct lun_info *info)
 	tree_link(fs, INO_BY_PATH, l);
 	l->next = ls->luns;
 	ls->luns = l;
-	log_msg(LOG_INFO, "%s: %s %s, %" PRIu64 " blocks of %u bytes%s", l->name, info->vendor,
+	dlog(LOG_INFO, "%s: %s %s, %" PRIu64 " blocks of %u bytes%s", l->name, info->vendor,
 		info->product, info->blocks, info->block_size, info->read_only ? ", read-only" : "");
 	if (!fs->cfg.loop_devices)
 		return;
@@ -93,7 +95,7 @@ static void add_lun(struct lunfs_session *ls, const struct lun_info *info)
 	if (loopdev_attach_async(fs->loops, path, info->read_only, fs->cfg.loop_direct_io,
 				 info->block_size, loop_attached, l) < 0) {
 		ls->op.pending--;
-		log_msg(LOG_WARNING, "%s: no loop device: cannot start a worker thread", l->name);
+		dlog(LOG_WARNING, "%s: no loop device: cannot start a worker thread", l->name);
 	}
 }
 
@@ -107,7 +109,7 @@ static void drop_lun(struct lunfs_session *ls, struct lunfs_lun *l)
 		}
 	tree_unlink_lun(ls->fs, l);
 	l->ls = NULL;
-	log_msg(LOG_INFO, "%s: removed", l->name);
+	dlog(LOG_INFO, "%s: removed", l->name);
 	if (l->refs == 0)
 		free(l);
 }
@@ -119,7 +121,7 @@ static void loop_detached(void *arg, int status, const char *dev, bool direct, c
 	struct lunfs_lun *l = arg;
 	struct lunfs_session *ls = l->ls;
 	if (status < 0)
-		log_msg(LOG_WARNING, "%s: %s", l->name, msg);
+		dlog(LOG_WARNING, "%s: %s", l->name, msg);
 	drop_lun(ls, l);
 	op_put(ls);
 }
@@ -134,7 +136,7 @@ static void remove_lun(struct lunfs_session *ls, struct lunfs_lun *l)
 	ls->op.pending++;
 	if (loopdev_detach_async(ls->fs->loops, l->loop, loop_detached, l) < 0) {
 		ls->op.pending--;
-		log_msg(LOG_WARNING, "%s: cannot start a worker thread to detach %s", l->name, l->loop);
+		dlog(LOG_WARNING, "%s: cannot start a worker thread to detach %s", l->name, l->loop);
 		drop_lun(ls, l);
 	}
 }
@@ -285,7 +287,7 @@ static void rescan_due(struct ev_timer *t, void *arg)
 {
 	(void)t;
 	struct lunfs_session *ls = arg;
-	log_msg(LOG_INFO, "%s: the target reports changed LUNs: rescanning", ls->target);
+	dlog(LOG_INFO, "%s: the target reports changed LUNs: rescanning", ls->target);
 	lunfs_rescan_session(ls, NULL, NULL);
 }
 
@@ -298,6 +300,7 @@ int lunfs_attach_session(struct lunfs *fs, struct swi_session *s, const struct l
 	ls->fs = fs;
 	ls->s = s;
 	ls->port = id->port;
+	ls->instance = id->instance;
 	ls->iface = strdup(id->iface ? id->iface : "default");
 	ls->address = strdup(id->address);
 	ls->target = strdup(id->target);

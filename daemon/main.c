@@ -1,6 +1,7 @@
-/* swiscsid, the session daemon: one process, one event loop driving every session, its timers
- * and the control socket. `--foreground` logs to stderr; otherwise it daemonises and logs to
- * syslog. SIGTERM/SIGINT log every session out and exit 0 (bounded by SHUTDOWN_MS). */
+/* swiscsid, the session daemon: one process, one event loop driving every session, its timers,
+ * the control socket and the LUN filesystem at $SWISCSI_RUNDIR/disks. `--foreground` logs to
+ * stderr; otherwise it daemonises and logs to syslog. SIGTERM/SIGINT detach every session's
+ * LUN files, log it out, unmount and exit 0 (bounded by SHUTDOWN_MS). */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -12,18 +13,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "control.h"
 #include "dlog.h"
 #include "evloop.h"
 #include "handlers.h"
+#include "lunfs.h"
 #include "rundir.h"
 #include "sessions.h"
 
-#define SHUTDOWN_MS 8000   /* logouts get this long; the promise is 10 s */
+#define SHUTDOWN_MS 7000   /* detaches and logouts get this long; the promise is 10 s */
+#define DISKS_DIR "disks"  /* the LUN filesystem's mount point in the run directory */
 
 struct daemon {
 	struct evloop *loop;
 	struct sessions *sessions;
+	struct lunfs *fs;
+	struct swiscsid_config cfg;
 	struct control *control;
 	struct ev_io *sigio;
 	int sigfd;
@@ -122,6 +128,13 @@ static int start(struct daemon *d)
 	}
 	if (watch_signals(d) < 0)
 		return -1;
+	rundir_file(DISKS_DIR, path, sizeof(path));
+	d->fs = lunfs_start(d->loop, path, &d->cfg.lunfs, err, sizeof(err));
+	if (!d->fs) {
+		dlog(LOG_ERR, "%s", err);
+		return -1;
+	}
+	sessions_set_lunfs(d->sessions, d->fs);
 	rundir_file(CTL_SOCKET_NAME, path, sizeof(path));
 	d->control = control_start(d->loop, path, daemon_handlers, d->sessions, err, sizeof(err));
 	if (!d->control) {
@@ -134,6 +147,10 @@ static int start(struct daemon *d)
 static void stop(struct daemon *d)
 {
 	control_stop(d->control);
+	/* after logout_all nothing is attached; after its deadline lunfs_stop takes them down,
+	 * the loop still driving the sessions meanwhile */
+	lunfs_stop(d->fs);
+	sessions_set_lunfs(d->sessions, NULL);
 	sessions_free(d->sessions);
 	if (d->sigio)
 		ev_io_del(d->sigio);
@@ -152,6 +169,13 @@ int main(int argc, char **argv)
 	umask(077);
 	dlog_init(foreground);
 	char err[512];
+	struct daemon d = { .sigfd = -1 };
+	if (config_load(config_path(), &d.cfg, err, sizeof(err)) < 0) {
+		dlog(LOG_ERR, "%s", err);
+		if (!foreground)
+			fprintf(stderr, "swiscsid: %s\n", err);
+		return 1;
+	}
 	int pidfd = rundir_claim(err, sizeof(err));
 	if (pidfd < 0) {
 		dlog(LOG_ERR, "%s", err);
@@ -166,7 +190,6 @@ int main(int argc, char **argv)
 		}
 		rundir_write_pid(pidfd);   /* the lock survives: daemon() forks, the fd is shared */
 	}
-	struct daemon d = { .sigfd = -1 };
 	rc = start(&d);
 	if (rc == 0) {
 		dlog(LOG_INFO, "swiscsid %s started, run directory %s", SWISCSI_VERSION,

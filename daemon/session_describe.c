@@ -101,13 +101,30 @@ static void describe(const struct dsession *ds, bool secrets, struct ctl_session
 	}
 }
 
-/* The session's LUN files and loop devices, one ctl_device each after its ctl_session: this is
- * where lunfs_session_devices is asked. None until the LUN side is attached. */
+/* The session's LUN files and loop devices, one ctl_device each after its ctl_session. */
 static uint32_t append_devices(const struct dsession *ds, struct ctl_buf *b)
 {
-	(void)ds;
-	(void)b;
-	return 0;
+	if (!ds->ls)
+		return 0;
+	struct lunfs_device *d = calloc(CTL_MAX_DEVICES, sizeof(*d));
+	if (!d) {
+		b->failed = 1;
+		return 0;
+	}
+	size_t n = lunfs_session_devices(ds->ls, d, CTL_MAX_DEVICES);
+	if (n > CTL_MAX_DEVICES)
+		n = CTL_MAX_DEVICES;   /* the protocol's bound; the files are all there */
+	for (size_t i = 0; i < n; i++) {
+		struct ctl_device c = { .lun = d[i].lun, .blocks = d[i].blocks,
+					.block_size = d[i].block_size, .read_only = d[i].read_only };
+		CTL_SET(c.file, d[i].file);
+		CTL_SET(c.loop, d[i].loop);
+		CTL_SET(c.vendor, d[i].vendor);
+		CTL_SET(c.product, d[i].product);
+		ctl_buf_append(b, &c, sizeof(c));
+	}
+	free(d);
+	return (uint32_t)n;
 }
 
 uint32_t sessions_describe(const struct sessions *t, uint32_t sid, bool secrets,

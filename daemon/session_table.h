@@ -10,6 +10,7 @@
 #include "ctl_proto.h"
 #include "evloop.h"
 #include "iface_conn.h"
+#include "lunfs.h"
 #include "record.h"
 #include "sessions.h"
 
@@ -51,6 +52,11 @@ struct dsession {
 	char local_addr[64];
 	char netdev[IF_NAMESIZE];
 	char hwaddr[32];
+	struct lunfs_session *ls;   /* its LUN files, from attach until detach's end */
+	bool attaching;             /* logged in, its LUN files being made (still DS_LOGIN) */
+	void (*after_detach)(struct dsession *ds);
+	int end_status;             /* a login failed after login: its waiter hears this once */
+	char end_message[300];      /* the session has logged out again */
 };
 
 struct sessions {
@@ -59,6 +65,8 @@ struct sessions {
 	uint32_t next_sid;
 	void (*drained)(void *arg);   /* sessions_logout_all's callback, once none is left */
 	void *drained_arg;
+	struct lunfs *fs;        /* the LUN filesystem; NULL: sessions without files */
+	bool leaving;            /* sessions_logout_all ran: a login that completes logs out */
 };
 
 void session_free(struct dsession *ds);
@@ -76,6 +84,12 @@ int session_prepare_conn(struct dsession *ds, const struct iface_conn_spec *spec
 			 size_t errlen);
 /* After login: which device and MAC the connection really uses. */
 void session_note_device(struct dsession *ds);
+
+/* The LUN side (session_luns.c). Attach: ds's LUN files, then ready(ds, 0 or -1, message).
+ * Detach: its files go, then go_on(ds) (at once when it has none). */
+void session_luns_attach(struct dsession *ds,
+			 void (*ready)(struct dsession *ds, int status, const char *message));
+void session_luns_detach(struct dsession *ds, void (*go_on)(struct dsession *ds));
 
 /* Stops driving ds and frees it from its reap timer on the next round. */
 void session_kill(struct dsession *ds);

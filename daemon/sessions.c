@@ -39,6 +39,10 @@ static void finish(struct dsession *ds, int status, const char *message)
 	ds->w = NULL;
 	if (!w)
 		return;
+	if (ds->end_status) {
+		status = ds->end_status;
+		message = ds->end_message;
+	}
 	if (w->done)
 		w->done(w->arg, status, ds->sid, message ? message : "");
 	free(w);
@@ -148,23 +152,31 @@ static void prepare(struct ev_prepare *p, void *arg)
 	ev_timer_start(ds->t->loop, &ds->timer, swi_timeout_ms(ds->s));
 }
 
-/* ---- the two hooks of the LUN side ---- */
+static void *logout_one(struct dsession *ds, sessions_done_fn done, void *arg);
 
-/* The session reached full feature phase: this is where its LUNs are attached
- * (lunfs_attach_session), before the login is reported successful. */
-static void session_ready(struct dsession *ds)
+/* The session's LUN files exist (or could not be made): now the login is reported. A login
+ * whose files cannot be made fails, and its session logs out again before the failure is
+ * reported: the caller asked for a disk, and a session without it would only be something
+ * half-made to clean up. */
+static void luns_ready(struct dsession *ds, int status, const char *message)
 {
-	dlog(LOG_INFO, "session %u logged in to %s at %s,%d through iface %s (%s, %s)", ds->sid,
-	     ds->node.target, ds->node.address, ds->node.port, ds->node.iface, ds->local_addr,
-	     ds->netdev);
-	finish(ds, 0, NULL);
-}
-
-/* The session is about to log out: its LUNs are detached here (lunfs_detach_session), and
- * go_on runs once they are. */
-static void session_leaving(struct dsession *ds, void (*go_on)(struct dsession *ds))
-{
-	go_on(ds);
+	ds->state = DS_READY;
+	if (status < 0) {
+		dlog(LOG_ERR, "session %u: the LUNs of %s could not be attached: %s; logging out",
+		     ds->sid, ds->node.target, message);
+		ds->end_status = EXIT_LOGIN;
+		snprintf(ds->end_message, sizeof(ds->end_message), "%s", message);
+	} else if (ds->t->leaving) {
+		ds->end_status = EXIT_INTERNAL;
+		snprintf(ds->end_message, sizeof(ds->end_message), "swiscsid is shutting down");
+	} else {
+		dlog(LOG_INFO, "session %u logged in to %s at %s,%d through iface %s (%s, %s)",
+		     ds->sid, ds->node.target, ds->node.address, ds->node.port, ds->node.iface,
+		     ds->local_addr, ds->netdev);
+		finish(ds, 0, NULL);
+		return;
+	}
+	logout_one(ds, NULL, NULL);
 }
 
 /* ---- recovery ---- */
@@ -209,8 +221,7 @@ static void login_done(struct swi_session *s, int status, void *arg)
 		snprintf(ds->local_addr, sizeof(ds->local_addr), "%s", neg.local_address);
 	}
 	session_note_device(ds);
-	ds->state = DS_READY;
-	session_ready(ds);
+	session_luns_attach(ds, luns_ready);   /* still DS_LOGIN: not listed, not logged out */
 }
 
 /* A record has node.session.nr_sessions sessions at most (1 by default); each new one takes
@@ -350,7 +361,7 @@ static void *logout_one(struct dsession *ds, sessions_done_fn done, void *arg)
 	}
 	enum ds_state was = ds->state;
 	ds->state = DS_LOGOUT;
-	session_leaving(ds, was == DS_FAILED ? close_failed : logout_now);
+	session_luns_detach(ds, was == DS_FAILED ? close_failed : logout_now);
 	/* NULL when the logout already ended (its waiter is gone); ds lives until its reap */
 	return ds->w;
 }
@@ -369,10 +380,13 @@ void sessions_logout_all(struct sessions *t, void (*done)(void *arg), void *arg)
 {
 	t->drained = done;
 	t->drained_arg = arg;
+	t->leaving = true;
 	for (struct dsession *ds = t->head; ds; ds = ds->next)
 		if (ds->state == DS_READY || ds->state == DS_FAILED)
 			logout_one(ds, NULL, NULL);
-		else if (ds->state == DS_LOGIN)
+		else if (ds->state == DS_LOGIN && !ds->attaching)
 			session_kill(ds);   /* a login in progress is abandoned */
+	/* one making its LUN files logs out when they are made (luns_ready): the files are
+	 * lunfs's to take down */
 	sessions_check_drained(t);
 }

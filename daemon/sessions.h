@@ -2,8 +2,8 @@
  * record says, driven by the daemon's event loop. SIDs count up from 1 as the kernel numbers
  * iscsiadm's sessions.
  *
- * The two places the LUN side hooks into are session_ready (the session reached full feature
- * phase) and session_leaving (the session is about to log out); see sessions.c. */
+ * A session's LUN files (lunfs.h) are made once it reached full feature phase, before its
+ * login is reported, and removed before it logs out (session_luns.c). */
 #ifndef SWISCSID_SESSIONS_H
 #define SWISCSID_SESSIONS_H
 
@@ -18,7 +18,12 @@ struct sessions;
 /* How a login or logout ended: status is an exit code (0 success), message a sentence. */
 typedef void (*sessions_done_fn)(void *arg, int status, uint32_t sid, const char *message);
 
+struct lunfs;
+
 struct sessions *sessions_new(struct evloop *loop);
+/* From now on every session gets its LUN files in fs: the login is reported once they exist,
+ * the logout starts once they are gone. */
+void sessions_set_lunfs(struct sessions *t, struct lunfs *fs);
 /* Frees every session without logging out (use sessions_logout_all first). */
 void sessions_free(struct sessions *t);
 
@@ -29,6 +34,9 @@ void *sessions_login(struct sessions *t, const struct ctl_node *node, sessions_d
 		     void *arg);
 void *sessions_logout(struct sessions *t, uint32_t sid, sessions_done_fn done, void *arg);
 void sessions_forget_waiter(void *handle);
+
+/* REPORT LUNS again for session sid: its files follow the target's LUN list. done as above. */
+void *sessions_rescan(struct sessions *t, uint32_t sid, sessions_done_fn done, void *arg);
 
 /* Logs every session out; done(arg) when the last one is gone. */
 void sessions_logout_all(struct sessions *t, void (*done)(void *arg), void *arg);

@@ -14,6 +14,11 @@ struct sessions *sessions_new(struct evloop *loop)
 	return t;
 }
 
+void sessions_set_lunfs(struct sessions *t, struct lunfs *fs)
+{
+	t->fs = fs;
+}
+
 void sessions_free(struct sessions *t)
 {
 	if (!t)

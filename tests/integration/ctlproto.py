@@ -7,7 +7,7 @@ import struct
 import threading
 
 MAGIC, VERSION, REPLY = 0x53574943, 2, 0x8000
-PING, LOGIN, LOGOUT, LIST = 1, 2, 3, 4
+PING, LOGIN, LOGOUT, LIST, RESCAN = 1, 2, 3, 4, 5
 
 
 class Node(C.Structure):

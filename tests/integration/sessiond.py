@@ -26,6 +26,8 @@ class Daemon:
     def env(self):
         env = self.adm.env
         env["SWISCSI_RUNDIR"] = str(self.rundir)
+        # swiscsi's own settings: a file the test may write, never the machine's
+        env["SWISCSI_DAEMON_CONF"] = str(self.adm.root / "swiscsid.conf")
         return env
 
     @property

@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from conftest import have, require, tool
+from ext4check import CHECK, WRITE, in_own_mount_namespace, run
 from lunserve import loops_over, lunserve, mounted  # noqa: F401 (lunserve is a fixture)
 
 IQN = "iqn.2026-12.test.swiscsi:blockdev"
@@ -51,34 +52,6 @@ def test_fio_verify_at_depth(tgtd, tmp_path, lunserve, on):
     fio_verify(target, "--rw=randwrite", "--bsrange=4k-1m", "--offset=24M")
     assert s.stop() == 0
     assert not loops_over(s.mount) and not mounted(s.mount)
-
-
-def in_own_mount_namespace(script, *args):
-    """Runs a shell script in a private mount namespace: on this machine / is a private mount,
-    so any `ip netns exec` elsewhere copies every mount it sees and would hold our ext4 mounted
-    (unflushed) after our umount. In a namespace of our own, nobody else sees the mount, and it
-    goes when the script ends, whatever happens."""
-    r = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-ec", script, "sh",
-                        *map(str, args)], capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, f"{script}: {r.stdout} {r.stderr}"
-    return r.stdout
-
-
-def run(*args):
-    r = subprocess.run(args, capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, f"{args}: {r.stdout} {r.stderr}"
-    return r
-
-
-WRITE = """mount "$1" "$2"
-for i in $(seq 1 16); do head -c 4194304 /dev/urandom > "$2/f$i"; done
-(cd "$2" && sha256sum f*) > "$3"
-umount "$2"
-"""
-CHECK = """mount -o ro "$1" "$2"
-(cd "$2" && sha256sum -c --quiet "$3")
-umount "$2"
-"""
 
 
 @pytest.mark.parametrize("mode", sorted(LOOP_MODES))

@@ -3,12 +3,13 @@ misbehave): login and logout in iscsiadm's words and exit codes, -m session P0-P
 formats, CHAP secrets kept out of logs and listings, nothing half-made after a failure."""
 import os
 import select
+import subprocess
 import time
 
 import pytest
 
 from conftest import SWISCSIADM
-from faketarget import FakeTarget
+from faketarget import CHECK_CONDITION, FakeTarget, sense
 from tgt import backing_file
 
 T1 = "iqn.2026-12.test.sess:disk1"
@@ -196,7 +197,7 @@ def test_mutual_chap_and_secrets_only_with_S(adm, target, swiscsid):
 
 
 def expected_tree(portal, level, sid=1, target=T1, local="127.0.0.1", dev="lo",
-                  hw="00:00:00:00:00:00"):
+                  hw="00:00:00:00:00:00", devices=()):
     lines = []
     if level == 3:
         lines += ["iSCSI Transport Class version swiscsi-0.1.0", "version 0.1.0"]
@@ -224,6 +225,10 @@ def expected_tree(portal, level, sid=1, target=T1, local="127.0.0.1", dev="lo",
     if level == 3:
         lines += ["\t\t************************", "\t\tAttached SCSI devices:",
                   "\t\t************************", f"\t\tHost Number: {sid}\tState: running"]
+        for lun, loop, path in devices:
+            lines += [f"\t\tscsi{sid} Channel 00 Id 0 Lun: {lun}",
+                      f"\t\t\tAttached scsi disk {loop}\t\tState: running",
+                      f"\t\t\tLUN file: {path}"]
     return "\n".join(lines) + "\n"
 
 
@@ -239,9 +244,16 @@ def test_session_tree_formats(adm, target, swiscsid, level):
     assert adm_run(adm, "-m", "node", "-T", T1, "-l").rc == 0
     r = adm_run(adm, "-m", "session", "-P", str(level))
     assert r.rc == 0, r
-    assert r.out == expected_tree(target.portal, level), r.out
+    # tgtd's LUN 1 (LUN 0 is its controller, no disk): its file and the loop device over it
+    path = (f"{swiscsid.rundir}/disks/by-iface/default/"
+            f"ip-{target.portal.replace(',', ':')}-iscsi-{T1}-lun-1")
+    loop = subprocess.run(["losetup", "-n", "-O", "NAME", "-j", path], capture_output=True,
+                          text=True, check=True).stdout.strip().removeprefix("/dev/")
+    assert loop.startswith("loop"), loop
+    expected = expected_tree(target.portal, level, devices=[(1, loop, path)])
+    assert r.out == expected, r.out
     r = adm_run(adm, "-m", "session", "-r", "1", "-P", str(level))
-    assert r.out == expected_tree(target.portal, level), r.out
+    assert r.out == expected, r.out
 
 
 def test_session_tree_same_target_two_portals(adm, target, swiscsid):
@@ -284,10 +296,11 @@ def test_session_by_sid_and_logout_by_sid(adm, target, swiscsid):
     lines = r.out.splitlines()
     assert lines[0].startswith(f"Stats for session [sid: 1, target: {T1}, portal: 127.0.0.1,")
     stats = dict(l.strip().split(": ") for l in lines[1:] if l.startswith("\t"))
-    # the login's PDUs and its key=value text both ways; no SCSI command yet
+    # the login's PDUs and its key=value text both ways, then the commands that found its LUN
+    # files (REPORT LUNS, INQUIRY, READ CAPACITY at least)
     assert int(stats["tx_pdus"]) >= 1 and int(stats["rx_pdus"]) >= 1, r.out
     assert int(stats["txdata_octets"]) > 100 and int(stats["rxdata_octets"]) > 100, r.out
-    assert (stats["scsicmd_pdus"], stats["command_errors"], stats["digest_err"]) == ("0", "0", "0")
+    assert int(stats["scsicmd_pdus"]) >= 3 and stats["digest_err"] == "0", r.out
 
 
 def test_loginall_and_logoutall_by_startup(adm, target, swiscsid):
@@ -346,6 +359,23 @@ def test_isid_is_stable_across_logins(adm, swiscsid):
             assert adm_run(adm, "-m", "node", "-l").rc == 0
             assert adm_run(adm, "-m", "node", "-u").rc == 0
     assert len(seen) == 2 and seen[0] == seen[1] and seen[0][0] == 0x80, seen
+
+
+def test_a_login_whose_luns_cannot_be_attached_fails_and_logs_out(adm, swiscsid):
+    """The login answers once the LUN files exist; when they cannot be made (here INQUIRY
+    fails with a hardware error) the login fails with 5 and the session logs out again."""
+    with FakeTarget(iqn=T1) as t:
+        t.on_command = lambda conn, task: task.op == 0x12 and (
+            conn.respond(task, CHECK_CONDITION, sense(0x04, 0x44, 0x00)) or True)
+        assert adm_run(adm, "-m", "node", "-o", "new", "-T", T1, "-p", f"{t.portal},1").rc == 0
+        swiscsid.start()
+        r = adm_run(adm, "-m", "node", "-l")
+        assert r.rc == 5, r
+        assert "INQUIRY" in r.err, r
+        assert t.logouts == [0]   # logged out (close the session) before the reply
+        assert adm_run(adm, "-m", "session").rc == 21
+        assert list((swiscsid.rundir / "disks" / "by-iface").iterdir()) == []
+    assert "could not be attached" in swiscsid.text()
 
 
 def test_no_daemon_and_no_way_to_start_one(adm, target, tmp_path):

@@ -64,6 +64,17 @@ def test_second_daemon_on_the_same_rundir_refuses(adm, swiscsid):
     assert int((adm.rundir / "swiscsid.pid").read_text()) == swiscsid.pid
 
 
+def test_a_bad_config_file_stops_the_start_with_its_line(adm, swiscsid):
+    (adm.root / "swiscsid.conf").write_text("[global]\nloop_devices = sometimes\n")
+    for args in (["--foreground"], []):   # daemonising: the message still reaches the terminal
+        r = subprocess.run([str(SWISCSID), *args], env=swiscsid.env, capture_output=True,
+                           text=True, timeout=30)
+        assert r.returncode == 1, r
+        assert f"{adm.root}/swiscsid.conf:2:" in r.stderr and "loop_devices" in r.stderr, r
+        assert not (adm.rundir / "swiscsid.sock").exists()
+        assert not (adm.rundir / "disks").is_mount()
+
+
 def request(path, payload):
     with socket.socket(socket.AF_UNIX) as s:
         s.connect(str(path))

@@ -17,7 +17,7 @@
 
 #include "config.h"
 #include "evloop.h"
-#include "log.h"
+#include "dlog.h"
 #include "lunfs.h"
 #include "tool_common.h"
 
