@@ -40,9 +40,6 @@ struct recovery {
 	socklen_t portal_len;
 	swi_state_fn cb;
 	void *cb_arg;
-	struct recovery_counts {   /* swi_stats' recovery fields */
-		uint64_t losses, attempts, recoveries, expiries, target_logouts, scsi_retries;
-	} st;
 };
 
 enum pending_op { OP_NONE, OP_LOGIN, OP_TEXT, OP_LOGOUT };

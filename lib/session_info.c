@@ -25,11 +25,4 @@ void swi_session_stats(const struct swi_session *s, struct swi_stats *out)
 {
 	*out = s->stats;
 	out->digest_errors += s->x ? xport_digest_errors(s->x) : 0;
-	const struct recovery_counts *r = &s->rec.st;
-	out->losses = r->losses;
-	out->attempts = r->attempts;
-	out->recoveries = r->recoveries;
-	out->expiries = r->expiries;
-	out->target_logouts = r->target_logouts;
-	out->scsi_retries = r->scsi_retries;
 }

@@ -352,7 +352,7 @@ static bool retry_later(struct swi_session *s, struct task *t, const struct bhs 
 	if (t->retries >= s->o.scsi_retries || !transient(h->b3, data, h->data_len))
 		return false;
 	t->retries++;
-	s->rec.st.scsi_retries++;
+	s->stats.scsi_retries++;
 	task_rewind(s, t);
 	t->not_before_ms = session_now_ms() + s->o.scsi_retry_delay_ms;
 	t->deadline_ms = t->not_before_ms + s->o.timeout_ms;
