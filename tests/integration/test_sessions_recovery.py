@@ -1,10 +1,13 @@
 """swiscsid's sessions survive (issue #13) against the fake target: a dropped connection is
 logged, shown by -m session -P 1 in iscsiadm's states while it is being recovered, counted by
 -m session -s, and reinstated with the same ISID and TSIH 0; a daemon killed and started again
-reinstates its old session instead of leaving a second one on the target."""
+reinstates its old session instead of leaving a second one on the target; a logout the
+target asks for in the middle of a write through a LUN file is a pause, not an error."""
+import os
 import signal
 import time
 
+from faketarget import F_FINAL, OP_ASYNC, RESERVED
 from sessiond import Daemon
 
 T1 = "iqn.2026-12.test.recover:disk1"
@@ -109,4 +112,47 @@ def test_restarted_daemon_reinstates_its_session(adm, fake, request):
     assert seen[0][1] == seen[1][1] and seen[0][1][0] == 0x80, seen
     assert adm_ok(adm, "-m", "session").out == f"tcp: [1] {t.portal},1 {T1} (non-flash)\n"
     assert second.terminate() == 0, second.text()
+    assert not t.errors, t.errors
+
+
+def async_logout_request(conn, seconds):
+    """Async Message event 1: the target asks for a logout within Parameter3 seconds."""
+    conn.send(OP_ASYNC, flags=F_FINAL, itt=RESERVED, w20=RESERVED, **conn.sn_fields(),
+              w36=1 << 24, w40=seconds & 0xFFFF)
+
+
+def test_target_logout_request_mid_write_is_a_pause(adm, fake, swiscsid):
+    """4 MiB written through the LUN file while the target asks for a logout at its third
+    WRITE: the write succeeds, every byte is on the LUN, the session logged out and in again
+    with the same ISID and TSIH 0, and -s counts the request."""
+    t = fake(iqn=T1, blocks=16384)
+    sent = []
+
+    def on_command(conn, task):
+        writes = [c for c in t.commands if c[0] in (0x2A, 0x8A)]
+        if conn.no == 1 and not sent and len(writes) == 3:
+            sent.append(1)
+            async_logout_request(conn, 4)
+        return False
+    t.on_command = on_command
+    (adm.root / "swiscsid.conf").write_text("[global]\nloop_devices = no\n")
+    new_node(adm, t)
+    swiscsid.start()
+    adm_ok(adm, "-m", "node", "-T", T1, "-l")
+    files = list((adm.rundir / "disks" / "by-path").glob(f"ip-*-iscsi-{T1}-lun-0"))
+    assert len(files) == 1, files
+    data = os.urandom(4 << 20)
+    with open(files[0], "r+b") as f:
+        for at in range(0, len(data), 256 << 10):   # many WRITEs, not one
+            f.write(data[at:at + (256 << 10)])
+        os.fsync(f.fileno())
+    assert bytes(t.lun[:len(data)]) == data
+    assert sent and t.logouts[:1] == [0], t.logouts
+    seen = logins(t)
+    assert [(no, tsih) for no, _, tsih in seen] == [(1, 0), (2, 0)], seen
+    assert seen[0][1] == seen[1][1], seen
+    swiscsid.wait_log("the target asked for a logout within 4 s")
+    s = stats(adm)
+    assert (s["target_logout_requests"], s["connection_losses"]) == ("1", "0"), s
+    adm_ok(adm, "-m", "node", "-T", T1, "-u")
     assert not t.errors, t.errors
