@@ -99,6 +99,10 @@ static void copy_options(struct swi_session *s, const struct swi_options *o)
 		s->o.noop_interval_ms = 5000;
 	if (!s->o.noop_timeout_ms)
 		s->o.noop_timeout_ms = 5000;
+	if (s->o.abort_timeout_ms <= 0)
+		s->o.abort_timeout_ms = s->o.timeout_ms;
+	if (s->o.lu_reset_timeout_ms <= 0)
+		s->o.lu_reset_timeout_ms = s->o.timeout_ms;
 	if (s->o.replacement_timeout_ms < 0)
 		s->o.replacement_timeout_ms = 0;
 	if (s->o.scsi_retries < 0)

@@ -67,6 +67,9 @@ struct swi_options {
 			       * past it is aborted (ABORT TASK) and completes with an error. */
 	int noop_interval_ms; /* NOP-Out keepalive after this much silence; 0 = 5000, -1 = off */
 	int noop_timeout_ms;  /* a keepalive unanswered this long fails the session; 0 = 5000 */
+	/* how long a stuck command's ABORT TASK, then its LUN RESET, may take before the next
+	 * step (the LUN reset, then session recovery); 0 = timeout_ms */
+	int abort_timeout_ms, lu_reset_timeout_ms;
 	/* ERL 0 session recovery (RFC 7143 §6.3.5, §7.1). 0: a lost connection (socket error,
 	 * unanswered keepalive, protocol violation, stuck command past its LUN reset, Async event
 	 * 2/3) fails the session and every command at once. > 0: once a normal session has logged
