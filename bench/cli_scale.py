@@ -30,8 +30,9 @@ import time
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 import node_db_gen  # noqa: E402  (shared with the O(1) test)
-# the round-trip tests' namespace script, private sysfs and Debian's node settings
-from openiscsi import INNER, ISCSID_CONF, ISCSIADM, make_sysfs  # noqa: E402
+# the round-trip tests' namespace script, sysfs fixture and Debian's node settings
+from conftest import FIXTURES  # noqa: E402
+from openiscsi import INNER, ISCSID_CONF, ISCSIADM  # noqa: E402
 
 IFACES = 1000
 # iscsiadm's lock files: a killed iscsiadm leaves them behind, and every later one waits
@@ -143,7 +144,7 @@ def measure_iscsiadm(swiscsiadm, work, size, reps, limit):
     (db / "iscsid.conf").write_text(ISCSID_CONF)
     (db / "initiatorname.iscsi").write_text("InitiatorName=iqn.2026-12.test.scale:host\n")
     (root / "lock").mkdir()
-    sysfs = make_sysfs(root / "sysfs-tcp")
+    sysfs = FIXTURES / "none"  # the tcp transport, no iSCSI hosts; iscsiadm only reads it
     ns = ["unshare", "--mount", "--net", "--propagation", "private", "sh", "-c", INNER, "sh",
           str(db), str(root / "lock"), str(sysfs)]
     return run_timer(ISCSIADM, "/etc/iscsi", ns, dict(os.environ, LC_ALL="C"), reps, limit,

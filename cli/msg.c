@@ -7,11 +7,13 @@
 
 #include "exit_codes.h"
 
+const char *msg_program = "swiscsiadm";
+
 void msg_error(const char *fmt, ...)
 {
 	va_list ap;
 	fflush(stdout); /* keep the order of stdout and stderr lines when both go to one place */
-	fputs("swiscsiadm: ", stderr);
+	fprintf(stderr, "%s: ", msg_program);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

@@ -5,6 +5,9 @@
 
 #include "record.h"
 
+/* The prefix of problem lines: "swiscsiadm" unless a program sharing this code sets its own. */
+extern const char *msg_program;
+
 void msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints a record for people (-I, -o show) on stdout. Returns an exit code: 0, or 3 after
  * "Out of memory". */

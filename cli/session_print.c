@@ -1,4 +1,5 @@
-/* -m session's formats (iscsiadm-compat.md §6): the daemon sends the data, this prints it. */
+/* -m session's formats, iscsiadm's line for line (P 0 to 3, -s): the daemon sends the data,
+ * this prints it. */
 #include <stdio.h>
 #include <string.h>
 
@@ -88,7 +89,8 @@ static void print_level2(const struct ctl_session *s, bool secrets)
 }
 
 /* No SCSI host exists in user space: the session stands in for it (host number = SID), and
- * each LUN shows its file and, when attached, its loop device as the disk. */
+ * each LUN shows its file and, when attached, its loop device as the disk, and the multipath
+ * map it is a path of with the path's state. */
 static void print_level3(const struct ctl_reply *r, size_t i)
 {
 	const struct ctl_session *s = r->sessions[i];
@@ -102,6 +104,9 @@ static void print_level3(const struct ctl_reply *r, size_t i)
 		if (loop[0])
 			printf("\t\t\tAttached scsi disk %s\t\tState: running\n", loop);
 		printf("\t\t\tLUN file: %s\n", d->file);
+		if (d->mpath[0])      /* the words of swiscsi-multipath -ll for a path */
+			printf("\t\t\tMultipath map: %s\tPath: %s\n", d->mpath,
+			       d->path_up ? "active ready running" : "failed faulty running");
 	}
 }
 

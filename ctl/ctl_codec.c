@@ -12,6 +12,8 @@ _Static_assert(sizeof(struct ctl_header) % 8 == 0, "header alignment");
 _Static_assert(sizeof(struct ctl_status) % 8 == 0, "status alignment");
 _Static_assert(sizeof(struct ctl_session) % 8 == 0, "session alignment");
 _Static_assert(sizeof(struct ctl_device) % 8 == 0, "device alignment");
+_Static_assert(sizeof(struct ctl_mpath) % 8 == 0, "map alignment");
+_Static_assert(sizeof(struct ctl_mpath_path) % 8 == 0, "path alignment");
 
 #define TERMINATED(field) (memchr((field), '\0', sizeof(field)) != NULL)
 
@@ -52,6 +54,8 @@ static const uint32_t request_size[CTL_KIND_MAX] = {
 	[CTL_LOGOUT] = sizeof(struct ctl_logout_req),
 	[CTL_LIST] = sizeof(struct ctl_list_req),
 	[CTL_RESCAN] = sizeof(struct ctl_rescan_req),
+	[CTL_MPATH_LIST] = sizeof(struct ctl_mpath_req),
+	[CTL_MPATH_FLUSH] = sizeof(struct ctl_mpath_req),
 };
 
 int ctl_decode_request(const void *buf, size_t len, struct ctl_request *out, char *err,
@@ -79,6 +83,11 @@ int ctl_decode_request(const void *buf, size_t len, struct ctl_request *out, cha
 	memcpy(&out->u, (const char *)buf + sizeof(h), h.length);
 	if (h.kind == CTL_LOGIN && !ctl_node_valid(&out->u.login.node)) {
 		snprintf(err, errlen, "login request with a malformed node (target, portal, iface)");
+		return -1;
+	}
+	if ((h.kind == CTL_MPATH_LIST || h.kind == CTL_MPATH_FLUSH) &&
+	    (!TERMINATED(out->u.mpath.map) || (h.kind == CTL_MPATH_FLUSH && !out->u.mpath.map[0]))) {
+		snprintf(err, errlen, "multipath request with a malformed map name");
 		return -1;
 	}
 	if (h.kind == CTL_LIST && (out->u.list.flags & ~CTL_LIST_SECRETS)) {
@@ -113,7 +122,7 @@ static bool session_valid(const struct ctl_session *s)
 static bool device_valid(const struct ctl_device *d)
 {
 	return TERMINATED(d->file) && TERMINATED(d->loop) && TERMINATED(d->vendor) &&
-	       TERMINATED(d->product);
+	       TERMINATED(d->product) && TERMINATED(d->mpath);
 }
 
 static int walk_sessions(const char *p, size_t left, struct ctl_reply *r, char *err,
@@ -152,6 +161,76 @@ bad:
 	return -1;
 }
 
+static bool map_valid(const struct ctl_mpath *m)
+{
+	return TERMINATED(m->name) && TERMINATED(m->wwid) && TERMINATED(m->vendor) &&
+	       TERMINATED(m->product) && TERMINATED(m->loop) && TERMINATED(m->grouping) &&
+	       TERMINATED(m->selector) && m->npaths <= CTL_MAX_PATHS;
+}
+
+static bool path_valid(const struct ctl_mpath_path *p)
+{
+	return TERMINATED(p->iface) && TERMINATED(p->address);
+}
+
+/* The maps of a CTL_MPATH_LIST reply, each followed by its paths. */
+static int walk_maps(const char *p, size_t left, struct ctl_reply *r, char *err, size_t errlen)
+{
+	size_t npath = 0;
+	for (size_t i = 0; i < r->nmaps; i++) {
+		const struct ctl_mpath *m = (const struct ctl_mpath *)p;
+		if (left < sizeof(*m) || !map_valid(m) ||
+		    (left - sizeof(*m)) / sizeof(struct ctl_mpath_path) < m->npaths)
+			goto bad;
+		r->maps[i] = m;
+		r->first_path[i] = npath;
+		p += sizeof(*m);
+		left -= sizeof(*m);
+		void *grown = realloc(r->paths, (npath + m->npaths + 1) * sizeof(*r->paths));
+		if (!grown) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		r->paths = grown;
+		for (uint32_t k = 0; k < m->npaths; k++, p += sizeof(struct ctl_mpath_path)) {
+			if (!path_valid((const struct ctl_mpath_path *)p))
+				goto bad;
+			r->paths[npath++] = (const struct ctl_mpath_path *)p;
+		}
+		left -= m->npaths * sizeof(struct ctl_mpath_path);
+	}
+	if (left == 0)
+		return 0;
+bad:
+	snprintf(err, errlen, "malformed multipath map list from swiscsid");
+	return -1;
+}
+
+/* What follows the status: sessions (CTL_LIST), maps (CTL_MPATH_LIST) or nothing. */
+static int walk_body(const char *p, size_t left, uint16_t kind, bool refusal, struct ctl_reply *out,
+		     char *err, size_t errlen)
+{
+	out->nsessions = kind == CTL_LIST && !refusal ? out->status->nsessions : 0;
+	out->nmaps = kind == CTL_MPATH_LIST && !refusal ? out->status->nmaps : 0;
+	if (out->nsessions > left / sizeof(struct ctl_session) ||
+	    out->nmaps > left / sizeof(struct ctl_mpath)) {
+		snprintf(err, errlen, "malformed %s list from swiscsid",
+			 kind == CTL_LIST ? "session" : "multipath map");
+		return -1;
+	}
+	out->sessions = calloc(out->nsessions + 1, sizeof(*out->sessions));
+	out->first_device = calloc(out->nsessions + 1, sizeof(*out->first_device));
+	out->maps = calloc(out->nmaps + 1, sizeof(*out->maps));
+	out->first_path = calloc(out->nmaps + 1, sizeof(*out->first_path));
+	if (!out->sessions || !out->first_device || !out->maps || !out->first_path) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (kind == CTL_MPATH_LIST && !refusal)
+		return walk_maps(p, left, out, err, errlen);
+	return walk_sessions(p, left, out, err, errlen);
+}
+
 int ctl_decode_reply(const void *buf, size_t len, uint16_t kind, struct ctl_reply *out, char *err,
 		     size_t errlen)
 {
@@ -177,19 +256,7 @@ int ctl_decode_reply(const void *buf, size_t len, uint16_t kind, struct ctl_repl
 		return -1;
 	}
 	size_t left = h.length - sizeof(struct ctl_status);
-	out->nsessions = kind == CTL_LIST && !refusal ? out->status->nsessions : 0;
-	if (out->nsessions > left / sizeof(struct ctl_session)) {
-		snprintf(err, errlen, "malformed session list from swiscsid");
-		return -1;
-	}
-	out->sessions = calloc(out->nsessions + 1, sizeof(*out->sessions));
-	out->first_device = calloc(out->nsessions + 1, sizeof(*out->first_device));
-	if (!out->sessions || !out->first_device) {
-		ctl_reply_free(out);
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (walk_sessions(p + sizeof(struct ctl_status), left, out, err, errlen) < 0) {
+	if (walk_body(p + sizeof(struct ctl_status), left, kind, refusal, out, err, errlen) < 0) {
 		ctl_reply_free(out);
 		return -1;
 	}
@@ -201,6 +268,9 @@ void ctl_reply_free(struct ctl_reply *r)
 	free(r->sessions);
 	free(r->devices);
 	free(r->first_device);
+	free(r->maps);
+	free(r->paths);
+	free(r->first_path);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -3,7 +3,9 @@
  *
  * Every message is a header followed by a payload of header.length bytes. A request's payload
  * is one fixed-size structure per kind; a reply's payload is a ctl_status followed, for
- * CTL_LIST, by the sessions (each ctl_session followed by its ndevices ctl_device entries).
+ * CTL_LIST, by the sessions (each ctl_session followed by its ndevices ctl_device entries),
+ * for CTL_MPATH_LIST by the multipath maps (each ctl_mpath followed by its npaths
+ * ctl_mpath_path entries).
  * Both sides are built from this one header, so the structures travel as they are in memory
  * (fixed-width fields, char arrays); the version number changes whenever a layout does.
  *
@@ -18,7 +20,7 @@
 #include <stdint.h>
 
 #define CTL_MAGIC 0x53574943u /* "SWIC" */
-#define CTL_VERSION 2
+#define CTL_VERSION 3
 #define CTL_SOCKET_NAME "swiscsid.sock"
 #define CTL_PIDFILE_NAME "swiscsid.pid"
 /* Requests are small; a reply lists every session, each with its devices. */
@@ -32,7 +34,9 @@ enum ctl_kind {
 	CTL_LOGOUT = 3,    /* ctl_logout_req */
 	CTL_LIST = 4,      /* ctl_list_req */
 	CTL_RESCAN = 5,    /* ctl_rescan_req: REPORT LUNS again, files follow */
-	CTL_KIND_MAX = 6,
+	CTL_MPATH_LIST = 6,  /* ctl_mpath_req: the multipath maps (map "" = all) */
+	CTL_MPATH_FLUSH = 7, /* ctl_mpath_req: drop one map */
+	CTL_KIND_MAX = 8,
 	CTL_REPLY = 0x8000, /* or-ed into a reply's kind */
 };
 
@@ -77,7 +81,7 @@ struct ctl_status {
 	int32_t status;
 	uint32_t sid;          /* CTL_LOGIN: the new session */
 	uint32_t nsessions;    /* CTL_LIST: how many ctl_session follow */
-	uint32_t reserved;
+	uint32_t nmaps;        /* CTL_MPATH_LIST: how many ctl_mpath follow */
 	char message[512];
 };
 
@@ -91,6 +95,9 @@ struct ctl_device {
 	char vendor[9];
 	char product[17];
 	char pad[6];
+	char mpath[264];        /* the multipath map the LUN is a path of ("" none) */
+	int32_t path_up;        /* with mpath: the path works (else failed) */
+	uint32_t reserved;
 };
 
 struct ctl_counters {
@@ -133,6 +140,42 @@ struct ctl_session {
 	uint32_t reserved;
 };
 
+/* A multipath map by its name (the by-id file name, "wwn-0x...") or its WWID. */
+struct ctl_mpath_req {
+	char map[256];
+};
+
+#define CTL_MAX_PATHS 64u
+/* One multipath map: a LUN and the paths to it, with its policy as multipath -ll shows it. */
+struct ctl_mpath {
+	char name[264];                /* the by-id file name */
+	char wwid[256];
+	char vendor[9];
+	char product[17];
+	char pad[6];
+	uint64_t blocks;
+	uint32_t block_size;
+	int32_t read_only;
+	char loop[32];                 /* "" without a loop device */
+	char grouping[16];             /* "multibus", "failover" */
+	char selector[32];             /* "service-time 0" */
+	int32_t queue_if_no_path;      /* no_path_retry queues (queue, or N not yet run out) */
+	uint32_t npaths;               /* ctl_mpath_path entries that follow */
+};
+
+/* One path of a map: a session's LUN. */
+struct ctl_mpath_path {
+	uint32_t sid;
+	uint32_t group;                /* failover: one group per path; multibus: all 0 */
+	uint64_t lun;
+	char iface[64];
+	char address[64];              /* the portal the session is connected to */
+	int32_t port;
+	int32_t up;                    /* the path works (else failed) */
+	int32_t group_active;          /* its group is the one carrying I/O */
+	uint32_t in_flight;
+};
+
 /* The request the daemon got, checked. */
 struct ctl_request {
 	uint16_t kind;
@@ -141,6 +184,7 @@ struct ctl_request {
 		struct ctl_logout_req logout;
 		struct ctl_list_req list;
 		struct ctl_rescan_req rescan;
+		struct ctl_mpath_req mpath;
 	} u;
 };
 
@@ -178,6 +222,10 @@ struct ctl_reply {
 	const struct ctl_device **devices;     /* devices of session i: devices[first[i]..] */
 	size_t *first_device;
 	size_t nsessions;
+	const struct ctl_mpath **maps;         /* CTL_MPATH_LIST: nmaps of them */
+	const struct ctl_mpath_path **paths;   /* paths of map i: paths[first_path[i]..] */
+	size_t *first_path;
+	size_t nmaps;
 };
 /* Decodes a reply for a request of kind (or the bare status the daemon sends when it refuses a
  * peer before reading its request): every length and string checked. 0, or -1 with err.

@@ -29,6 +29,23 @@ static const struct key global_keys[] = {
 };
 enum { NGLOBAL = sizeof(global_keys) / sizeof(global_keys[0]) };
 
+/* multipath's keys, in [global] and in [target NAME] sections, with multipath.conf's names */
+typedef int (*policy_parse_fn)(const char *v, struct mpath_policy *p, char *err, size_t errlen);
+struct policy_key {
+	const char *name;
+	policy_parse_fn parse;
+	size_t offset, size;    /* the field in struct mpath_policy */
+};
+#define POLICY(f) offsetof(struct mpath_policy, f), sizeof(((struct mpath_policy *)0)->f)
+static const struct policy_key policy_keys[] = {
+	{ "path_grouping_policy", mpath_parse_grouping, POLICY(grouping) },
+	{ "path_selector", mpath_parse_selector, POLICY(selector) },
+	{ "no_path_retry", mpath_parse_no_path_retry, POLICY(no_path_retry) },
+	{ "failback", mpath_parse_failback, POLICY(failback) },
+	{ "polling_interval", mpath_parse_checker_interval, POLICY(checker_interval) },
+};
+enum { NPOLICY = sizeof(policy_keys) / sizeof(policy_keys[0]) };
+
 enum section { SEC_NONE, SEC_GLOBAL, SEC_TARGET };
 
 struct parser {
@@ -37,6 +54,8 @@ struct parser {
 	unsigned line;
 	enum section sec;
 	bool seen[NGLOBAL];     /* a key given twice is a mistake, not an override */
+	unsigned global_policy_set;
+	struct config_target *target;   /* the [target] section being read */
 	bool global_seen;
 	char *err;
 	size_t errlen;
@@ -48,6 +67,22 @@ void config_defaults(struct swiscsid_config *c)
 		.lunfs = { .loop_devices = 1, .loop_direct_io = 1, .file_mode = 0600,
 			   .fuse_direct_io = 0 },
 	};
+	mpath_policy_defaults(&c->mpath);
+}
+
+void config_target_policy(const struct swiscsid_config *c, const char *target,
+			  struct mpath_policy *out)
+{
+	*out = c->mpath;
+	for (size_t t = 0; t < c->ntargets; t++) {
+		if (strcmp(c->targets[t].name, target) != 0)
+			continue;
+		for (size_t k = 0; k < NPOLICY; k++)
+			if (c->targets[t].set & 1u << k)
+				memcpy((char *)out + policy_keys[k].offset,
+				       (const char *)&c->targets[t].mpath + policy_keys[k].offset,
+				       policy_keys[k].size);
+	}
 }
 
 const char *config_path(void)
@@ -77,6 +112,44 @@ static char *trim(char *s)
 	return s;
 }
 
+static int open_target(struct parser *p, const char *name)
+{
+	struct swiscsid_config *c = p->c;
+	if (!*name)
+		return fail(p, "[target] needs a target name: [target iqn....]");
+	if (strlen(name) >= CONFIG_TARGET_NAME)
+		return fail(p, "target name longer than %d bytes", CONFIG_TARGET_NAME - 1);
+	for (size_t t = 0; t < c->ntargets; t++)
+		if (strcmp(c->targets[t].name, name) == 0)
+			return fail(p, "[target %s] appears twice", name);
+	if (c->ntargets >= CONFIG_MAX_TARGETS)
+		return fail(p, "more than %d [target] sections", CONFIG_MAX_TARGETS);
+	p->target = &c->targets[c->ntargets++];
+	snprintf(p->target->name, sizeof(p->target->name), "%s", name);
+	mpath_policy_defaults(&p->target->mpath);
+	p->sec = SEC_TARGET;
+	return 0;
+}
+
+/* A multipath key into the section being read: 0, -1 with the mistake, 1 when key is none. */
+static int set_policy(struct parser *p, const char *key, const char *value)
+{
+	for (size_t k = 0; k < NPOLICY; k++) {
+		if (strcmp(key, policy_keys[k].name) != 0)
+			continue;
+		unsigned *set = p->sec == SEC_TARGET ? &p->target->set : &p->global_policy_set;
+		struct mpath_policy *pol = p->sec == SEC_TARGET ? &p->target->mpath : &p->c->mpath;
+		char why[160];
+		if (*set & 1u << k)
+			return fail(p, "%s is set twice", key);
+		*set |= 1u << k;
+		if (policy_keys[k].parse(value, pol, why, sizeof(why)) < 0)
+			return fail(p, "%s %s", key, why);
+		return 0;
+	}
+	return 1;
+}
+
 static int parse_section(struct parser *p, char *s)
 {
 	char *end = strchr(s, ']');
@@ -91,12 +164,8 @@ static int parse_section(struct parser *p, char *s)
 		p->sec = SEC_GLOBAL;
 		return 0;
 	}
-	if (strncmp(s, "target", 6) == 0 && (s[6] == '\0' || isspace((unsigned char)s[6]))) {
-		if (!*trim(s + 6))
-			return fail(p, "[target] needs a target name: [target iqn....]");
-		p->sec = SEC_TARGET;
-		return 0;
-	}
+	if (strncmp(s, "target", 6) == 0 && (s[6] == '\0' || isspace((unsigned char)s[6])))
+		return open_target(p, trim(s + 6));
 	return fail(p, "unknown section [%s] (known: [global], [target NAME])", s);
 }
 
@@ -129,8 +198,11 @@ static int parse_assignment(struct parser *p, char *s)
 	char *key = trim(s), *value = trim(eq + 1);
 	if (p->sec == SEC_NONE)
 		return fail(p, "%s is outside any section (settings go under [global])", key);
+	int rc = set_policy(p, key, value);
+	if (rc <= 0)
+		return rc;
 	if (p->sec == SEC_TARGET)
-		return fail(p, "unknown key %s in a [target] section (none are defined yet)", key);
+		return fail(p, "unknown key %s in a [target] section (multipath's keys only)", key);
 	for (size_t i = 0; i < NGLOBAL; i++) {
 		if (strcmp(key, global_keys[i].name) != 0)
 			continue;

@@ -60,11 +60,45 @@ static void handle_list(struct ctl_client *c, const struct ctl_request *r, void 
 	control_reply(c, &b);
 }
 
+/* swiscsi-multipath: the maps of the sessions' LUNs. */
+static void handle_mpath_list(struct ctl_client *c, const struct ctl_request *r, void *ctx)
+{
+	struct ctl_status st = { .status = 0 };
+	struct ctl_buf b = { 0 };
+	ctl_buf_begin(&b, CTL_MPATH_LIST, &st);
+	uint32_t n = sessions_mpath_describe(ctx, r->u.mpath.map, &b);
+	if (r->u.mpath.map[0] && n == 0) {
+		ctl_buf_free(&b);
+		control_reply_status(c, 1, 0, "%s: no such multipath map", r->u.mpath.map);
+		return;
+	}
+	struct ctl_status *out = ctl_buf_status(&b);
+	if (out)
+		out->nmaps = n;
+	control_reply(c, &b);
+}
+
+static void handle_mpath_flush(struct ctl_client *c, const struct ctl_request *r, void *ctx)
+{
+	const char *map = r->u.mpath.map;
+	int rc = sessions_mpath_flush(ctx, map);
+	if (rc == -2) {
+		control_reply_status(c, 1, 0, "%s: map in use", map);
+	} else if (rc < 0) {
+		control_reply_status(c, 1, 0, "%s: no such multipath map", map);
+	} else {
+		dlog(LOG_INFO, "multipath map %s dropped", map);
+		control_reply_status(c, 0, 0, NULL);
+	}
+}
+
 const struct control_handler daemon_handlers[] = {
 	{ CTL_PING, "ping", handle_ping },
 	{ CTL_LOGIN, "login", handle_login },
 	{ CTL_LOGOUT, "logout", handle_logout },
 	{ CTL_LIST, "list", handle_list },
 	{ CTL_RESCAN, "rescan", handle_rescan },
+	{ CTL_MPATH_LIST, "multipath list", handle_mpath_list },
+	{ CTL_MPATH_FLUSH, "multipath flush", handle_mpath_flush },
 	{ 0, NULL, NULL },
 };

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mpath_id.h"
+
 struct swi_session;
 struct swi_scsi_result;
 
@@ -18,9 +20,12 @@ struct lun_info {
 	uint64_t blocks;
 	uint32_t block_size;
 	bool read_only;             /* MODE SENSE's WP bit */
+	bool has_id;                /* id is set: VPD pages 0x83 / 0x80 identified the LUN */
+	struct mpath_id id;         /* what multipath groups the LUN's paths by */
 };
 
-/* REPORT LUNS, then per LUN the standard INQUIRY, READ CAPACITY 16 (10 as a fallback) and
+/* REPORT LUNS, then per LUN the standard INQUIRY, the device identification VPD page (the unit
+ * serial number page when that names nothing), READ CAPACITY 16 (10 as a fallback) and
  * MODE SENSE. Only direct-access LUNs are returned. status 0 (luns owned by the callee, valid
  * during the call), or -1 with a message. */
 typedef void (*lun_probe_fn)(void *arg, int status, const struct lun_info *luns, size_t n,

@@ -1,4 +1,5 @@
-/* Finding a session's LUNs: REPORT LUNS, then for each LUN in turn the standard INQUIRY, READ
+/* Finding a session's LUNs: REPORT LUNS, then for each LUN in turn the standard INQUIRY, VPD
+ * page 0x83 (and 0x80 when 0x83 names nothing) for the identity multipath groups paths by, READ
  * CAPACITY 16 (READ CAPACITY 10 when 16 is refused) and MODE SENSE for the write-protect bit.
  * One command at a time: a probe is a handful of commands, and a unit attention (a target
  * greets a new nexus with one) is answered by resending the same command. */
@@ -15,7 +16,8 @@
 
 enum { MAX_LUNS = 256, MAX_RETRIES = 8 };
 
-enum step { ST_REPORT_LUNS, ST_INQUIRY, ST_CAPACITY16, ST_CAPACITY10, ST_MODE_SENSE };
+enum step { ST_REPORT_LUNS, ST_INQUIRY, ST_VPD83, ST_VPD80, ST_CAPACITY16, ST_CAPACITY10,
+	    ST_MODE_SENSE };
 
 struct probe {
 	struct swi_session *s;
@@ -85,6 +87,18 @@ static void next_lun(struct probe *p, bool keep)
 	send_step(p);
 }
 
+/* A VPD page arrived (n bytes): the identity from it, else the next page to ask, else none. */
+static void identify(struct probe *p, size_t n)
+{
+	bool is83 = p->step == ST_VPD83;
+	if (n > sizeof(p->buf))
+		n = sizeof(p->buf);
+	p->cur.has_id = mpath_id_from_vpd(is83 ? p->buf : NULL, is83 ? n : 0,
+					  is83 ? NULL : p->buf, is83 ? 0 : n, p->cur.vendor,
+					  p->cur.product, &p->cur.id) == 0;
+	p->step = is83 && !p->cur.has_id ? ST_VPD80 : ST_CAPACITY16;
+}
+
 /* Advances the state machine after a GOOD answer. */
 static void on_good(struct probe *p, const struct swi_scsi_result *r)
 {
@@ -107,7 +121,11 @@ static void on_good(struct probe *p, const struct swi_scsi_result *r)
 			next_lun(p, false);
 			return;
 		}
-		p->step = ST_CAPACITY16;
+		p->step = ST_VPD83;
+		break;
+	case ST_VPD83:
+	case ST_VPD80:
+		identify(p, r->transferred);
 		break;
 	case ST_CAPACITY16:
 		p->cur.blocks = ((uint64_t)get32(p->buf) << 32 | get32(p->buf + 4)) + 1;
@@ -131,7 +149,8 @@ static void step_done(struct swi_session *s, int status, const struct swi_scsi_r
 {
 	(void)s;
 	struct probe *p = arg;
-	static const char *const names[] = { "REPORT LUNS", "INQUIRY", "READ CAPACITY 16",
+	static const char *const names[] = { "REPORT LUNS", "INQUIRY", "INQUIRY VPD 0x83",
+					     "INQUIRY VPD 0x80", "READ CAPACITY 16",
 					     "READ CAPACITY 10", "MODE SENSE" };
 	if (status < 0) {
 		fail(p, names[p->step], status, r);
@@ -145,6 +164,10 @@ static void step_done(struct swi_session *s, int status, const struct swi_scsi_r
 	p->tries = 0;
 	if (err == 0) {
 		on_good(p, r);
+	} else if (p->step == ST_VPD83 || p->step == ST_VPD80) {
+		/* a LUN without the page has no identity from it: one path of its own */
+		p->step = p->step == ST_VPD83 ? ST_VPD80 : ST_CAPACITY16;
+		send_step(p);
 	} else if (p->step == ST_CAPACITY16) {    /* optional for small devices */
 		p->step = ST_CAPACITY10;
 		send_step(p);
@@ -170,6 +193,11 @@ static void send_step(struct probe *p)
 	case ST_INQUIRY:
 		alloc = 96;
 		len = swi_cdb_inquiry(cdb, false, 0, alloc);
+		break;
+	case ST_VPD83:
+	case ST_VPD80:
+		alloc = 1024;
+		len = swi_cdb_inquiry(cdb, true, p->step == ST_VPD83 ? 0x83 : 0x80, alloc);
 		break;
 	case ST_CAPACITY16:
 		alloc = 32;

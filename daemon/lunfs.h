@@ -13,10 +13,12 @@
 #ifndef SWISCSID_LUNFS_H
 #define SWISCSID_LUNFS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "evloop.h"
+#include "mpath_id.h"
 
 struct swi_session;
 struct lunfs;
@@ -74,6 +76,8 @@ struct lunfs_device {
 	uint32_t block_size;
 	char vendor[9], product[17];
 	int read_only;
+	bool has_id;         /* id: from VPD 0x83/0x80, what multipath groups paths by */
+	struct mpath_id id;
 };
 /* Copies up to max entries; returns how many devices the session has. */
 size_t lunfs_session_devices(const struct lunfs_session *ls, struct lunfs_device *out, size_t max);

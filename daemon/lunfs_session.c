@@ -85,8 +85,9 @@ static void add_lun(struct lunfs_session *ls, const struct lun_info *info)
 	tree_link(fs, INO_BY_PATH, l);
 	l->next = ls->luns;
 	ls->luns = l;
-	dlog(LOG_INFO, "%s: %s %s, %" PRIu64 " blocks of %u bytes%s", l->name, info->vendor,
-		info->product, info->blocks, info->block_size, info->read_only ? ", read-only" : "");
+	dlog(LOG_INFO, "%s: %s %s, %" PRIu64 " blocks of %u bytes%s, %s", l->name, info->vendor,
+		info->product, info->blocks, info->block_size, info->read_only ? ", read-only" : "",
+		info->has_id ? info->id.name : "no identity (VPD 0x83/0x80)");
 	if (!fs->cfg.loop_devices)
 		return;
 	char path[1024];
@@ -363,7 +364,8 @@ size_t lunfs_session_devices(const struct lunfs_session *ls, struct lunfs_device
 		struct lunfs_device *d = &out[n];
 		*d = (struct lunfs_device){ .lun = l->info.lun, .blocks = l->info.blocks,
 					    .block_size = l->info.block_size,
-					    .read_only = l->info.read_only };
+					    .read_only = l->info.read_only,
+					    .has_id = l->info.has_id, .id = l->info.id };
 		file_path(ls, l, d->file, sizeof(d->file));
 		snprintf(d->loop, sizeof(d->loop), "%s", l->loop);
 		snprintf(d->vendor, sizeof(d->vendor), "%s", l->info.vendor);

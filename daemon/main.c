@@ -135,6 +135,7 @@ static int start(struct daemon *d)
 		return -1;
 	}
 	sessions_set_lunfs(d->sessions, d->fs);
+	sessions_set_config(d->sessions, &d->cfg);
 	rundir_file(CTL_SOCKET_NAME, path, sizeof(path));
 	d->control = control_start(d->loop, path, daemon_handlers, d->sessions, err, sizeof(err));
 	if (!d->control) {

@@ -121,6 +121,7 @@ static uint32_t append_devices(const struct dsession *ds, struct ctl_buf *b)
 		CTL_SET(c.loop, d[i].loop);
 		CTL_SET(c.vendor, d[i].vendor);
 		CTL_SET(c.product, d[i].product);
+		session_mpath_device(ds, &c);
 		ctl_buf_append(b, &c, sizeof(c));
 	}
 	free(d);

@@ -22,6 +22,8 @@ static void attached(void *arg, int status, const char *message)
 	ds->attaching = false;
 	if (status < 0)
 		ds->ls = NULL;   /* lunfs freed it: nothing of a failed attach stays */
+	else
+		session_mpath_join(ds);
 	ready(ds, status, message ? message : "");
 }
 
@@ -69,6 +71,7 @@ void session_luns_detach(struct dsession *ds, void (*go_on)(struct dsession *ds)
 		return;
 	}
 	ds->after_detach = go_on;
+	session_mpath_leave(ds);
 	lunfs_detach_session(ds->ls, detached, ds);
 }
 
@@ -76,6 +79,7 @@ void session_luns_detach(struct dsession *ds, void (*go_on)(struct dsession *ds)
 
 struct rescan_wait {
 	struct waiter w;   /* first: sessions_forget_waiter clears w.done */
+	struct sessions *t;
 	uint32_t sid;
 	bool in_call, ended;   /* done may run before lunfs_rescan_session returns */
 };
@@ -85,6 +89,11 @@ static void rescanned(void *arg, int status, const char *message)
 	struct rescan_wait *rw = arg;
 	if (status < 0)
 		dlog(LOG_ERR, "session %u: rescan failed: %s", rw->sid, message ? message : "");
+	struct dsession *ds = session_table_find_sid(rw->t, rw->sid);
+	if (status == 0 && ds && ds->ls) {   /* the LUN list changed: its paths are the new list's */
+		session_mpath_leave(ds);
+		session_mpath_join(ds);
+	}
 	if (rw->w.done)
 		rw->w.done(rw->w.arg, status < 0 ? EXIT_INTERNAL : 0, rw->sid,
 			   status < 0 && message ? message : "");
@@ -111,7 +120,7 @@ void *sessions_rescan(struct sessions *t, uint32_t sid, sessions_done_fn done, v
 		done(arg, EXIT_NOMEM, sid, "out of memory");
 		return NULL;
 	}
-	*rw = (struct rescan_wait){ .w = { .done = done, .arg = arg }, .sid = sid };
+	*rw = (struct rescan_wait){ .w = { .done = done, .arg = arg }, .t = t, .sid = sid };
 	dlog(LOG_INFO, "session %u: rescanning its LUNs", sid);
 	rw->in_call = true;
 	int rc = lunfs_rescan_session(ds->ls, rescanned, rw);

@@ -10,7 +10,9 @@
 #include "ctl_proto.h"
 #include "evloop.h"
 #include "iface_conn.h"
+#include "config.h"
 #include "lunfs.h"
+#include "mpath_maps.h"
 #include "record.h"
 #include "sessions.h"
 
@@ -66,6 +68,8 @@ struct sessions {
 	void (*drained)(void *arg);   /* sessions_logout_all's callback, once none is left */
 	void *drained_arg;
 	struct lunfs *fs;        /* the LUN filesystem; NULL: sessions without files */
+	struct mpath_maps maps;  /* the sessions' LUNs by identity (session_mpath.c) */
+	const struct swiscsid_config *cfg;   /* the multipath policies; NULL: the defaults */
 	bool leaving;            /* sessions_logout_all ran: a login that completes logs out */
 };
 
@@ -78,6 +82,16 @@ struct dsession *session_table_find_sid(const struct sessions *t, uint32_t sid);
 unsigned session_table_count_node(const struct sessions *t, const struct ctl_node *n,
 				  uint64_t *used);
 void sessions_check_drained(struct sessions *t);
+
+/* A session's LUNs join their multipath maps once its files are made (again after a rescan),
+ * and leave them before the files go. */
+void session_mpath_join(struct dsession *ds);
+void session_mpath_leave(struct dsession *ds);
+/* The session's state as its paths' state (mpath_path_from_session): the one place a
+ * session's failure or recovery reaches multipath. */
+void session_mpath_state(struct dsession *ds, enum swi_state st);
+/* The map and path state of the session's LUN in a ctl_device ("" when it has no map). */
+void session_mpath_device(const struct dsession *ds, struct ctl_device *c);
 
 /* Resolves the iface section (iface_conn_prepare) into ds->conn: an exit code, err set. */
 int session_prepare_conn(struct dsession *ds, const struct iface_conn_spec *spec, char *err,

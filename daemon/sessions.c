@@ -95,6 +95,7 @@ static void broke(struct dsession *ds)
 	dlog(LOG_ERR, "session %u (%s, %s,%d, iface %s) failed: %s", ds->sid, ds->node.target,
 	     ds->node.address, ds->node.port, ds->node.iface, swi_error(ds->s));
 	ds->state = DS_FAILED;
+	session_mpath_state(ds, SWI_STATE_FAILED);   /* its paths are out at once */
 	if (ds->io) {
 		ev_io_del(ds->io);
 		ds->io = NULL;
@@ -189,6 +190,7 @@ static void session_recovery_step(struct swi_session *s, enum swi_state st, cons
 	(void)s;
 	struct dsession *ds = arg;
 	ds->new_conn = true;
+	session_mpath_state(ds, st);   /* a path is down while its session recovers */
 	dlog(st == SWI_STATE_LOGGED_IN ? LOG_INFO : LOG_WARNING,
 	     "session %u (%s, %s,%d, iface %s) %s/%s: %s", ds->sid, ds->node.target,
 	     ds->node.address, ds->node.port, ds->node.iface, swi_state_session_name(st),

@@ -24,6 +24,9 @@ struct sessions *sessions_new(struct evloop *loop);
 /* From now on every session gets its LUN files in fs: the login is reported once they exist,
  * the logout starts once they are gone. */
 void sessions_set_lunfs(struct sessions *t, struct lunfs *fs);
+/* The configuration the multipath maps take their policies from (kept by the caller). */
+struct swiscsid_config;
+void sessions_set_config(struct sessions *t, const struct swiscsid_config *cfg);
 /* Frees every session without logging out (use sessions_logout_all first). */
 void sessions_free(struct sessions *t);
 
@@ -45,6 +48,11 @@ void sessions_login_automatic(struct sessions *t);
 
 /* Appends one ctl_session (and its devices) per session (sid 0: all) to b. Returns the count;
  * secrets only when asked. */
+/* swiscsi-multipath: the maps (name "" all) as CTL_MPATH_LIST entries, their count; -f: 0,
+ * -1 no such map, -2 in use. */
+uint32_t sessions_mpath_describe(const struct sessions *t, const char *name, struct ctl_buf *b);
+int sessions_mpath_flush(struct sessions *t, const char *name);
+
 uint32_t sessions_describe(const struct sessions *t, uint32_t sid, bool secrets,
 			   struct ctl_buf *b);
 

@@ -19,10 +19,16 @@ void sessions_set_lunfs(struct sessions *t, struct lunfs *fs)
 	t->fs = fs;
 }
 
+void sessions_set_config(struct sessions *t, const struct swiscsid_config *cfg)
+{
+	t->cfg = cfg;
+}
+
 void sessions_free(struct sessions *t)
 {
 	if (!t)
 		return;
+	mpath_maps_free(&t->maps);
 	while (t->head) {
 		struct dsession *ds = t->head;
 		session_table_unlink(ds);

@@ -1,13 +1,12 @@
 /* CHAP digests through OpenSSL's libcrypto: MD5 (CHAP_A=5), SHA1 (6), SHA-256 (7) and
  * SHA3-256 (8), the algorithm numbers open-iscsi and the IANA registry use. */
 #include <limits.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto_load.h"
 #include "session.h"
 
 static const struct {
@@ -59,23 +58,24 @@ static const char *evp_name(int alg)
 int chap_response(int alg, uint8_t id, const char *secret, const uint8_t *challenge,
 		  size_t clen, char *out, size_t outlen)
 {
+	const struct swi_crypto *c = swi_crypto();
 	const char *name = evp_name(alg);
-	const EVP_MD *md = name ? EVP_get_digestbyname(name) : NULL;
+	const EVP_MD *md = c && name ? c->get_digestbyname(name) : NULL;
 	if (!md)
 		return -1;
 	unsigned char digest[EVP_MAX_MD_SIZE];
 	unsigned int dlen = 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int ok = ctx && EVP_DigestInit_ex(ctx, md, NULL) && EVP_DigestUpdate(ctx, &id, 1) &&
-		 EVP_DigestUpdate(ctx, secret, strlen(secret)) &&
-		 EVP_DigestUpdate(ctx, challenge, clen) && EVP_DigestFinal_ex(ctx, digest, &dlen);
-	EVP_MD_CTX_free(ctx);
+	EVP_MD_CTX *ctx = c->md_ctx_new();
+	int ok = ctx && c->digest_init(ctx, md, NULL) && c->digest_update(ctx, &id, 1) &&
+		 c->digest_update(ctx, secret, strlen(secret)) &&
+		 c->digest_update(ctx, challenge, clen) && c->digest_final(ctx, digest, &dlen);
+	c->md_ctx_free(ctx);
 	if (!ok || outlen < 2 * dlen + 3)
 		return -1;
 	strcpy(out, "0x");
 	for (unsigned i = 0; i < dlen; i++)
 		sprintf(out + 2 + 2 * i, "%02x", digest[i]);
-	OPENSSL_cleanse(digest, sizeof(digest));
+	explicit_bzero(digest, sizeof(digest));
 	return 0;
 }
 
@@ -96,7 +96,8 @@ static int decode_base64(const char *b64, size_t n, uint8_t *out)
 {
 	if (n == 0 || n % 4 || n > INT_MAX)
 		return -1;
-	int len = EVP_DecodeBlock(out, (const unsigned char *)b64, (int)n);
+	const struct swi_crypto *c = swi_crypto();
+	int len = c ? c->decode_block(out, (const unsigned char *)b64, (int)n) : -1;
 	if (len < 0)
 		return -1;
 	len -= (b64[n - 1] == '=') + (b64[n - 2] == '=');
@@ -142,7 +143,7 @@ int chap_decode(const char *text, uint8_t *out, size_t outlen)
 		memcpy(out, scratch, (size_t)len);
 	else
 		len = -1;
-	OPENSSL_cleanse(scratch, room ? room : 1);
+	explicit_bzero(scratch, room ? room : 1);
 	free(scratch);
 	return len;
 }

@@ -1,11 +1,10 @@
 /* The CHAP exchange of the security stage (RFC 7143 §12.1.3), one-way or mutual. Secrets are
  * never put in messages. */
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto_load.h"
 #include "session.h"
 
 /* A challenge shorter than the shortest digest we compute (MD5, 16 bytes) lets a target collect
@@ -139,8 +138,8 @@ static int answer_challenge(struct swi_session *s, const struct text_list *keys)
 	if (s->o.chap_target_user) {
 		/* ours must differ from the target's, or a target could replay our answer */
 		do {
-			if (RAND_bytes(s->lg.our_challenge, OUR_CHALLENGE_LEN) != 1 ||
-			    RAND_bytes(&s->lg.chap_id, 1) != 1) {
+			if (swi_crypto()->rand_bytes(s->lg.our_challenge, OUR_CHALLENGE_LEN) != 1 ||
+			    swi_crypto()->rand_bytes(&s->lg.chap_id, 1) != 1) {
 				text_buf_free(&b);
 				return session_fail(s, SWI_ERR_INTERNAL, "login: no random numbers");
 			}
@@ -152,7 +151,7 @@ static int answer_challenge(struct swi_session *s, const struct text_list *keys)
 		text_addu(&b, "CHAP_I", s->lg.chap_id);
 		text_add(&b, "CHAP_C", hex);
 	}
-	OPENSSL_cleanse(response, sizeof(response));
+	explicit_bzero(response, sizeof(response));
 	s->lg.transit = true;
 	s->lg.nsg = STAGE_OPERATIONAL;
 	s->lg.chap_step = 2;
@@ -172,9 +171,9 @@ static bool is_own_answer(const struct swi_session *s, const uint8_t *answer, si
 			  s->lg.our_challenge_len, mine, sizeof(mine)) < 0)
 		return false;
 	int n = chap_decode(mine, raw, sizeof(raw));
-	bool same = n == (int)len && CRYPTO_memcmp(raw, answer, len) == 0;
-	OPENSSL_cleanse(mine, sizeof(mine));
-	OPENSSL_cleanse(raw, sizeof(raw));
+	bool same = n == (int)len && swi_crypto()->memcmp_const(raw, answer, len) == 0;
+	explicit_bzero(mine, sizeof(mine));
+	explicit_bzero(raw, sizeof(raw));
 	return same;
 }
 
@@ -192,16 +191,19 @@ static int check_target(struct swi_session *s, const struct text_list *keys)
 		return auth_fail(s, "mutual CHAP: cannot compute the expected answer");
 	uint8_t got[64], want[64];
 	int gl = chap_decode(r, got, sizeof(got)), wl = chap_decode(expect, want, sizeof(want));
-	OPENSSL_cleanse(expect, sizeof(expect));
+	explicit_bzero(expect, sizeof(expect));
 	if (gl > 0 && is_own_answer(s, got, (size_t)gl))
 		return auth_fail(s, "mutual CHAP: the target answered with our own response, a reflection (the target secret must differ from ours)");
-	if (gl != wl || CRYPTO_memcmp(got, want, (size_t)wl) != 0)
+	if (gl != wl || swi_crypto()->memcmp_const(got, want, (size_t)wl) != 0)
 		return auth_fail(s, "mutual CHAP: the target's answer is wrong (target secret mismatch)");
 	return 0;
 }
 
 int login_chap_step(struct swi_session *s, const struct bhs *h, const struct text_list *keys)
 {
+	/* loaded here, not at start-up; once loaded it stays, so the steps below may rely on it */
+	if (!swi_crypto())
+		return auth_fail(s, swi_crypto_error());
 	switch (s->lg.chap_step) {
 	case 0:
 		return offer_algorithms(s);

@@ -1,6 +1,7 @@
-/* swiscsi-inq [-e 1 -c PAGE] iscsi://host[:port]/target/lun: standard INQUIRY data, or a vital
- * product data page (0x00 supported pages, 0x80 unit serial number, 0x83 device
- * identification; others in hex). Options as libiscsi's iscsi-inq takes them. */
+/* swiscsi-inq [-e 1 -c PAGE] [-x] iscsi://host[:port]/target/lun: standard INQUIRY data, or a
+ * vital product data page (0x00 supported pages, 0x80 unit serial number, 0x83 device
+ * identification; others in hex; -x: the bytes as they came, for test fixtures). Options as
+ * libiscsi's iscsi-inq takes them. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,19 +102,21 @@ static int vpd(uint8_t page, const uint8_t *b, size_t n)
 	return 0;
 }
 
-static const char USAGE[] = "swiscsi-inq [-h] [-i initiator-name] [-e 1 -c PAGE] iscsi://host[:port]/target/lun";
+static const char USAGE[] = "swiscsi-inq [-h] [-i initiator-name] [-e 1 -c PAGE] [-x] iscsi://host[:port]/target/lun";
 
 int main(int argc, char **argv)
 {
 	const char *name = NULL;
-	int evpd = 0, page = 0, c;
-	while ((c = tool_option(argc, argv, "i:e:c:h", NULL, USAGE)) != -1) {
+	int evpd = 0, page = 0, raw = 0, c;
+	while ((c = tool_option(argc, argv, "i:e:c:xh", NULL, USAGE)) != -1) {
 		if (c == 'i')
 			name = optarg;
 		else if (c == 'e')
 			evpd = atoi(optarg);
 		else if (c == 'c')
 			page = (int)strtol(optarg, NULL, 0);
+		else if (c == 'x')
+			raw = 1;
 	}
 	if (optind != argc - 1 || page < 0 || page > 255)
 		tool_usage(USAGE);
@@ -134,6 +137,8 @@ int main(int argc, char **argv)
 		char text[256];
 		fprintf(stderr, "swiscsi-inq: INQUIRY: %s\n", swi_status_text(&r, text, sizeof(text)));
 		rc = SWI_ERR;
+	} else if (raw) {
+		hexdump(buf, r.transferred < sizeof(buf) ? r.transferred : sizeof(buf));
 	} else if (evpd) {
 		/* what arrived, and never past our buffer whatever the target claims */
 		rc = vpd((uint8_t)page, buf, r.transferred < sizeof(buf) ? r.transferred : sizeof(buf));

@@ -1,5 +1,6 @@
-/* Fuzzes the daemon's control request decoder (and the CLI's reply decoder) with arbitrary
- * bytes: neither may read outside the message or accept an unterminated string. */
+/* Fuzzes the daemon's control request decoder (and the CLI's session and multipath map reply
+ * decoders) with arbitrary bytes: none may read outside the message or accept an unterminated
+ * string. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ctl_decode_reply(buf, size, CTL_LIST, &r, err, sizeof(err)) == 0) {
 		for (size_t i = 0; i < r.nsessions; i++)
 			if (strlen(r.sessions[i]->node.target) >= sizeof(r.sessions[i]->node.target))
+				abort();
+		ctl_reply_free(&r);
+	}
+	if (ctl_decode_reply(buf, size, CTL_MPATH_LIST, &r, err, sizeof(err)) == 0) {
+		for (size_t i = 0; i < r.nmaps; i++)
+			if (strlen(r.maps[i]->wwid) >= sizeof(r.maps[i]->wwid))
 				abort();
 		ctl_reply_free(&r);
 	}

@@ -178,6 +178,20 @@ def fake():
 
 
 @pytest.fixture
+def daemon(adm, request):
+    """daemon(answer) plays swiscsid on the test's control socket (ctlproto.FakeDaemon:
+    answer(kind) -> reply bytes), for replies the real daemon cannot or would never send."""
+    from ctlproto import FakeDaemon
+    adm.rundir.mkdir(mode=0o700)
+
+    def start(answer):
+        d = FakeDaemon(adm.rundir / "swiscsid.sock", answer)
+        request.addfinalizer(d.close)
+        return d
+    return start
+
+
+@pytest.fixture
 def swiscsid(request, adm):
     """A swiscsid on the test's database and its own run directory (not started yet), killed by
     pid afterwards; its log must be free of sanitizer findings."""

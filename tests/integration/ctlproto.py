@@ -6,8 +6,8 @@ import socket
 import struct
 import threading
 
-MAGIC, VERSION, REPLY = 0x53574943, 2, 0x8000
-PING, LOGIN, LOGOUT, LIST, RESCAN = 1, 2, 3, 4, 5
+MAGIC, VERSION, REPLY = 0x53574943, 3, 0x8000
+PING, LOGIN, LOGOUT, LIST, RESCAN, MPATH_LIST, MPATH_FLUSH = 1, 2, 3, 4, 5, 6, 7
 
 
 class Node(C.Structure):
@@ -17,13 +17,14 @@ class Node(C.Structure):
 
 class Status(C.Structure):
     _fields_ = [("status", C.c_int32), ("sid", C.c_uint32), ("nsessions", C.c_uint32),
-                ("reserved", C.c_uint32), ("message", C.c_char * 512)]
+                ("nmaps", C.c_uint32), ("message", C.c_char * 512)]
 
 
 class Device(C.Structure):
     _fields_ = [("lun", C.c_uint64), ("blocks", C.c_uint64), ("block_size", C.c_uint32),
                 ("read_only", C.c_int32), ("file", C.c_char * 512), ("loop", C.c_char * 32),
-                ("vendor", C.c_char * 9), ("product", C.c_char * 17), ("pad", C.c_char * 6)]
+                ("vendor", C.c_char * 9), ("product", C.c_char * 17), ("pad", C.c_char * 6),
+                ("mpath", C.c_char * 264), ("path_up", C.c_int32), ("reserved", C.c_uint32)]
 
 
 class Counters(C.Structure):
@@ -52,6 +53,20 @@ class Session(C.Structure):
                 ("max_outstanding_r2t", C.c_uint32), ("immediate_data", C.c_int32),
                 ("initial_r2t", C.c_int32), ("isid", C.c_uint8 * 6), ("tsih", C.c_uint16),
                 ("counters", Counters), ("ndevices", C.c_uint32), ("reserved", C.c_uint32)]
+
+
+class Mpath(C.Structure):
+    _fields_ = [("name", C.c_char * 264), ("wwid", C.c_char * 256), ("vendor", C.c_char * 9),
+                ("product", C.c_char * 17), ("pad", C.c_char * 6), ("blocks", C.c_uint64),
+                ("block_size", C.c_uint32), ("read_only", C.c_int32), ("loop", C.c_char * 32),
+                ("grouping", C.c_char * 16), ("selector", C.c_char * 32),
+                ("queue_if_no_path", C.c_int32), ("npaths", C.c_uint32)]
+
+
+class MpathPath(C.Structure):
+    _fields_ = [("sid", C.c_uint32), ("group", C.c_uint32), ("lun", C.c_uint64),
+                ("iface", C.c_char * 64), ("address", C.c_char * 64), ("port", C.c_int32),
+                ("up", C.c_int32), ("group_active", C.c_int32), ("in_flight", C.c_uint32)]
 
 
 def reply(kind, status, body=b""):

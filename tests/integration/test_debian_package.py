@@ -53,16 +53,27 @@ def run(*cmd, env=None, **kw):
 def test_programs_run_from_the_installed_files(root):
     r = run(str(root / "usr/sbin/swiscsiadm"), "--version")
     assert r.returncode == 0 and "0.1.0" in r.stdout, r
+    r = run(str(root / "usr/sbin/swiscsid"), "--version")
+    assert r.returncode == 0 and "0.1.0" in r.stdout, r
+    # the daemon's units, its ExecStart pointing at the installed daemon
+    service = (root / "lib/systemd/system/swiscsid.service").read_text()
+    assert "ExecStart=/usr/sbin/swiscsid" in service, service
+    assert (root / "lib/systemd/system/swiscsid.socket").is_file()
     for name in ("swiscsi-ls", "swiscsi-inq", "swiscsi-readcap", "swiscsi-cp", "swiscsi-bench"):
         r = run(str(root / "usr/bin" / name))
         assert r.returncode == 7 and r.stderr.startswith(f"usage: {name} "), (name, r)
+    # multipath -ll's counterpart fails as multipath does on a bad command line (exit 1)
+    r = run(str(root / "usr/sbin/swiscsi-multipath"))
+    assert r.returncode == 1 and r.stderr.startswith("usage: swiscsi-multipath "), r
 
 
 def test_man_finds_every_page(root):
     env = {"MANPATH": str(root / "usr/share/man")}
-    for page, section in (("swiscsiadm", "8"), ("swiscsi-ls", "1"), ("swiscsi-inq", "1"),
-                          ("swiscsi-readcap", "1"), ("swiscsi-cp", "1"), ("swiscsi-bench", "1")):
-        r = run("man", "-w", page, env=env)
+    for page, section in (("swiscsiadm", "8"), ("swiscsid", "8"), ("swiscsid.conf", "5"),
+                          ("swiscsi-multipath", "8"),
+                          ("swiscsi-ls", "1"), ("swiscsi-inq", "1"), ("swiscsi-readcap", "1"),
+                          ("swiscsi-cp", "1"), ("swiscsi-bench", "1")):
+        r = run("man", "-w", section, page, env=env)
         assert r.returncode == 0, (page, r)
         assert r.stdout.strip() == str(root / f"usr/share/man/man{section}/{page}.{section}.gz")
 

@@ -48,6 +48,10 @@ def test_files_named_sized_and_root_only(tgtd, tmp_path, lunserve):
         assert oct(a.st_mode & 0o7777) == "0o600" and a.st_uid == 0 and a.st_gid == 0
     assert sorted(os.listdir(s.mount)) == ["by-iface", "by-path"]
     assert os.listdir(s.mount / "by-iface") == ["default"]
+    # each LUN's identity for multipath, from its VPD page 0x83 (tgtd's NAA 6 names tid and LUN)
+    for lun in (1, 2):
+        assert f"{file_name(tgtd, lun)}: IET VIRTUAL-DISK, " in s.logtext()
+        assert f" bytes, wwn-0x60000000000000000e0000000001000{lun}\n" in s.logtext()
     assert s.stop() == 0
     assert not mounted(s.mount)
 

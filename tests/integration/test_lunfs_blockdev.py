@@ -1,6 +1,6 @@
 """LUN files and their loop devices as disks, against tgtd: fio with crc32c verification at
-queue depth 32 with O_DIRECT on the file and on the loop device in both loop modes (design.md
-records a FUSE export that corrupts at depth), and ext4 on the loop device surviving a detach
+queue depth 32 with O_DIRECT on the file and on the loop device in both loop modes (another
+project's FUSE export was seen to corrupt data at depth, so ours is proven there), and ext4 on the loop device surviving a detach
 and re-attach with its files intact and a clean fsck."""
 import os
 import pathlib

@@ -17,6 +17,9 @@ def test_istgt_luns_as_files(istgt, lunserve):
     assert sorted((d["lun"], d["blocks"] * d["block_size"]) for d in s.devices) == \
         [(0, 64 * MiB), (1, 16 * MiB)]
     name = f"ip-127.0.0.1:{istgt.port}-iscsi-iqn.2026-11.test.istgt:disks-lun-1"
+    # istgt names each LUN with an NAA 3 (locally assigned) designator, one per LUN
+    ids = {line.rsplit(", ", 1)[1] for line in s.logtext().splitlines() if " blocks of " in line}
+    assert len(ids) == 2 and all(i.startswith("wwn-0x3") and len(i) == 22 for i in ids), ids
     small = s.mount / "by-path" / name
     data = os.urandom(5 * MiB)
     with open(small, "r+b", buffering=0) as f:

@@ -99,10 +99,13 @@ def test_listing_reads_each_directory_once(dbs, tmp_path):
     assert per_record("getdents64") <= 4.01, calls  # its entries, then the end of each
 
 
-@pytest.mark.parametrize("name", ["..", ".", ".hidden", "../nodes/x", "x/y", ""])
-def test_a_target_name_that_is_no_directory_entry_names_no_record(adm, name):
-    """-T reads nodes/TARGET directly now; a name that would walk elsewhere, or into a hidden
-    (temporary) directory, still finds nothing, as the walk of every record never matched it."""
+@pytest.mark.parametrize("name,why", [("..", "it names a directory"), (".", "it names a directory"),
+                                      (".hidden", None), ("../nodes/x", "it contains '/'"),
+                                      ("x/y", "it contains '/'"), ("", "it is empty")])
+def test_a_target_name_that_is_no_directory_entry_names_no_record(adm, name, why):
+    """-T reads nodes/TARGET directly now; a name that would walk elsewhere is refused where it
+    enters (exit 7, naming why), and a hidden (temporary) directory's name finds nothing, as the
+    walk of every record never matched it."""
     assert adm.run("-m", "node", "-o", "new", "-T", "iqn.2026-12.test:x", "-p",
                    "192.0.2.1:3260,1").rc == 0
     hidden = adm.db / "nodes" / ".hidden" / "192.0.2.1,3260,1"
@@ -111,5 +114,9 @@ def test_a_target_name_that_is_no_directory_entry_names_no_record(adm, name):
                                      "192.0.2.1,3260,1" / "default").read_text())
     for args in ((), ("-p", "192.0.2.1"), ("-o", "delete")):
         r = adm.run("-m", "node", "-T", name, *args)
-        assert (r.rc, r.out, r.err) == (21, "", "swiscsiadm: No records found\n"), (args, r)
+        if why is None:
+            assert (r.rc, r.out, r.err) == (21, "", "swiscsiadm: No records found\n"), (args, r)
+        else:
+            assert (r.rc, r.out) == (7, ""), (args, r)
+            assert r.err.startswith(f"swiscsiadm: invalid target name '{name}': {why}"), (args, r)
     assert (hidden / "default").is_file()

@@ -3,7 +3,7 @@
 and a malformed reply refused instead of printed."""
 import pytest
 
-from ctlproto import LIST, Device, FakeDaemon, Session, Status, reply
+from ctlproto import LIST, Device, Session, Status, reply
 
 TARGET = "iqn.2026-12.test.print:disk"
 
@@ -25,17 +25,6 @@ def device(lun, loop):
     d.file = f"/run/swiscsi/disks/by-path/ip-192.0.2.7:3260-iscsi-{TARGET}-lun-{lun}".encode()
     d.loop, d.vendor, d.product = loop.encode(), b"IET", b"VIRTUAL-DISK"
     return d
-
-
-@pytest.fixture
-def daemon(adm, request):
-    adm.rundir.mkdir(mode=0o700)
-
-    def start(answer):
-        d = FakeDaemon(adm.rundir / "swiscsid.sock", answer)
-        request.addfinalizer(d.close)
-        return d
-    return start
 
 
 def test_attached_devices_and_session_order(adm, daemon):
@@ -60,6 +49,23 @@ def test_attached_devices_and_session_order(adm, daemon):
     # the same target and portal twice: the second session's portal lines are one empty line
     assert out.count(f"Target: {TARGET} (non-flash)") == 1
     assert "\t\tInternal iscsid Session State: NO CHANGE\n" in out
+
+
+def test_multipath_path_state(adm, daemon):
+    # LUN 1 a working path of a map, LUN 2 a failed one, LUN 3 of no map
+    devices = [device(1, "/dev/loop3"), device(2, ""), device(3, "")]
+    for d, up in zip(devices[:2], (1, 0)):
+        d.mpath, d.path_up = b"wwn-0x60000000000000000e00000000010001", up
+    body = bytes(session(2, 3)) + b"".join(bytes(d) for d in devices)
+    daemon(lambda kind: reply(kind, Status(nsessions=1), body))
+    out = adm.run("-m", "session", "-P", "3").out
+    lines = out.split("\t\tHost Number: 2\tState: running\n")[1].splitlines()
+    maps = [line for line in lines if "Multipath map" in line]
+    assert maps == [
+        "\t\t\tMultipath map: wwn-0x60000000000000000e00000000010001\tPath: active ready running",
+        "\t\t\tMultipath map: wwn-0x60000000000000000e00000000010001\tPath: failed faulty running",
+    ], out
+    assert lines[lines.index(maps[0]) - 1].endswith("-lun-1") and lines[-1].endswith("-lun-3"), out
 
 
 @pytest.mark.parametrize("damage", ["count", "string", "devices"])

@@ -225,10 +225,11 @@ def expected_tree(portal, level, sid=1, target=T1, local="127.0.0.1", dev="lo",
     if level == 3:
         lines += ["\t\t************************", "\t\tAttached SCSI devices:",
                   "\t\t************************", f"\t\tHost Number: {sid}\tState: running"]
-        for lun, loop, path in devices:
+        for lun, loop, path, mpath in devices:
             lines += [f"\t\tscsi{sid} Channel 00 Id 0 Lun: {lun}",
                       f"\t\t\tAttached scsi disk {loop}\t\tState: running",
-                      f"\t\t\tLUN file: {path}"]
+                      f"\t\t\tLUN file: {path}",
+                      f"\t\t\tMultipath map: {mpath}\tPath: active ready running"]
     return "\n".join(lines) + "\n"
 
 
@@ -250,7 +251,9 @@ def test_session_tree_formats(adm, target, swiscsid, level):
     loop = subprocess.run(["losetup", "-n", "-O", "NAME", "-j", path], capture_output=True,
                           text=True, check=True).stdout.strip().removeprefix("/dev/")
     assert loop.startswith("loop"), loop
-    expected = expected_tree(target.portal, level, devices=[(1, loop, path)])
+    # a LUN with one path is a map too; tgtd's NAA 6 designator names tid 1, LUN 1
+    mpath = "wwn-0x60000000000000000e00000000010001"
+    expected = expected_tree(target.portal, level, devices=[(1, loop, path, mpath)])
     assert r.out == expected, r.out
     r = adm_run(adm, "-m", "session", "-r", "1", "-P", str(level))
     assert r.out == expected, r.out

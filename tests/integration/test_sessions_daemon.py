@@ -9,12 +9,12 @@ import struct
 import subprocess
 import tempfile
 
+from ctlproto import MAGIC, VERSION
 from sessiond import SWISCSID, Daemon
 from tgt import backing_file
 
 T1 = "iqn.2026-12.test.daemon:auto"
 T2 = "iqn.2026-12.test.daemon:manual"
-MAGIC, VERSION = 0x53574943, 2
 
 
 def setup_targets(adm, tgtd, tmp_path):
@@ -149,7 +149,7 @@ def test_other_users_are_refused(adm, request):
              "except PermissionError:\n"
              "    print('EACCES'); sys.exit(0)\n"
              "try:\n"
-             "    s.sendall(struct.pack('<IHHII', 0x53574943, 2, 1, 0, 0))\n"
+             f"    s.sendall(struct.pack('<IHHII', {MAGIC}, {VERSION}, 1, 0, 0))\n"
              "except BrokenPipeError:\n"
              "    pass  # refused before the request was read\n"
              "data = b''\n"

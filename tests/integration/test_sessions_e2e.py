@@ -19,6 +19,7 @@ from conftest import Adm, have, require, tool
 from ext4check import CHECK, WRITE, in_own_mount_namespace, run
 from lunserve import loops_over, mounted
 from sessiond import Daemon
+from test_multipath_tool import TOOL as MULTIPATH
 from tgt import backing_file
 
 MiB = 1 << 20
@@ -104,6 +105,14 @@ def logout(adm):
     ok(adm, "-m", "node", "-T", adm.target.iqn, "-I", IFACE, "-u")
     assert not lun_file(adm).exists()
     assert loops_over(adm.disks) == []
+
+
+def maps(adm):
+    """The multipath maps' names, from swiscsi-multipath -ll."""
+    r = subprocess.run([str(MULTIPATH), "-ll"], env=adm.env, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r
+    return sorted(line.split()[0] for line in r.stdout.splitlines() if line.startswith("wwn-"))
 
 
 def as_nobody(*args):
@@ -206,10 +215,13 @@ def test_rescan_adds_and_removes_lun_files(e2e, tmp_path):
                      f"portal: {adm.target.portal.replace(':', ',')}]\n"), r
     assert two.stat().st_size == 8 * MiB
     assert len(loops_over(adm.disks)) == 2
+    assert maps(adm) == ["wwn-0x60000000000000000e00000000010001",
+                         "wwn-0x60000000000000000e00000000010002"]   # each LUN a map
     tgtd.adm("--op", "delete", "--mode", "logicalunit", "--tid", "1", "--lun", "2")
     ok(adm, "-m", "session", "-R")   # every session
     assert not two.exists()
     assert len(loops_over(adm.disks)) == 1
+    assert maps(adm) == ["wwn-0x60000000000000000e00000000010001"]
     r = adm.run("-m", "session", "-r", "7", "-R")
     assert (r.rc, r.err) == (22, "swiscsiadm: Could not get session info for sid 7\n"), r
     assert adm.daemon.terminate() == 0

@@ -16,6 +16,8 @@ def test_inquiry_standard_and_vpd(tgtd):
     assert r.rc == 0 and r.out.startswith("VPD page 0x80\nUnit serial number: beaf11\n"), r
     r = tool("swiscsi-inq", "-e", "1", "-c", "0x83", url)
     assert r.rc == 0 and "Designator: T10 vendor ID, associated with the logical unit: IET" in r.out, r
+    r = tool("swiscsi-inq", "-e", "1", "-c", "0x80", "-x", url)
+    assert r.rc == 0 and r.out.startswith("00 80 00 24 20 20") and r.out.endswith("62 65 61 66 31 31\n"), r
     r = tool("swiscsi-inq", "-e", "1", "-c", "0xc7", url)
     assert r.rc == 1 and "ILLEGAL REQUEST: INVALID FIELD IN CDB" in r.err, r
 

@@ -75,6 +75,17 @@ static void malformed_requests(void **state)
 	refuses(len, "unknown flags");
 }
 
+/* A finished reply copied to buf_store (and freed); its length. */
+static size_t stored(struct ctl_buf *b)
+{
+	assert_int_equal(ctl_buf_finish(b), 0);
+	assert_true(b->len <= sizeof(buf_store));
+	memcpy(buf_store, b->p, b->len);
+	size_t len = b->len;
+	ctl_buf_free(b);
+	return len;
+}
+
 static size_t list_reply(uint32_t ndev)
 {
 	struct ctl_buf b = { 0 };
@@ -97,12 +108,7 @@ static size_t list_reply(uint32_t ndev)
 		ctl_buf_append(&b, &d, sizeof(d));
 	}
 	ctl_buf_status(&b)->nsessions = 1;
-	assert_int_equal(ctl_buf_finish(&b), 0);
-	assert_true(b.len <= sizeof(buf_store));
-	memcpy(buf_store, b.p, b.len);
-	size_t len = b.len;
-	ctl_buf_free(&b);
-	return len;
+	return stored(&b);
 }
 
 static void list_reply_round_trip(void **state)
@@ -144,6 +150,61 @@ static void malformed_replies(void **state)
 	assert_non_null(strstr(err, "malformed session list"));
 }
 
+static size_t mpath_reply(uint32_t npaths)
+{
+	struct ctl_buf b = { 0 };
+	struct ctl_status st = { .status = 0 };
+	ctl_buf_begin(&b, CTL_MPATH_LIST, &st);
+	struct ctl_mpath m;
+	memset(&m, 0, sizeof(m));
+	CTL_SET(m.name, "wwn-0x60000000000000000e00000000010001");
+	CTL_SET(m.wwid, "360000000000000000e00000000010001");
+	m.npaths = npaths;
+	ctl_buf_append(&b, &m, sizeof(m));
+	for (uint32_t i = 0; i < npaths; i++) {
+		struct ctl_mpath_path p;
+		memset(&p, 0, sizeof(p));
+		p.sid = i + 1;
+		CTL_SET(p.iface, "nic1");
+		ctl_buf_append(&b, &p, sizeof(p));
+	}
+	ctl_buf_status(&b)->nmaps = 1;
+	return stored(&b);
+}
+
+static void mpath_messages(void **state)
+{
+	(void)state;
+	struct ctl_reply r;
+	struct ctl_request req;
+	char err[256];
+	size_t len = mpath_reply(2);
+	assert_int_equal(ctl_decode_reply(buf_store, len, CTL_MPATH_LIST, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.nmaps, 1);
+	assert_string_equal(r.maps[0]->wwid, "360000000000000000e00000000010001");
+	assert_int_equal(r.paths[r.first_path[0] + 1]->sid, 2);
+	ctl_reply_free(&r);
+	/* a path count larger than what follows; an unterminated path string */
+	struct ctl_mpath *m = (struct ctl_mpath *)((char *)buf_store + sizeof(struct ctl_header) +
+						   sizeof(struct ctl_status));
+	m->npaths = 3;
+	assert_int_equal(ctl_decode_reply(buf_store, len, CTL_MPATH_LIST, &r, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "malformed multipath map list"));
+	len = mpath_reply(1);
+	memset((char *)(m + 1) + offsetof(struct ctl_mpath_path, iface), 'x', 64);
+	assert_int_equal(ctl_decode_reply(buf_store, len, CTL_MPATH_LIST, &r, err, sizeof(err)), -1);
+	/* requests: a map name must end inside its array, and a flush must name one */
+	struct ctl_mpath_req q;
+	memset(&q, 0, sizeof(q));
+	len = ctl_encode(buf_store, CTL_MPATH_LIST, &q, sizeof(q));
+	assert_int_equal(ctl_decode_request(buf_store, len, &req, err, sizeof(err)), 0);
+	len = ctl_encode(buf_store, CTL_MPATH_FLUSH, &q, sizeof(q));
+	refuses(len, "malformed map name");
+	memset(q.map, 'x', sizeof(q.map));
+	len = ctl_encode(buf_store, CTL_MPATH_LIST, &q, sizeof(q));
+	refuses(len, "malformed map name");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -151,6 +212,7 @@ int main(void)
 		cmocka_unit_test(malformed_requests),
 		cmocka_unit_test(list_reply_round_trip),
 		cmocka_unit_test(malformed_replies),
+		cmocka_unit_test(mpath_messages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

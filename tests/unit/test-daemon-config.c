@@ -66,6 +66,14 @@ static void test_mistakes(void **state)
 		{ "[target]\n", "t:1: [target] needs a target name" },
 		{ "[target iqn.x]\npolicy = a\n", "t:2: unknown key policy in a [target] section" },
 		{ "[global]\njust words\n", "t:2: expected key = value" },
+		{ "[global]\npath_selector = fastest\n",
+		  "t:2: path_selector takes round-robin, queue-length or service-time, not \"fastest\"" },
+		{ "[target iqn.x]\n\nno_path_retry = never\n", "t:3: no_path_retry takes fail, queue or a number" },
+		{ "[target iqn.x]\nfailback = 0\n", "t:2: failback takes immediate, manual or a number" },
+		{ "[global]\npolling_interval = 5s\n", "t:2: polling_interval takes a number of seconds" },
+		{ "[target iqn.x]\nfailback = manual\nfailback = manual\n", "t:3: failback is set twice" },
+		{ "[target iqn.x]\n[target iqn.y]\n[target iqn.x]\n", "t:3: [target iqn.x] appears twice" },
+		{ "[target iqn.x]\nloop_devices = no\n", "t:2: unknown key loop_devices in a [target] section" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct swiscsid_config c;
@@ -76,6 +84,48 @@ static void test_mistakes(void **state)
 		/* a refused file leaves the defaults, never half of it */
 		assert_int_equal(c.lunfs.loop_devices, 1);
 	}
+}
+
+static void test_multipath_policies(void **state)
+{
+	(void)state;
+	struct swiscsid_config c;
+	struct mpath_policy p;
+	char err[256] = "";
+	/* the defaults, for a target no section names */
+	assert_int_equal(config_parse("", "t", &c, err, sizeof(err)), 0);
+	config_target_policy(&c, "iqn.any", &p);
+	assert_int_equal(p.grouping, MPATH_MULTIBUS);
+	assert_int_equal(p.selector, MPATH_SERVICE_TIME);
+	assert_int_equal(p.no_path_retry, 12);
+	assert_int_equal(p.failback, MPATH_FAILBACK_IMMEDIATE);
+	assert_int_equal(p.checker_interval, 5);
+	/* a target section sets only what it names, over [global] wherever [global] is */
+	const char *text = "[target iqn.2026-12.example:a]\n"
+			   "path_grouping_policy = failover\n"
+			   "failback = 30\n"
+			   "[global]\n"
+			   "path_selector = round-robin 0\n"
+			   "no_path_retry = queue\n"
+			   "polling_interval = 2\n"
+			   "[target iqn.2026-12.example:b]\n"
+			   "no_path_retry = fail\n"
+			   "path_selector = queue-length\n";
+	assert_int_equal(config_parse(text, "t", &c, err, sizeof(err)), 0);
+	config_target_policy(&c, "iqn.2026-12.example:a", &p);
+	assert_int_equal(p.grouping, MPATH_FAILOVER);
+	assert_int_equal(p.failback, 30);
+	assert_int_equal(p.selector, MPATH_ROUND_ROBIN);
+	assert_int_equal(p.no_path_retry, MPATH_NO_PATH_RETRY_QUEUE);
+	assert_int_equal(p.checker_interval, 2);
+	config_target_policy(&c, "iqn.2026-12.example:b", &p);
+	assert_int_equal(p.grouping, MPATH_MULTIBUS);
+	assert_int_equal(p.selector, MPATH_QUEUE_LENGTH);
+	assert_int_equal(p.no_path_retry, MPATH_NO_PATH_RETRY_FAIL);
+	assert_int_equal(p.failback, MPATH_FAILBACK_IMMEDIATE);
+	config_target_policy(&c, "iqn.2026-12.example:c", &p);
+	assert_int_equal(p.selector, MPATH_ROUND_ROBIN);
+	assert_int_equal(p.no_path_retry, MPATH_NO_PATH_RETRY_QUEUE);
 }
 
 static void test_long_line(void **state)
@@ -118,6 +168,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults), cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_multipath_policies),
 		cmocka_unit_test(test_mistakes), cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_load),
 	};

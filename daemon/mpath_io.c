@@ -1,0 +1,128 @@
+/* Dispatch, re-issue and holding of one map's commands. */
+#include "mpath_io.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+struct cmd {
+	struct mpath_io *io;
+	bool write;
+	void *buf;
+	uint64_t lba, bytes;
+	uint32_t blocks;
+	size_t path;
+	mpath_io_fn done;
+	void *arg;
+	struct cmd *next;          /* in the held list */
+};
+
+struct mpath_io {
+	struct mpath_lun *map;
+	const struct mpath_io_ops *ops;
+	void *ctx;
+	unsigned busy;
+	struct cmd *held, **held_tail;
+};
+
+struct mpath_io *mpath_io_new(struct mpath_lun *map, const struct mpath_io_ops *ops, void *ctx)
+{
+	struct mpath_io *io = calloc(1, sizeof(*io));
+	if (!io)
+		return NULL;
+	*io = (struct mpath_io){ .map = map, .ops = ops, .ctx = ctx };
+	io->held_tail = &io->held;
+	return io;
+}
+
+void mpath_io_free(struct mpath_io *io)
+{
+	free(io);
+}
+
+unsigned mpath_io_busy(const struct mpath_io *io)
+{
+	return io->busy;
+}
+
+static void finish(struct cmd *c, int err)
+{
+	struct mpath_io *io = c->io;
+	io->busy--;
+	c->done(c->arg, err);
+	free(c);
+}
+
+static void hold(struct cmd *c)
+{
+	c->next = NULL;
+	*c->io->held_tail = c;
+	c->io->held_tail = &c->next;
+}
+
+static void dispatch(struct cmd *c);
+
+static void path_answered(void *arg, enum mpath_outcome outcome, int err)
+{
+	struct cmd *c = arg;
+	struct mpath_map *sel = &c->io->map->sel;
+	mpath_done(sel, c->path, c->bytes);
+	if (outcome != MPATH_PATH_ERROR) {
+		finish(c, err);       /* done, or the LUN's own error: the same on every path */
+		return;
+	}
+	mpath_path_set(sel, c->path, false, c->io->ops->now_ms(c->io->ctx));
+	dispatch(c);
+}
+
+/* Sends c on the path the selector picks, until a path takes it; or holds or fails it. */
+static void dispatch(struct cmd *c)
+{
+	struct mpath_io *io = c->io;
+	for (;;) {
+		uint64_t now = io->ops->now_ms(io->ctx);
+		switch (mpath_choose(&io->map->sel, c->bytes, now, &c->path)) {
+		case MPATH_QUEUE:
+			hold(c);
+			return;
+		case MPATH_FAIL:
+			finish(c, -EIO);
+			return;
+		case MPATH_SEND:
+			break;
+		}
+		if (io->ops->submit(io->ctx, io->map->route[c->path].handle, c->write, c->buf, c->lba,
+				    c->blocks, path_answered, c) == 0)
+			return;
+		mpath_done(&io->map->sel, c->path, c->bytes);
+		mpath_path_set(&io->map->sel, c->path, false, now);
+	}
+}
+
+int mpath_io_rw(struct mpath_io *io, bool write, void *buf, uint64_t lba, uint32_t blocks,
+		uint32_t block_size, mpath_io_fn done, void *arg)
+{
+	struct cmd *c = calloc(1, sizeof(*c));
+	if (!c)
+		return -1;
+	*c = (struct cmd){ .io = io, .write = write, .buf = buf, .lba = lba, .blocks = blocks,
+			   .bytes = (uint64_t)blocks * block_size, .done = done, .arg = arg };
+	io->busy++;
+	dispatch(c);
+	return 0;
+}
+
+void mpath_io_kick(struct mpath_io *io)
+{
+	bool give_up = mpath_tick(&io->map->sel, io->ops->now_ms(io->ctx));
+	struct cmd *c = io->held;
+	io->held = NULL;
+	io->held_tail = &io->held;
+	while (c) {
+		struct cmd *next = c->next;
+		if (give_up)
+			finish(c, -EIO);
+		else
+			dispatch(c);    /* out on a path, or held again in the same order */
+		c = next;
+	}
+}

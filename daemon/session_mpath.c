@@ -1,0 +1,104 @@
+/* Where sessions meet multipath: each LUN with an identity is a path of the map of that
+ * identity, from the moment its files are made until they go; the maps' listing and -f. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "dlog.h"
+#include "session_table.h"
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The session's LUNs as lunfs lists them (malloc'd, *n of them), or NULL. */
+static struct lunfs_device *devices(const struct dsession *ds, size_t *n)
+{
+	*n = 0;
+	if (!ds->ls)
+		return NULL;
+	struct lunfs_device *d = calloc(CTL_MAX_DEVICES, sizeof(*d));
+	if (d) {
+		*n = lunfs_session_devices(ds->ls, d, CTL_MAX_DEVICES);
+		*n = *n > CTL_MAX_DEVICES ? CTL_MAX_DEVICES : *n;
+	}
+	return d;
+}
+
+static void join_one(struct dsession *ds, const struct lunfs_device *d, const struct mpath_policy *pol)
+{
+	struct lun_info info = { .lun = d->lun, .blocks = d->blocks, .block_size = d->block_size,
+				 .read_only = d->read_only, .has_id = d->has_id, .id = d->id };
+	CTL_SET(info.vendor, d->vendor);
+	CTL_SET(info.product, d->product);
+	struct mpath_route r = { .sid = ds->sid, .lun = d->lun, .port = ds->node.port };
+	CTL_SET(r.iface, ds->node.iface);
+	CTL_SET(r.address, ds->node.address);
+	CTL_SET(r.target, ds->node.target);
+	struct mpath_lun *m;
+	size_t path;
+	if (mpath_maps_add(&ds->t->maps, &info, &r, pol, now_ms(), &m, &path) < 0) {
+		dlog(LOG_WARNING, "session %u: LUN %" PRIu64 " is in no multipath map (%s)", ds->sid,
+		     d->lun, d->has_id ? "out of memory or paths" : "it has no identity");
+		return;
+	}
+	dlog(LOG_INFO, "session %u: LUN %" PRIu64 " is path %zu of multipath map %s", ds->sid,
+	     d->lun, path + 1, d->id.name);
+}
+
+void session_mpath_join(struct dsession *ds)
+{
+	struct mpath_policy pol;
+	if (ds->t->cfg)
+		config_target_policy(ds->t->cfg, ds->node.target, &pol);
+	else
+		mpath_policy_defaults(&pol);
+	size_t n;
+	struct lunfs_device *d = devices(ds, &n);
+	for (size_t i = 0; i < n; i++)
+		if (d[i].has_id)
+			join_one(ds, &d[i], &pol);
+	free(d);
+}
+
+void session_mpath_leave(struct dsession *ds)
+{
+	mpath_maps_remove_session(&ds->t->maps, ds->sid, now_ms());
+}
+
+void session_mpath_state(struct dsession *ds, enum swi_state st)
+{
+	struct mpath_maps *ms = &ds->t->maps;
+	for (size_t k = 0; k < ms->n; k++)
+		for (size_t i = 0; i < ms->map[k]->sel.npaths; i++)
+			if (ms->map[k]->route[i].sid == ds->sid)
+				mpath_path_from_session(&ms->map[k]->sel, i, st, now_ms());
+}
+
+void session_mpath_device(const struct dsession *ds, struct ctl_device *c)
+{
+	const struct mpath_maps *ms = &ds->t->maps;
+	for (size_t k = 0; k < ms->n; k++) {
+		const struct mpath_lun *m = ms->map[k];
+		for (size_t i = 0; i < m->sel.npaths; i++) {
+			if (m->route[i].sid != ds->sid || m->route[i].lun != c->lun)
+				continue;
+			CTL_SET(c->mpath, m->info.id.name);
+			c->path_up = m->sel.path[i].up && ds->state == DS_READY;
+			return;
+		}
+	}
+}
+
+uint32_t sessions_mpath_describe(const struct sessions *t, const char *name, struct ctl_buf *b)
+{
+	return mpath_maps_describe(&t->maps, name, now_ms(), b);
+}
+
+int sessions_mpath_flush(struct sessions *t, const char *name)
+{
+	return mpath_maps_flush(&t->maps, name);
+}

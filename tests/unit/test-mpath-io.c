@@ -1,0 +1,178 @@
+/* A map's command dispatch against scripted paths: spread over the paths, re-issued on another
+ * path after a path error, a LUN error returned once, held without paths and then sent or
+ * failed as no_path_retry says, and a path that refuses at once taken out. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mpath_io.h"
+
+enum { MAXQ = 64 };
+
+/* What the paths were given, and not yet answered. */
+struct sent {
+	int path;
+	mpath_io_path_fn done;
+	void *arg;
+};
+struct script {
+	uint64_t now;
+	struct sent q[MAXQ];
+	size_t n;
+	unsigned per_path[2];
+	bool refuse[2];
+	int results[8], nresults;
+};
+
+static int submit(void *ctx, void *handle, bool write, void *buf, uint64_t lba, uint32_t blocks,
+		  mpath_io_path_fn done, void *arg)
+{
+	(void)write, (void)buf, (void)lba, (void)blocks;
+	struct script *s = ctx;
+	int path = (int)(intptr_t)handle;
+	if (s->refuse[path])
+		return -1;
+	assert_true(s->n < MAXQ);
+	s->q[s->n++] = (struct sent){ .path = path, .done = done, .arg = arg };
+	s->per_path[path]++;
+	return 0;
+}
+
+static uint64_t now_ms(void *ctx)
+{
+	return ((struct script *)ctx)->now;
+}
+
+static const struct mpath_io_ops ops = { .submit = submit, .now_ms = now_ms };
+
+/* The oldest command a path still has is answered. */
+static void answer(struct script *s, enum mpath_outcome o, int err)
+{
+	assert_true(s->n > 0);
+	struct sent x = s->q[0];
+	memmove(s->q, s->q + 1, --s->n * sizeof(s->q[0]));
+	x.done(x.arg, o, err);
+}
+
+static void done(void *arg, int err)
+{
+	struct script *s = arg;
+	s->results[s->nresults++] = err;
+}
+
+static struct mpath_lun *map_of(struct mpath_lun *m, enum mpath_grouping g, int no_path_retry)
+{
+	struct mpath_policy p;
+	mpath_policy_defaults(&p);
+	p.grouping = g;
+	p.selector = MPATH_ROUND_ROBIN;
+	p.no_path_retry = no_path_retry;
+	memset(m, 0, sizeof(*m));
+	mpath_map_init(&m->sel, &p);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(mpath_map_add_path(&m->sel, 1, 0), i);
+		m->route[i].handle = (void *)(intptr_t)i;
+	}
+	return m;
+}
+
+static void test_spread_and_reissue(void **state)
+{
+	(void)state;
+	static struct mpath_lun m;
+	struct script s = { 0 };
+	struct mpath_io *io = mpath_io_new(map_of(&m, MPATH_MULTIBUS, 12), &ops, &s);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(mpath_io_rw(io, false, NULL, 0, 8, 512, done, &s), 0);
+	assert_int_equal(s.per_path[0], 2);
+	assert_int_equal(s.per_path[1], 2);
+	/* path 0 fails its command: out at once, the command goes again on path 1 */
+	answer(&s, MPATH_PATH_ERROR, -EIO);
+	assert_false(m.sel.path[0].up);
+	assert_int_equal(s.per_path[1], 3);
+	assert_int_equal(s.nresults, 0);         /* the application saw nothing */
+	/* path 0's other command fails too: again on path 1 */
+	answer(&s, MPATH_OK, 0);                 /* path 1's first */
+	answer(&s, MPATH_PATH_ERROR, -EIO);      /* path 0's second */
+	assert_int_equal(s.per_path[1], 4);
+	while (s.n)
+		answer(&s, MPATH_OK, 0);
+	assert_int_equal(s.nresults, 4);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(s.results[i], 0);
+	assert_int_equal(mpath_io_busy(io), 0);
+	assert_int_equal(m.sel.path[1].in_flight, 0);
+	mpath_io_free(io);
+}
+
+static void test_lun_error_returned_once(void **state)
+{
+	(void)state;
+	static struct mpath_lun m;
+	struct script s = { 0 };
+	struct mpath_io *io = mpath_io_new(map_of(&m, MPATH_MULTIBUS, 12), &ops, &s);
+	assert_int_equal(mpath_io_rw(io, false, NULL, 0, 8, 512, done, &s), 0);
+	answer(&s, MPATH_LUN_ERROR, -EIO);       /* a medium error */
+	assert_int_equal(s.nresults, 1);
+	assert_int_equal(s.results[0], -EIO);
+	assert_int_equal(s.per_path[0] + s.per_path[1], 1);   /* never tried on the other path */
+	assert_true(m.sel.path[0].up && m.sel.path[1].up);    /* and no path blamed */
+	mpath_io_free(io);
+}
+
+static void test_held_without_paths(void **state)
+{
+	(void)state;
+	static struct mpath_lun m;
+	struct script s = { .refuse = { true, false } };
+	/* no_path_retry 2 at 5 s: held, sent when a path returns, failed after 10 s without */
+	struct mpath_io *io = mpath_io_new(map_of(&m, MPATH_FAILOVER, 2), &ops, &s);
+	assert_int_equal(mpath_io_rw(io, true, NULL, 0, 8, 512, done, &s), 0);
+	assert_false(m.sel.path[0].up);          /* refused at once: out, and sent on path 1 */
+	assert_int_equal(s.per_path[1], 1);
+	s.now = 1000;
+	answer(&s, MPATH_PATH_ERROR, -EIO);      /* the last path fails: held */
+	assert_int_equal(s.nresults, 0);
+	assert_int_equal(mpath_io_busy(io), 1);
+	s.now = 5000;
+	mpath_io_kick(io);
+	assert_int_equal(s.nresults, 0);
+	mpath_path_set(&m.sel, 1, true, 6000);
+	s.now = 6000;
+	mpath_io_kick(io);
+	assert_int_equal(s.per_path[1], 2);
+	answer(&s, MPATH_OK, 0);
+	assert_int_equal(s.nresults, 1);
+	assert_int_equal(s.results[0], 0);
+
+	s.now = 20000;
+	mpath_path_set(&m.sel, 1, false, 20000);
+	assert_int_equal(mpath_io_rw(io, false, NULL, 0, 8, 512, done, &s), 0);
+	s.now = 29999;
+	mpath_io_kick(io);
+	assert_int_equal(s.nresults, 1);
+	s.now = 30000;
+	mpath_io_kick(io);
+	assert_int_equal(s.nresults, 2);
+	assert_int_equal(s.results[1], -EIO);
+	/* ran out: new commands fail at once until a path returns */
+	assert_int_equal(mpath_io_rw(io, false, NULL, 0, 8, 512, done, &s), 0);
+	assert_int_equal(s.results[2], -EIO);
+	assert_int_equal(mpath_io_busy(io), 0);
+	mpath_io_free(io);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_spread_and_reissue),
+		cmocka_unit_test(test_lun_error_returned_once),
+		cmocka_unit_test(test_held_without_paths),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
