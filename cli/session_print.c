@@ -44,7 +44,8 @@ static void print_iface(const struct ctl_session *s)
 	printf("\t\tSID: %u\n", s->sid);
 	printf("\t\tiSCSI Connection State: %s\n", s->conn_state);
 	printf("\t\tiSCSI Session State: %s\n", s->session_state);
-	printf("\t\tInternal iscsid Session State: NO CHANGE\n");
+	printf("\t\tInternal iscsid Session State: %s\n",
+	       s->internal_state[0] ? s->internal_state : "NO CHANGE");
 }
 
 static void print_timeout(const char *label, int32_t v)
@@ -140,6 +141,20 @@ void session_print_tree(const struct ctl_reply *r, int level, bool secrets)
 	}
 }
 
+/* What ERL 0 recovery did (the kernel has no such counters; the names say what they count) */
+static void print_recovery(const struct ctl_counters *c)
+{
+	const struct { const char *name; uint64_t v; } rows[] = {
+		{ "connection_losses", c->losses }, { "reconnect_attempts", c->attempts },
+		{ "session_reinstatements", c->recoveries },
+		{ "replacement_timeouts", c->expiries },
+		{ "target_logout_requests", c->target_logouts },
+		{ "scsi_retries", c->scsi_retries },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		printf("\t%s: %llu\n", rows[i].name, (unsigned long long)rows[i].v);
+}
+
 /* iscsiadm's layout; libswiscsi counts PDUs in total, not per opcode. */
 void session_print_stats(const struct ctl_reply *r)
 {
@@ -160,5 +175,6 @@ void session_print_stats(const struct ctl_reply *r)
 		printf("\ttx_pdus: %llu\n", (unsigned long long)c->pdus_tx);
 		printf("\trx_pdus: %llu\n", (unsigned long long)c->pdus_rx);
 		printf("\tcommand_errors: %llu\n", (unsigned long long)c->errors);
+		print_recovery(c);
 	}
 }

@@ -113,7 +113,7 @@ static bool session_valid(const struct ctl_session *s)
 	       TERMINATED(s->transport) && TERMINATED(s->initiator_name) &&
 	       TERMINATED(s->iface_ipaddress) && TERMINATED(s->iface_hwaddress) &&
 	       TERMINATED(s->iface_netdev) && TERMINATED(s->conn_state) &&
-	       TERMINATED(s->session_state) && TERMINATED(s->startup) &&
+	       TERMINATED(s->session_state) && TERMINATED(s->internal_state) && TERMINATED(s->startup) &&
 	       TERMINATED(s->username) && TERMINATED(s->password) &&
 	       TERMINATED(s->username_in) && TERMINATED(s->password_in) &&
 	       s->ndevices <= CTL_MAX_DEVICES;

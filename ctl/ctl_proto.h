@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #define CTL_MAGIC 0x53574943u /* "SWIC" */
-#define CTL_VERSION 2
+#define CTL_VERSION 3
 #define CTL_SOCKET_NAME "swiscsid.sock"
 #define CTL_PIDFILE_NAME "swiscsid.pid"
 /* Requests are small; a reply lists every session, each with its devices. */
@@ -104,6 +104,9 @@ struct ctl_counters {
 	uint64_t pdus_tx, pdus_rx;
 	uint64_t bytes_tx, bytes_rx;
 	uint64_t commands, errors, digest_errors, timeouts;
+	/* ERL 0 recovery: connections lost, reconnect attempts, reinstatements, replacement
+	 * timeouts that failed commands, logouts the target asked for, SCSI commands re-sent */
+	uint64_t losses, attempts, recoveries, expiries, target_logouts, scsi_retries;
 };
 
 struct ctl_session {
@@ -119,6 +122,7 @@ struct ctl_session {
 	char iface_netdev[32];         /* the device the connection is bound to or uses */
 	char conn_state[32];           /* "LOGGED IN", ... */
 	char session_state[32];        /* "LOGGED_IN", "FAILED" */
+	char internal_state[16];       /* "NO CHANGE", "REOPEN" (reconnecting) */
 	char startup[16];              /* the record's node.startup */
 	/* timeouts (s) */
 	int32_t recovery_tmo, tgt_reset_tmo, lu_reset_tmo, abort_tmo;

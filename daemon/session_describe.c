@@ -10,15 +10,41 @@ static int32_t seconds(const struct record *r, const char *key)
 	return v && v[0] ? (int32_t)atoi(v) : -1;
 }
 
-static const char *conn_state(enum ds_state st)
+/* iscsiadm's three states. A listed session is logged in, recovering (the library's state
+ * says which step), failed for good (recovery off) or logging out. */
+static void describe_state(const struct dsession *ds, struct ctl_session *c)
 {
-	switch (st) {
-	case DS_LOGIN: return "IN LOGIN";
-	case DS_READY: return "LOGGED IN";
-	case DS_FAILED: return "TRANSPORT WAIT";
-	case DS_LOGOUT: return "IN LOGOUT";
-	default: return "FREE";
+	const char *conn = "FREE", *sess = "FREE", *internal = "NO CHANGE";
+	if (ds->state == DS_READY && ds->s) {
+		enum swi_state st = swi_session_state(ds->s);
+		conn = swi_state_conn_name(st);
+		sess = swi_state_session_name(st);
+		internal = swi_state_internal_name(st);
+	} else if (ds->state == DS_FAILED) {
+		conn = "TRANSPORT WAIT";
+		sess = "FAILED";
+	} else if (ds->state == DS_LOGOUT) {
+		conn = "IN LOGOUT";
+		sess = "LOGGED_IN";
 	}
+	CTL_SET(c->conn_state, conn);
+	CTL_SET(c->session_state, sess);
+	CTL_SET(c->internal_state, internal);
+}
+
+static void describe_counters(const struct swi_session *s, struct ctl_counters *c)
+{
+	struct swi_stats st;
+	swi_session_stats(s, &st);
+	*c = (struct ctl_counters){
+		.pdus_tx = st.pdus_tx, .pdus_rx = st.pdus_rx,
+		.bytes_tx = st.bytes_tx, .bytes_rx = st.bytes_rx,
+		.commands = st.commands, .errors = st.command_errors,
+		.digest_errors = st.digest_errors, .timeouts = st.timeouts,
+		.losses = st.losses, .attempts = st.attempts, .recoveries = st.recoveries,
+		.expiries = st.expiries, .target_logouts = st.target_logouts,
+		.scsi_retries = st.scsi_retries,
+	};
 }
 
 static void describe_chap(const struct dsession *ds, bool secrets, struct ctl_session *c)
@@ -61,9 +87,7 @@ static void describe(const struct dsession *ds, bool secrets, struct ctl_session
 	CTL_SET(c->iface_ipaddress, ds->local_addr);
 	CTL_SET(c->iface_hwaddress, ds->hwaddr);
 	CTL_SET(c->iface_netdev, ds->netdev);
-	CTL_SET(c->conn_state, conn_state(ds->state));
-	CTL_SET(c->session_state, ds->state == DS_FAILED ? "FAILED" :
-				  ds->state == DS_DEAD ? "FREE" : "LOGGED_IN");
+	describe_state(ds, c);
 	CTL_SET(c->startup, record_get(r, "node.startup"));
 	c->recovery_tmo = seconds(r, "node.session.timeo.replacement_timeout");
 	c->tgt_reset_tmo = seconds(r, "node.session.err_timeo.tgt_reset_timeout");
@@ -73,14 +97,7 @@ static void describe(const struct dsession *ds, bool secrets, struct ctl_session
 	describe_negotiated(&ds->neg, c);
 	if (ds->s) {
 		swi_session_isid(ds->s, c->isid);
-		struct swi_stats st;
-		swi_session_stats(ds->s, &st);
-		c->counters = (struct ctl_counters){
-			.pdus_tx = st.pdus_tx, .pdus_rx = st.pdus_rx,
-			.bytes_tx = st.bytes_tx, .bytes_rx = st.bytes_rx,
-			.commands = st.commands, .errors = st.command_errors,
-			.digest_errors = st.digest_errors, .timeouts = st.timeouts,
-		};
+		describe_counters(ds->s, &c->counters);
 	}
 }
 

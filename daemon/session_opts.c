@@ -60,6 +60,13 @@ void session_opts_from_record(const struct record *n, const struct iface_conn *c
 		.timeout_ms = ms(n, "node.conn[0].timeo.login_timeout", 0),
 		.noop_interval_ms = ms(n, "node.conn[0].timeo.noop_out_interval", -1),
 		.noop_timeout_ms = ms(n, "node.conn[0].timeo.noop_out_timeout", 0),
+		/* 0 s: no recovery, a lost connection fails every command at once */
+		.replacement_timeout_ms = ms(n, "node.session.timeo.replacement_timeout", 0),
+		/* a stuck command: ABORT TASK, LUN RESET, then session recovery (the library has no
+		 * target or host reset step: tgt_reset_timeout and host_reset_timeout go unused) */
+		.abort_timeout_ms = ms(n, "node.session.err_timeo.abort_timeout", 0),
+		.lu_reset_timeout_ms = ms(n, "node.session.err_timeo.lu_reset_timeout", 0),
+		.scsi_retries = SESSION_SCSI_RETRIES,
 	};
 	const char *method = record_get(n, "node.session.auth.authmethod");
 	if (method && strcmp(method, "CHAP") == 0) {

@@ -11,6 +11,10 @@
 #include "iface_conn.h"
 #include "record.h"
 
+/* BUSY, TASK SET FULL and UNIT ATTENTION (power on, reset) are retried this often, the
+ * library's delay apart, before a LUN file's caller sees them: the record has no key for it */
+enum { SESSION_SCSI_RETRIES = 8 };
+
 void session_opts_from_record(const struct record *node, const struct iface_conn *conn,
 			      const char *portal, struct swi_options *o);
 

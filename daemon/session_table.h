@@ -18,8 +18,8 @@
 
 enum ds_state {
 	DS_LOGIN,    /* connecting and logging in */
-	DS_READY,    /* full feature phase */
-	DS_FAILED,   /* the connection broke; kept until logged out (recovery comes later) */
+	DS_READY,    /* full feature phase, or recovering it (the library holds the commands) */
+	DS_FAILED,   /* failed for good (recovery off): kept until logged out */
 	DS_LOGOUT,   /* logging out */
 	DS_DEAD,     /* waiting for its reap timer */
 };
@@ -43,6 +43,7 @@ struct dsession {
 	bool have_conn;
 	struct swi_session *s;
 	struct ev_io *io;
+	bool new_conn;           /* a recovery step ran: the descriptor may be a new one */
 	struct ev_timer timer;   /* libswiscsi's next deadline */
 	struct ev_timer reap;    /* frees the session outside libswiscsi's callbacks */
 	struct ev_prepare prep;

@@ -129,6 +129,12 @@ static void prepare(struct ev_prepare *p, void *arg)
 		return;
 	int fd = swi_fd(ds->s);
 	uint32_t ev = (uint32_t)swi_events(ds->s);
+	if (ds->io && ds->new_conn) {
+		/* a reconnect may reuse the old descriptor's number: watch it afresh */
+		ev_io_del(ds->io);
+		ds->io = NULL;
+	}
+	ds->new_conn = false;
 	if (fd < 0) {
 		if (ds->io) {
 			ev_io_del(ds->io);
@@ -172,6 +178,23 @@ static void luns_ready(struct dsession *ds, int status, const char *message)
 		return;
 	}
 	logout_one(ds, NULL, NULL);
+}
+
+/* ---- recovery ---- */
+
+/* Each step of an ERL 0 recovery (loss, attempt, reinstatement, expiry, a logout the target
+ * asked for), logged with its cause; every step may have changed the connection. */
+static void session_recovery_step(struct swi_session *s, enum swi_state st, const char *cause,
+				  void *arg)
+{
+	(void)s;
+	struct dsession *ds = arg;
+	ds->new_conn = true;
+	session_mpath_state(ds, st);   /* a path is down while its session recovers */
+	dlog(st == SWI_STATE_LOGGED_IN ? LOG_INFO : LOG_WARNING,
+	     "session %u (%s, %s,%d, iface %s) %s/%s: %s", ds->sid, ds->node.target,
+	     ds->node.address, ds->node.port, ds->node.iface, swi_state_session_name(st),
+	     swi_state_conn_name(st), cause);
 }
 
 /* ---- login ---- */
@@ -253,6 +276,7 @@ static int session_setup(struct dsession *ds, char *err, size_t errlen)
 	session_isid(ds->node.target, ds->node.address, ds->node.port, ds->node.tpgt,
 		     ds->node.iface, ds->index, isid);
 	swi_session_set_isid(ds->s, isid);
+	swi_session_on_state(ds->s, session_recovery_step, ds);
 	return 0;
 }
 

@@ -79,7 +79,7 @@ int swi_login_async(struct swi_session *s, swi_done_fn done, void *arg)
 	}
 	login_begin(s, done, arg);
 	s->logout_requested = false;
-	struct recovery fresh = { .cb = s->rec.cb, .cb_arg = s->rec.cb_arg, .st = s->rec.st,
+	struct recovery fresh = { .cb = s->rec.cb, .cb_arg = s->rec.cb_arg,
 				  .portal_addr = s->rec.portal_addr, .portal_len = s->rec.portal_len };
 	s->rec = fresh;
 	s->state = SS_IDLE;

@@ -76,7 +76,7 @@ void recovery_lost(struct swi_session *s)
 	long long now = session_now_ms();
 	drop_operation(s);
 	if (!r->active) {
-		r->st.losses++;
+		s->stats.losses++;
 		go_offline(s, now, capped((long long)s->neg.time2wait * 1000, FIRST_WAIT_MAX_MS));
 		recovery_notify(s, "connection lost: %s", s->err);
 		return;
@@ -96,7 +96,7 @@ static void expire(struct swi_session *s)
 	char cause[sizeof(s->err)];
 	snprintf(cause, sizeof(cause), "%s", s->err);
 	s->rec.expired = true;
-	s->rec.st.expiries++;
+	s->stats.expiries++;
 	snprintf(s->err, sizeof(s->err),
 		 "connection to %s lost and not recovered within the replacement timeout (%d ms): %.300s",
 		 s->o.portal, s->o.replacement_timeout_ms, cause);
@@ -109,14 +109,14 @@ static void expire(struct swi_session *s)
 static void attempt(struct swi_session *s)
 {
 	struct recovery *r = &s->rec;
-	r->st.attempts++;
+	s->stats.attempts++;
 	r->retry_ms = 0;
 	login_begin(s, login_done, NULL);
 	memcpy(&s->addr, &r->portal_addr, sizeof(s->addr));
 	s->addrlen = r->portal_len;
 	if (session_open_transport(s) == 0)
 		recovery_notify(s, "reconnecting to %s (attempt %llu)", s->o.portal,
-				(unsigned long long)r->st.attempts);
+				(unsigned long long)s->stats.attempts);
 }
 
 static void login_done(struct swi_session *s, int status, void *arg)
@@ -127,7 +127,7 @@ static void login_done(struct swi_session *s, int status, void *arg)
 	struct recovery *r = &s->rec;
 	r->active = r->expired = false;
 	r->retry_ms = 0;
-	r->st.recoveries++;
+	s->stats.recoveries++;
 	s->logout_requested = false;
 	task_rearm_deadlines(s, session_now_ms());
 	recovery_notify(s, "session reinstated with %s (TSIH 0x%04x)", s->o.portal, s->tsih);
@@ -149,8 +149,7 @@ int recovery_service(struct swi_session *s, long long now)
 	struct recovery *r = &s->rec;
 	for (int round = 0; round < 2; round++) {
 		if (r->drop) {
-			xport_free(s->x);
-			s->x = NULL;
+			session_drop_transport(s);
 			r->drop = false;
 		}
 		if (r->active && !r->expired && now >= r->lost_ms + s->o.replacement_timeout_ms)
@@ -198,7 +197,7 @@ int recovery_on_async(struct swi_session *s, const struct bhs *h)
 	long long ms = limit ? (long long)limit * 1000 / 2 : s->o.timeout_ms / 2;
 	s->rec.draining = true;
 	s->rec.logout_by_ms = session_now_ms() + ms;
-	s->rec.st.target_logouts++;
+	s->stats.target_logouts++;
 	recovery_notify(s, "the target asked for a %s within %u s (Async event %u)",
 			event == ASYNC_RENEGOTIATE ? "renegotiation" : "logout", limit, event);
 	return 0;
@@ -219,9 +218,4 @@ void swi_session_on_state(struct swi_session *s, swi_state_fn fn, void *arg)
 {
 	s->rec.cb = fn;
 	s->rec.cb_arg = arg;
-}
-
-void swi_session_recovery_stats(const struct swi_session *s, struct swi_recovery_stats *out)
-{
-	*out = s->rec.st;
 }

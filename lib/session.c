@@ -99,6 +99,10 @@ static void copy_options(struct swi_session *s, const struct swi_options *o)
 		s->o.noop_interval_ms = 5000;
 	if (!s->o.noop_timeout_ms)
 		s->o.noop_timeout_ms = 5000;
+	if (s->o.abort_timeout_ms <= 0)
+		s->o.abort_timeout_ms = s->o.timeout_ms;
+	if (s->o.lu_reset_timeout_ms <= 0)
+		s->o.lu_reset_timeout_ms = s->o.timeout_ms;
 	if (s->o.replacement_timeout_ms < 0)
 		s->o.replacement_timeout_ms = 0;
 	if (s->o.scsi_retries < 0)
@@ -439,6 +443,15 @@ static uint64_t read_expected(void *owner)
 	return task_read_expected(owner);
 }
 
+void session_drop_transport(struct swi_session *s)
+{
+	if (!s->x)
+		return;
+	s->stats.digest_errors += xport_digest_errors(s->x); /* they outlive the connection */
+	xport_free(s->x);
+	s->x = NULL;
+}
+
 static uint8_t *want_data(void *owner, const struct bhs *h)
 {
 	return h->opcode == OP_DATA_IN ? task_data_in_dest(owner, h) : NULL;
@@ -446,7 +459,7 @@ static uint8_t *want_data(void *owner, const struct bhs *h)
 
 int session_open_transport(struct swi_session *s)
 {
-	xport_free(s->x);
+	session_drop_transport(s);
 	s->x = xport_new(s, on_pdu, want_data);
 	if (s->x)
 		xport_set_expect(s->x, read_expected);

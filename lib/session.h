@@ -40,7 +40,6 @@ struct recovery {
 	socklen_t portal_len;
 	swi_state_fn cb;
 	void *cb_arg;
-	struct swi_recovery_stats st;
 };
 
 enum pending_op { OP_NONE, OP_LOGIN, OP_TEXT, OP_LOGOUT };
@@ -114,6 +113,8 @@ uint32_t session_class_itt(struct swi_session *s, uint32_t cls);
 int session_send(struct swi_session *s, const struct bhs *h, const void *data, bool copy);
 long long session_now_ms(void);
 
+/* Frees the connection, keeping its digest error count in the session's stats. */
+void session_drop_transport(struct swi_session *s);
 /* Creates the transport and starts connecting (login continues once connected). */
 int session_open_transport(struct swi_session *s);
 

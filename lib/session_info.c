@@ -24,5 +24,5 @@ void swi_session_isid(const struct swi_session *s, uint8_t isid[6])
 void swi_session_stats(const struct swi_session *s, struct swi_stats *out)
 {
 	*out = s->stats;
-	out->digest_errors = s->x ? xport_digest_errors(s->x) : 0;
+	out->digest_errors += s->x ? xport_digest_errors(s->x) : 0;
 }

@@ -352,7 +352,7 @@ static bool retry_later(struct swi_session *s, struct task *t, const struct bhs 
 	if (t->retries >= s->o.scsi_retries || !transient(h->b3, data, h->data_len))
 		return false;
 	t->retries++;
-	s->rec.st.scsi_retries++;
+	s->stats.scsi_retries++;
 	task_rewind(s, t);
 	t->not_before_ms = session_now_ms() + s->o.scsi_retry_delay_ms;
 	t->deadline_ms = t->not_before_ms + s->o.timeout_ms;
@@ -462,7 +462,7 @@ static int send_tmf(struct swi_session *s, struct task *t, uint8_t function, lon
 	BHS_EXPSTATSN(&h) = s->expstatsn;
 	h.w32 = abort ? t->cmdsn : 0;            /* RefCmdSN */
 	t->tmf = function;
-	t->deadline_ms = now + s->o.timeout_ms;
+	t->deadline_ms = now + (abort ? s->o.abort_timeout_ms : s->o.lu_reset_timeout_ms);
 	return session_send(s, &h, NULL, false);
 }
 
@@ -477,9 +477,10 @@ long long task_check_timeouts(struct swi_session *s, long long now)
 		if (now >= t->deadline_ms) {
 			/* a queued command never reached the target: its window stayed shut */
 			if (t->tmf == TMF_LUN_RESET || t->queued) {
+				/* the time the last step had */
 				session_fail(s, SWI_ERR_PDU_TIMEOUT,
 					     "the target did not answer a command, its abort or a LUN reset within %d ms",
-					     s->o.timeout_ms);
+					     t->queued ? s->o.timeout_ms : s->o.lu_reset_timeout_ms);
 				return 0;
 			}
 			if (send_tmf(s, t, t->tmf ? TMF_LUN_RESET : TMF_ABORT_TASK, now) < 0)

@@ -67,6 +67,9 @@ struct swi_options {
 			       * past it is aborted (ABORT TASK) and completes with an error. */
 	int noop_interval_ms; /* NOP-Out keepalive after this much silence; 0 = 5000, -1 = off */
 	int noop_timeout_ms;  /* a keepalive unanswered this long fails the session; 0 = 5000 */
+	/* how long a stuck command's ABORT TASK, then its LUN RESET, may take before the next
+	 * step (the LUN reset, then session recovery); 0 = timeout_ms */
+	int abort_timeout_ms, lu_reset_timeout_ms;
 	/* ERL 0 session recovery (RFC 7143 §6.3.5, §7.1). 0: a lost connection (socket error,
 	 * unanswered keepalive, protocol violation, stuck command past its LUN reset, Async event
 	 * 2/3) fails the session and every command at once. > 0: once a normal session has logged
@@ -135,16 +138,6 @@ const char *swi_state_conn_name(enum swi_state st);
 typedef void (*swi_state_fn)(struct swi_session *s, enum swi_state st, const char *cause,
 			     void *arg);
 void swi_session_on_state(struct swi_session *s, swi_state_fn fn, void *arg);
-struct swi_recovery_stats {
-	uint64_t losses;         /* connections lost in full feature phase */
-	uint64_t attempts;       /* reconnect attempts */
-	uint64_t recoveries;     /* attempts that reached full feature phase again */
-	uint64_t expiries;       /* replacement timeouts that failed held commands */
-	uint64_t target_logouts; /* logouts the target asked for (Async event 1 or 4) */
-	uint64_t scsi_retries;   /* commands re-sent after BUSY, TASK SET FULL, UNIT ATTENTION */
-};
-void swi_session_recovery_stats(const struct swi_session *s, struct swi_recovery_stats *out);
-
 /* Connects and logs in (security, then operational negotiation). status 0 or -1. */
 int swi_login_async(struct swi_session *s, swi_done_fn done, void *arg);
 int swi_logout_async(struct swi_session *s, swi_done_fn done, void *arg);
@@ -186,7 +179,8 @@ int swi_negotiated(const struct swi_session *s, struct swi_negotiated *out);
 int swi_session_set_isid(struct swi_session *s, const uint8_t isid[6]);
 void swi_session_isid(const struct swi_session *s, uint8_t isid[6]);
 
-/* What the session moved, since it was created (all connections). */
+/* What the session moved, since it was created (all connections), and how its recoveries
+ * went. */
 struct swi_stats {
 	uint64_t pdus_tx, pdus_rx;
 	uint64_t bytes_tx, bytes_rx;     /* data segment bytes */
@@ -194,6 +188,13 @@ struct swi_stats {
 	uint64_t command_errors;         /* of them: no answer, or a status other than GOOD */
 	uint64_t timeouts;               /* of them: timed out (aborted or their LUN reset) */
 	uint64_t digest_errors;          /* header or data digest mismatches */
+	/* ERL 0 recovery (replacement_timeout_ms > 0) */
+	uint64_t losses;                 /* connections lost in full feature phase */
+	uint64_t attempts;               /* reconnect attempts */
+	uint64_t recoveries;             /* attempts that reached full feature phase again */
+	uint64_t expiries;               /* replacement timeouts that failed held commands */
+	uint64_t target_logouts;         /* logouts the target asked for (Async event 1 or 4) */
+	uint64_t scsi_retries;           /* commands re-sent after BUSY, TASK SET FULL, UNIT ATTENTION */
 };
 void swi_session_stats(const struct swi_session *s, struct swi_stats *out);
 

@@ -6,7 +6,7 @@ import socket
 import struct
 import threading
 
-MAGIC, VERSION, REPLY = 0x53574943, 2, 0x8000
+MAGIC, VERSION, REPLY = 0x53574943, 3, 0x8000
 PING, LOGIN, LOGOUT, LIST, RESCAN, MPATH_LIST, MPATH_FLUSH = 1, 2, 3, 4, 5, 6, 7
 
 
@@ -29,7 +29,9 @@ class Device(C.Structure):
 
 class Counters(C.Structure):
     _fields_ = [(n, C.c_uint64) for n in ("pdus_tx", "pdus_rx", "bytes_tx", "bytes_rx",
-                                          "commands", "errors", "digest_errors", "timeouts")]
+                                          "commands", "errors", "digest_errors", "timeouts",
+                                          "losses", "attempts", "recoveries", "expiries",
+                                          "target_logouts", "scsi_retries")]
 
 
 class Session(C.Structure):
@@ -38,7 +40,8 @@ class Session(C.Structure):
                 ("transport", C.c_char * 16), ("initiator_name", C.c_char * 224),
                 ("iface_ipaddress", C.c_char * 64), ("iface_hwaddress", C.c_char * 32),
                 ("iface_netdev", C.c_char * 32), ("conn_state", C.c_char * 32),
-                ("session_state", C.c_char * 32), ("startup", C.c_char * 16),
+                ("session_state", C.c_char * 32), ("internal_state", C.c_char * 16),
+                ("startup", C.c_char * 16),
                 ("recovery_tmo", C.c_int32), ("tgt_reset_tmo", C.c_int32),
                 ("lu_reset_tmo", C.c_int32), ("abort_tmo", C.c_int32),
                 ("username", C.c_char * 256), ("password", C.c_char * 256),

@@ -153,8 +153,8 @@ static void busy_retried_then_passed_on(void **state)
 	wait_done(&p, &c);
 	assert_int_equal(c.status, 0);
 	assert_int_equal(c.r.status, 0x08);
-	struct swi_recovery_stats st;
-	swi_session_recovery_stats(p.s, &st);
+	struct swi_stats st;
+	swi_session_stats(p.s, &st);
 	assert_int_equal(st.scsi_retries, 2);
 	peer_close(&p);
 }
@@ -206,10 +206,10 @@ static void lost_connection_holds_commands(void **state)
 	memset(&c, 0, sizeof(c));
 	assert_int_equal(swi_scsi_async(p.s, 0, cdb, cl, SWI_DIR_READ, bc, 512, cmd_done, &c), 0);
 	/* after Time2Wait (2 s), attempts, refused: still held */
-	struct swi_recovery_stats rs = { 0 };
+	struct swi_stats rs = { 0 };
 	for (int i = 0; i < 1000 && rs.attempts < 2; i++) {
 		assert_int_equal(pump_offline(&p), 0);
-		swi_session_recovery_stats(p.s, &rs);
+		swi_session_stats(p.s, &rs);
 	}
 	assert_false(a.done || b.done || c.done);
 	assert_int_equal(rs.losses, 1);
@@ -246,8 +246,8 @@ static void replacement_timeout_fails_held_commands(void **state)
 	size_t cl = swi_cdb_rw(cdb, false, 3, 1, false);
 	assert_int_equal(swi_scsi_async(p.s, 0, cdb, cl, SWI_DIR_READ, ba, 512, cmd_done, &a), -1);
 	assert_int_equal(swi_error_class(p.s), SWI_ERR_TRANS);
-	struct swi_recovery_stats rs;
-	swi_session_recovery_stats(p.s, &rs);
+	struct swi_stats rs;
+	swi_session_stats(p.s, &rs);
 	assert_int_equal(rs.expiries, 1);
 	/* the target is back: the next attempt logs in, and I/O works without a login call */
 	assert_int_equal(listen(dead, 1), 0);
@@ -303,8 +303,8 @@ static void held_commands_reissued_in_order(void **state)
 	wait_done(&p, &n);
 	assert_int_equal(n.status, 0);
 	assert_int_equal(nb[511], 0x55);
-	struct swi_recovery_stats rs;
-	swi_session_recovery_stats(p.s, &rs);
+	struct swi_stats rs;
+	swi_session_stats(p.s, &rs);
 	assert_int_equal(rs.losses, 1);
 	assert_int_equal(rs.recoveries, 1);
 	peer_close(&p);

@@ -1,6 +1,7 @@
 /* swiscsid's login options from a node record: every setting the record has reaches
  * swi_options (CHAP only with authmethod CHAP, digests as offered, Yes/No, seconds to ms, a
- * zero keepalive off), and the ISID is stable, typed "random" and distinct per index. */
+ * zero keepalive off, replacement_timeout as the recovery window), and the ISID is stable,
+ * typed "random" and distinct per index. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -53,6 +54,27 @@ static void record_to_options(void **state)
 	assert_int_equal(o.timeout_ms, 7000);
 	assert_int_equal(o.noop_interval_ms, -1);
 	assert_int_equal(o.noop_timeout_ms, 5000);
+	/* the record's default replacement_timeout (120 s) turns recovery on; BUSY and friends
+	 * are retried */
+	assert_int_equal(o.replacement_timeout_ms, 120000);
+	assert_int_equal(o.abort_timeout_ms, 15000);
+	assert_int_equal(o.lu_reset_timeout_ms, 30000);
+	assert_int_equal(o.scsi_retries, SESSION_SCSI_RETRIES);
+	set(&r, "node.session.timeo.replacement_timeout", "5");
+	set(&r, "node.session.err_timeo.abort_timeout", "2");
+	set(&r, "node.session.err_timeo.lu_reset_timeout", "3");
+	set(&r, "node.conn[0].timeo.noop_out_interval", "3");
+	set(&r, "node.conn[0].timeo.noop_out_timeout", "2");
+	session_opts_from_record(&r, &conn, "192.0.2.1:3260", &o);
+	assert_int_equal(o.replacement_timeout_ms, 5000);
+	assert_int_equal(o.abort_timeout_ms, 2000);
+	assert_int_equal(o.lu_reset_timeout_ms, 3000);
+	assert_int_equal(o.noop_interval_ms, 3000);
+	assert_int_equal(o.noop_timeout_ms, 2000);
+	/* 0 s: recovery off, as iscsiadm's 0 fails commands at once */
+	set(&r, "node.session.timeo.replacement_timeout", "0");
+	session_opts_from_record(&r, &conn, "192.0.2.1:3260", &o);
+	assert_int_equal(o.replacement_timeout_ms, 0);
 	/* authmethod None: the credentials stay unused */
 	assert_null(o.chap_user);
 	assert_null(o.chap_secret);

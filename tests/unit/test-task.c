@@ -474,6 +474,34 @@ static void tmf_itt_not_reserved(void **state)
 	peer_close(&p);
 }
 
+/* A stuck command's steps each have their own time: an abort unanswered past
+ * abort_timeout_ms brings the LUN RESET, which then has lu_reset_timeout_ms (not the
+ * command's timeout_ms) before the session gives up. */
+static void tmf_steps_have_their_own_timeouts(void **state)
+{
+	(void)state;
+	struct peer p;
+	login(&p, KEYS(r2t_ops));
+	p.s->o.timeout_ms = 1;
+	p.s->o.abort_timeout_ms = 1;
+	p.s->o.lu_reset_timeout_ms = 60000;
+	uint8_t buf[512];
+	struct cmd c;
+	start(&p, false, buf, sizeof(buf), &c);
+	struct bhs h;
+	assert_true(peer_recv(&p, &h, NULL, 0));
+	assert_int_equal(h.opcode, OP_TMF_REQ);
+	assert_int_equal(h.flags & 0x7f, 1); /* ABORT TASK */
+	assert_true(peer_recv(&p, &h, NULL, 0));
+	assert_int_equal(h.opcode, OP_TMF_REQ);
+	assert_int_equal(h.flags & 0x7f, 5); /* LUN RESET, once the abort's 1 ms passed */
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(peer_pump(&p, 5), 0);
+	assert_int_not_equal(p.s->state, SS_FAILED); /* the reset has its 60 s */
+	assert_int_equal(c.done, 0);
+	peer_close(&p);
+}
+
 static void nop_in(struct peer *p, uint32_t len)
 {
 	static uint8_t ping[65536];
@@ -538,6 +566,7 @@ int main(void)
 		cmocka_unit_test(write_answered_early),
 		cmocka_unit_test(itt_classes),
 		cmocka_unit_test(tmf_itt_not_reserved),
+		cmocka_unit_test(tmf_steps_have_their_own_timeouts),
 		cmocka_unit_test(nop_in_larger_than_target_takes),
 		cmocka_unit_test(nop_in_flood),
 	};
