@@ -73,3 +73,14 @@ int lun_errno(const struct swi_scsi_result *r)
 		return -EIO;
 	}
 }
+
+enum mpath_outcome lun_outcome(int status, const struct swi_scsi_result *r)
+{
+	struct lun_sense k;
+	if (status < 0)
+		return MPATH_PATH_ERROR;
+	if (r->status == ST_CHECK && r->sense_len < 3)
+		return MPATH_PATH_ERROR;   /* unexplained: another path may well do it */
+	lun_sense_decode(r, &k);
+	return mpath_classify(0, r->status, k.key);
+}

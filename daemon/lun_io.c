@@ -27,6 +27,7 @@ struct lun_req {
 	unsigned pending;              /* pieces in flight */
 	bool submitted_all;
 	int err;
+	enum mpath_outcome outcome;    /* the worst of its pieces' (path error over LUN error) */
 	lun_io_fn done;
 	void *arg;
 	struct lun_req *next_waiting;
@@ -100,7 +101,7 @@ static void finish_request(struct lun_req *r)
 {
 	struct lun_io *q = r->q;
 	q->requests--;
-	r->done(r->arg, r->err);
+	r->done(r->arg, r->outcome, r->err);
 	free(r);
 	check_idle(q);
 }
@@ -109,9 +110,11 @@ static void pump(struct lun_io *q);
 
 /* Notes what went wrong (once per request) in the log, with the target's own words. */
 static void note_failure(struct lun_req *r, const struct piece *p, int status,
-			 const struct swi_scsi_result *res, int err)
+			 const struct swi_scsi_result *res, enum mpath_outcome outcome, int err)
 {
 	char text[256];
+	if (outcome == MPATH_PATH_ERROR || r->outcome == MPATH_OK)
+		r->outcome = outcome;
 	if (r->err)
 		return;
 	r->err = err;
@@ -140,7 +143,8 @@ static void piece_done(struct swi_session *s, int status, const struct swi_scsi_
 		return;
 	}
 	if (err)
-		note_failure(r, p, status, res, err == -EAGAIN ? -EBUSY : err);
+		note_failure(r, p, status, res, lun_outcome(status, res),
+			     err == -EAGAIN ? -EBUSY : err);
 	free(p);
 	r->pending--;
 	if (r->pending == 0 && r->submitted_all)
@@ -184,6 +188,7 @@ static int submit_more(struct lun_req *r)
 		struct piece *p = calloc(1, sizeof(*p));
 		if (!p) {
 			r->err = r->err ? r->err : -ENOMEM;
+			r->outcome = MPATH_PATH_ERROR;   /* this daemon's shortage, not the LUN's */
 			r->submitted_all = true;
 			return -1;
 		}
@@ -191,7 +196,7 @@ static int submit_more(struct lun_req *r)
 		p->first = r->next_block;
 		p->blocks = r->blocks - r->next_block < per ? r->blocks - r->next_block : per;
 		if (send_piece(p) < 0) {
-			note_failure(r, p, -1, NULL, -EIO);
+			note_failure(r, p, -1, NULL, MPATH_PATH_ERROR, -EIO);
 			free(p);
 			r->submitted_all = true;
 			return -1;

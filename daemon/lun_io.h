@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "mpath_id.h"
+#include "mpath_select.h"
 
 struct swi_session;
 struct swi_scsi_result;
@@ -44,8 +45,12 @@ unsigned lun_io_busy(const struct lun_io *q);
 /* Calls fn once, when lun_io_busy is (or next becomes) 0. */
 void lun_io_when_idle(struct lun_io *q, void (*fn)(void *arg), void *arg);
 
-/* err is 0 or a negative errno saying what happened (the sense text is in the log). */
-typedef void (*lun_io_fn)(void *arg, int err);
+/* err is 0 or a negative errno saying what happened (the sense text is in the log); outcome
+ * says whose fault a failure was, so multipath can choose between another path (MPATH_PATH_ERROR:
+ * no answer, a failed session, a port that cannot serve the LUN) and returning err once
+ * (MPATH_LUN_ERROR: medium error, illegal request, write protect, ...). When pieces of one
+ * request fail differently a path error wins: the whole request may go again elsewhere. */
+typedef void (*lun_io_fn)(void *arg, enum mpath_outcome outcome, int err);
 /* Reads or writes blocks (of l->block_size) at lba from/to buf, which stays valid until done. */
 int lun_rw(struct lun_io *q, const struct lun_info *l, bool write, void *buf, uint64_t lba,
 	   uint32_t blocks, lun_io_fn done, void *arg);
@@ -55,5 +60,8 @@ int lun_sync(struct lun_io *q, const struct lun_info *l, lun_io_fn done, void *a
 /* The errno a SCSI outcome means: 0 for GOOD (and recovered errors), -EAGAIN for what is worth
  * resending (UNIT ATTENTION, BUSY, TASK SET FULL), else -EIO, -EROFS, -ENOSPC, ... */
 int lun_errno(const struct swi_scsi_result *r);
+/* What an outcome says about the path: status is libswiscsi's (-1: no answer, the session failed
+ * or its replacement timeout ran out), r the SCSI result when status is 0. */
+enum mpath_outcome lun_outcome(int status, const struct swi_scsi_result *r);
 
 #endif

@@ -176,8 +176,9 @@ static void io_end(struct io *io)
 	free(io);
 }
 
-static void read_done(void *arg, int err)
+static void read_done(void *arg, enum mpath_outcome outcome, int err)
 {
+	(void)outcome;   /* one path: every error is final */
 	struct io *io = arg;
 	if (err)
 		fuse_reply_err(io->req, -err);
@@ -186,8 +187,9 @@ static void read_done(void *arg, int err)
 	io_end(io);
 }
 
-static void write_done(void *arg, int err)
+static void write_done(void *arg, enum mpath_outcome outcome, int err)
 {
+	(void)outcome;   /* one path: every error is final */
 	struct io *io = arg;
 	if (err)
 		fuse_reply_err(io->req, -err);
@@ -200,7 +202,7 @@ static void write_done(void *arg, int err)
  * such writes into one block at the same moment could lose one of them; buffered writes cannot
  * race (FUSE holds the inode lock across a write-through write), and the page cache and loop
  * devices only write whole blocks, which leaves concurrent unaligned O_DIRECT writers. */
-static void rmw_read_done(void *arg, int err)
+static void rmw_read_done(void *arg, enum mpath_outcome outcome, int err)
 {
 	struct io *io = arg;
 	struct lunfs_session *ls = io->l->ls;
@@ -212,7 +214,7 @@ static void rmw_read_done(void *arg, int err)
 			return;
 		err = -EIO;
 	}
-	write_done(io, err);
+	write_done(io, outcome, err);
 }
 
 /* A request on a LUN, its bytes [off, off + *len) clipped to the LUN, in a block-aligned
@@ -310,8 +312,9 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 	}
 }
 
-static void sync_done(void *arg, int err)
+static void sync_done(void *arg, enum mpath_outcome outcome, int err)
 {
+	(void)outcome;   /* one path: every error is final */
 	struct io *io = arg;
 	fuse_reply_err(io->req, -err);
 	io_end(io);

@@ -6,7 +6,7 @@
 
 struct cmd {
 	struct mpath_io *io;
-	bool write;
+	bool write, sync;
 	void *buf;
 	uint64_t lba, bytes;
 	uint32_t blocks;
@@ -90,8 +90,10 @@ static void dispatch(struct cmd *c)
 		case MPATH_SEND:
 			break;
 		}
-		if (io->ops->submit(io->ctx, io->map->route[c->path].handle, c->write, c->buf, c->lba,
-				    c->blocks, path_answered, c) == 0)
+		void *h = io->map->route[c->path].handle;
+		if ((c->sync ? io->ops->sync(io->ctx, h, path_answered, c)
+			     : io->ops->submit(io->ctx, h, c->write, c->buf, c->lba, c->blocks,
+					       path_answered, c)) == 0)
 			return;
 		mpath_done(&io->map->sel, c->path, c->bytes);
 		mpath_path_set(&io->map->sel, c->path, false, now);
@@ -106,6 +108,17 @@ int mpath_io_rw(struct mpath_io *io, bool write, void *buf, uint64_t lba, uint32
 		return -1;
 	*c = (struct cmd){ .io = io, .write = write, .buf = buf, .lba = lba, .blocks = blocks,
 			   .bytes = (uint64_t)blocks * block_size, .done = done, .arg = arg };
+	io->busy++;
+	dispatch(c);
+	return 0;
+}
+
+int mpath_io_sync(struct mpath_io *io, mpath_io_fn done, void *arg)
+{
+	struct cmd *c = calloc(1, sizeof(*c));
+	if (!c)
+		return -1;
+	*c = (struct cmd){ .io = io, .sync = true, .done = done, .arg = arg };
 	io->busy++;
 	dispatch(c);
 	return 0;

@@ -20,6 +20,8 @@ struct mpath_io_ops {
 	 * -1: refused at once (the path cannot take commands): treated as a path error. */
 	int (*submit)(void *ctx, void *handle, bool write, void *buf, uint64_t lba, uint32_t blocks,
 		      mpath_io_path_fn done, void *arg);
+	/* SYNCHRONIZE CACHE on the path, the same way. */
+	int (*sync)(void *ctx, void *handle, mpath_io_path_fn done, void *arg);
 	uint64_t (*now_ms)(void *ctx);
 };
 
@@ -35,6 +37,10 @@ unsigned mpath_io_busy(const struct mpath_io *io);
 typedef void (*mpath_io_fn)(void *arg, int err);
 int mpath_io_rw(struct mpath_io *io, bool write, void *buf, uint64_t lba, uint32_t blocks,
 		uint32_t block_size, mpath_io_fn done, void *arg);
+/* The LUN's cache flushed through one path: the cache is the LUN's, so one path does it for
+ * all, and writes the application saw complete are in it whichever path carried them. Re-issued,
+ * held and failed like a read. */
+int mpath_io_sync(struct mpath_io *io, mpath_io_fn done, void *arg);
 /* After a path came back, and every checker interval: held commands go out again, or fail
  * with EIO when no_path_retry has run out. */
 void mpath_io_kick(struct mpath_io *io);

@@ -100,11 +100,42 @@ static void test_luns_changed(void **state)
 	assert_int_equal(k.key, 0);
 }
 
+/* Whose fault a failure is, for multipath: the path's (go again elsewhere) or the LUN's (return
+ * once), in both sense formats. */
+static void test_outcomes(void **state)
+{
+	(void)state;
+	static const struct { uint8_t key; enum mpath_outcome want; } cases[] = {
+		{ 0x01, MPATH_OK },             /* RECOVERED ERROR */
+		{ 0x02, MPATH_PATH_ERROR },     /* NOT READY: a standby port */
+		{ 0x03, MPATH_LUN_ERROR },      /* MEDIUM ERROR */
+		{ 0x04, MPATH_PATH_ERROR },     /* HARDWARE ERROR */
+		{ 0x05, MPATH_LUN_ERROR },      /* ILLEGAL REQUEST */
+		{ 0x06, MPATH_OK },             /* UNIT ATTENTION: resent on the same path */
+		{ 0x07, MPATH_LUN_ERROR },      /* DATA PROTECT */
+		{ 0x0b, MPATH_PATH_ERROR },     /* ABORTED COMMAND */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct swi_scsi_result f = fixed(cases[i].key, 0x11, 0);
+		struct swi_scsi_result d = descriptor(cases[i].key, 0x11, 0);
+		if (lun_outcome(0, &f) != cases[i].want || lun_outcome(0, &d) != cases[i].want)
+			fail_msg("key 0x%x: fixed %d, descriptor %d, want %d", cases[i].key,
+				 lun_outcome(0, &f), lun_outcome(0, &d), cases[i].want);
+	}
+	struct swi_scsi_result r = { .status = 0x00 };
+	assert_int_equal(lun_outcome(0, &r), MPATH_OK);
+	assert_int_equal(lun_outcome(-1, &r), MPATH_PATH_ERROR);   /* no answer at all */
+	r.status = 0x02;                         /* CHECK CONDITION the target did not explain */
+	assert_int_equal(lun_outcome(0, &r), MPATH_PATH_ERROR);
+	r.status = 0x18;                         /* RESERVATION CONFLICT: the same on every path */
+	assert_int_equal(lun_outcome(0, &r), MPATH_LUN_ERROR);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_check_conditions), cmocka_unit_test(test_statuses),
-		cmocka_unit_test(test_luns_changed),
+		cmocka_unit_test(test_luns_changed), cmocka_unit_test(test_outcomes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

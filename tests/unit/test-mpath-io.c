@@ -27,6 +27,7 @@ struct script {
 	unsigned per_path[2];
 	bool refuse[2];
 	int results[8], nresults;
+	bool last_sync;            /* the last command a path took was a cache flush */
 };
 
 static int submit(void *ctx, void *handle, bool write, void *buf, uint64_t lba, uint32_t blocks,
@@ -35,6 +36,7 @@ static int submit(void *ctx, void *handle, bool write, void *buf, uint64_t lba, 
 	(void)write, (void)buf, (void)lba, (void)blocks;
 	struct script *s = ctx;
 	int path = (int)(intptr_t)handle;
+	s->last_sync = false;
 	if (s->refuse[path])
 		return -1;
 	assert_true(s->n < MAXQ);
@@ -43,12 +45,20 @@ static int submit(void *ctx, void *handle, bool write, void *buf, uint64_t lba, 
 	return 0;
 }
 
+static int sync_cache(void *ctx, void *handle, mpath_io_path_fn done, void *arg)
+{
+	struct script *s = ctx;
+	int rc = submit(ctx, handle, false, NULL, 0, 0, done, arg);
+	s->last_sync = rc == 0;
+	return rc;
+}
+
 static uint64_t now_ms(void *ctx)
 {
 	return ((struct script *)ctx)->now;
 }
 
-static const struct mpath_io_ops ops = { .submit = submit, .now_ms = now_ms };
+static const struct mpath_io_ops ops = { .submit = submit, .sync = sync_cache, .now_ms = now_ms };
 
 /* The oldest command a path still has is answered. */
 static void answer(struct script *s, enum mpath_outcome o, int err)
@@ -167,12 +177,35 @@ static void test_held_without_paths(void **state)
 	mpath_io_free(io);
 }
 
+/* fsync on the by-id file: one flush, on one path, again elsewhere when that path fails it. */
+static void test_sync_reissued(void **state)
+{
+	(void)state;
+	static struct mpath_lun m;
+	struct script s = { 0 };
+	struct mpath_io *io = mpath_io_new(map_of(&m, MPATH_FAILOVER, 0), &ops, &s);
+	assert_int_equal(mpath_io_sync(io, done, &s), 0);
+	assert_true(s.last_sync);
+	assert_int_equal(s.per_path[0], 1);
+	answer(&s, MPATH_PATH_ERROR, -EIO);
+	assert_true(s.last_sync);
+	assert_int_equal(s.per_path[1], 1);      /* the flush went again on the other path */
+	assert_int_equal(s.nresults, 0);
+	answer(&s, MPATH_LUN_ERROR, -EIO);       /* the LUN's own failure: returned, once */
+	assert_int_equal(s.nresults, 1);
+	assert_int_equal(s.results[0], -EIO);
+	assert_int_equal(s.per_path[0] + s.per_path[1], 2);
+	assert_int_equal(mpath_io_busy(io), 0);
+	mpath_io_free(io);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spread_and_reissue),
 		cmocka_unit_test(test_lun_error_returned_once),
 		cmocka_unit_test(test_held_without_paths),
+		cmocka_unit_test(test_sync_reissued),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
