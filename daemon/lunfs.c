@@ -121,7 +121,8 @@ struct lunfs *lunfs_start(struct evloop *loop, const char *dir, const struct lun
 	}
 	fs->next_ino = INO_BY_IFACE;
 	if (tree_dir(fs, INO_ROOT, "by-iface") != INO_BY_IFACE ||
-	    tree_dir(fs, INO_ROOT, "by-path") != INO_BY_PATH) {
+	    tree_dir(fs, INO_ROOT, "by-path") != INO_BY_PATH ||
+	    tree_dir(fs, INO_ROOT, "by-id") != INO_BY_ID) {
 		snprintf(err, errlen, "out of memory");
 		release(fs);
 		return NULL;

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "evloop.h"
+#include "lun_io.h"
 #include "mpath_id.h"
 
 struct swi_session;
@@ -81,5 +82,20 @@ struct lunfs_device {
 };
 /* Copies up to max entries; returns how many devices the session has. */
 size_t lunfs_session_devices(const struct lunfs_session *ls, struct lunfs_device *out, size_t max);
+
+/* Multipath (lunfs_map.c). A path is a session's LUN file, held by a reference so commands in
+ * flight on it outlive its removal; once it is removed, new commands on it are refused (-1). */
+struct lunfs_lun;
+struct mpath_io;
+struct lunfs_lun *lunfs_path_get(struct lunfs_session *ls, uint64_t lun);
+void lunfs_path_put(struct lunfs_lun *path);
+int lunfs_path_rw(struct lunfs_lun *path, bool write, void *buf, uint64_t lba, uint32_t blocks,
+		  lun_io_fn done, void *arg);
+int lunfs_path_sync(struct lunfs_lun *path, lun_io_fn done, void *arg);
+/* The map's file by-id/<info->id.name>, of the LUN's size, whose reads, writes and fsync go
+ * through the dispatcher io; NULL when the name is taken or memory runs out. */
+struct lunfs_lun *lunfs_byid_add(struct lunfs *fs, const struct lun_info *info, struct mpath_io *io);
+/* The name goes; open files get EIO; the dispatcher is no longer used once this returns. */
+void lunfs_byid_remove(struct lunfs *fs, struct lunfs_lun *file);
 
 #endif

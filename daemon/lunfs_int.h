@@ -20,6 +20,8 @@ struct lunfs_bufs;
 struct lunfs_lun {
 	fuse_ino_t ino;
 	struct lunfs_session *ls;   /* NULL once removed: I/O then fails with EIO */
+	struct mpath_io *mio;       /* a by-id file: I/O through its map's dispatcher; NULL once
+				     * the map went (ls is NULL for these) */
 	struct lun_info info;
 	char name[256];             /* ip-<addr>:<port>-iscsi-<target>-lun-<n> */
 	char loop[32];              /* "/dev/loopN" or "" */
@@ -67,7 +69,7 @@ struct lunfs_session {
 	struct lunfs_session *next;
 };
 
-enum { INO_ROOT = 1, INO_BY_IFACE = 2, INO_BY_PATH = 3, INO_FIRST_FREE = 4 };
+enum { INO_ROOT = 1, INO_BY_IFACE = 2, INO_BY_PATH = 3, INO_BY_ID = 4, INO_FIRST_FREE = 5 };
 
 struct lunfs {
 	struct evloop *loop;
@@ -98,6 +100,8 @@ void tree_unlink_lun(struct lunfs *fs, struct lunfs_lun *l);
 void tree_free(struct lunfs *fs);
 void tree_attr(const struct lunfs *fs, fuse_ino_t ino, const struct lunfs_lun *l, struct stat *st);
 void lun_unref(struct lunfs_lun *l);
+/* The LUN file still serves I/O: its session's, or its map's. */
+bool lun_live(const struct lunfs_lun *l);
 
 /* ---- lunfs_ops.c ---- */
 extern const struct fuse_lowlevel_ops lunfs_ops;

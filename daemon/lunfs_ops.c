@@ -2,6 +2,7 @@
  * SCSI completion, so as many requests are in flight as the kernel sends. */
 #include "lunfs_int.h"
 #include "lunfs_buf.h"
+#include "mpath_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -132,7 +133,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct lunfs *fs = fuse_req_userdata(req);
 	bool dir;
 	struct lunfs_lun *l = lun_of(fs, ino, &dir);
-	if (!l || !l->ls) {
+	if (!l || !lun_live(l)) {
 		fuse_reply_err(req, dir ? EISDIR : ENOENT);
 		return;
 	}
@@ -166,7 +167,29 @@ struct io {
 	uint64_t lba;
 	uint32_t blocks;
 	const uint8_t *wdata;       /* read-modify-write: the caller's data, copied */
+	lun_io_fn then;             /* a by-id file's: what the dispatcher's answer goes on to */
 };
+
+/* The dispatcher has re-issued path errors already: what it returns is final. */
+static void map_answered(void *arg, int err)
+{
+	struct io *io = arg;
+	io->then(io, err ? MPATH_LUN_ERROR : MPATH_OK, err);
+}
+
+/* A read or write of io's blocks on its file's session, or through its map's paths. */
+static int submit_rw(struct io *io, bool write, lun_io_fn done)
+{
+	struct lunfs_lun *l = io->l;
+	if (l->mio) {
+		io->then = done;
+		return mpath_io_rw(l->mio, write, io->buf, io->lba, io->blocks, l->info.block_size,
+				   map_answered, io);
+	}
+	if (!l->ls)
+		return -1;
+	return lun_rw(l->ls->io, &l->info, write, io->buf, io->lba, io->blocks, done, io);
+}
 
 static void io_end(struct io *io)
 {
@@ -205,12 +228,11 @@ static void write_done(void *arg, enum mpath_outcome outcome, int err)
 static void rmw_read_done(void *arg, enum mpath_outcome outcome, int err)
 {
 	struct io *io = arg;
-	struct lunfs_session *ls = io->l->ls;
-	if (!err && !ls)
+	if (!err && !lun_live(io->l))
 		err = -EIO;
 	if (!err) {
 		memcpy(io->buf + io->skip, io->wdata, io->len);
-		if (lun_rw(ls->io, &io->l->info, true, io->buf, io->lba, io->blocks, write_done, io) == 0)
+		if (submit_rw(io, true, write_done) == 0)
 			return;
 		err = -EIO;
 	}
@@ -224,7 +246,7 @@ static struct io *io_new(fuse_req_t req, struct fuse_file_info *fi, off_t off, s
 {
 	struct lunfs_lun *l = (struct lunfs_lun *)(uintptr_t)fi->fh;
 	uint64_t cap = l->info.blocks * l->info.block_size, bs = l->info.block_size;
-	*err = !l->ls ? EIO : off < 0 ? EINVAL : 0;
+	*err = !lun_live(l) ? EIO : off < 0 ? EINVAL : 0;
 	if (*err)
 		return NULL;
 	if ((uint64_t)off >= cap || *len == 0) {
@@ -263,8 +285,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			fuse_reply_buf(req, NULL, 0);
 		return;
 	}
-	struct lunfs_lun *l = io->l;
-	if (lun_rw(l->ls->io, &l->info, false, io->buf, io->lba, io->blocks, read_done, io) < 0) {
+	if (submit_rw(io, false, read_done) < 0) {
 		fuse_reply_err(req, EIO);
 		io_end(io);
 	}
@@ -301,10 +322,10 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 		}
 		memcpy(copy, data, io->len);
 		io->wdata = copy;
-		rc = lun_rw(l->ls->io, &l->info, false, io->buf, io->lba, io->blocks, rmw_read_done, io);
+		rc = submit_rw(io, false, rmw_read_done);
 	} else {
 		memcpy(io->buf, data, io->len);
-		rc = lun_rw(l->ls->io, &l->info, true, io->buf, io->lba, io->blocks, write_done, io);
+		rc = submit_rw(io, true, write_done);
 	}
 	if (rc < 0) {
 		fuse_reply_err(req, EIO);
@@ -325,14 +346,16 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_f
 	(void)ino;
 	(void)datasync;
 	struct lunfs_lun *l = (struct lunfs_lun *)(uintptr_t)fi->fh;
-	struct io *io = l->ls ? calloc(1, sizeof(*io)) : NULL;
+	struct io *io = lun_live(l) ? calloc(1, sizeof(*io)) : NULL;
 	if (!io) {
-		fuse_reply_err(req, l->ls ? ENOMEM : EIO);
+		fuse_reply_err(req, lun_live(l) ? ENOMEM : EIO);
 		return;
 	}
-	*io = (struct io){ .req = req, .l = l };
+	*io = (struct io){ .req = req, .l = l, .then = sync_done };
 	l->refs++;
-	if (lun_sync(l->ls->io, &l->info, sync_done, io) < 0) {
+	int rc = l->mio ? mpath_io_sync(l->mio, map_answered, io)
+			: lun_sync(l->ls->io, &l->info, sync_done, io);
+	if (rc < 0) {
 		fuse_reply_err(req, EIO);
 		io_end(io);
 	}

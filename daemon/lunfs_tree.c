@@ -127,8 +127,13 @@ void tree_attr(const struct lunfs *fs, fuse_ino_t ino, const struct lunfs_lun *l
 	}
 }
 
+bool lun_live(const struct lunfs_lun *l)
+{
+	return l->ls || l->mio;
+}
+
 void lun_unref(struct lunfs_lun *l)
 {
-	if (--l->refs == 0 && !l->ls)
+	if (--l->refs == 0 && !lun_live(l))
 		free(l);
 }

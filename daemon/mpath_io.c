@@ -11,6 +11,7 @@ struct cmd {
 	uint64_t lba, bytes;
 	uint32_t blocks;
 	size_t path;
+	void *handle;              /* the path's: its index moves when an earlier path leaves */
 	mpath_io_fn done;
 	void *arg;
 	struct cmd *next;          /* in the held list */
@@ -61,16 +62,31 @@ static void hold(struct cmd *c)
 
 static void dispatch(struct cmd *c);
 
+/* Where the path that carried c is now; -1 when it left the map meanwhile. */
+static int path_now(const struct cmd *c)
+{
+	const struct mpath_lun *m = c->io->map;
+	if (c->path < m->sel.npaths && m->route[c->path].handle == c->handle)
+		return (int)c->path;
+	for (size_t i = 0; i < m->sel.npaths; i++)
+		if (m->route[i].handle == c->handle)
+			return (int)i;
+	return -1;
+}
+
 static void path_answered(void *arg, enum mpath_outcome outcome, int err)
 {
 	struct cmd *c = arg;
 	struct mpath_map *sel = &c->io->map->sel;
-	mpath_done(sel, c->path, c->bytes);
+	int i = path_now(c);
+	if (i >= 0)
+		mpath_done(sel, (size_t)i, c->bytes);
 	if (outcome != MPATH_PATH_ERROR) {
 		finish(c, err);       /* done, or the LUN's own error: the same on every path */
 		return;
 	}
-	mpath_path_set(sel, c->path, false, c->io->ops->now_ms(c->io->ctx));
+	if (i >= 0)
+		mpath_path_set(sel, (size_t)i, false, c->io->ops->now_ms(c->io->ctx));
 	dispatch(c);
 }
 
@@ -90,7 +106,7 @@ static void dispatch(struct cmd *c)
 		case MPATH_SEND:
 			break;
 		}
-		void *h = io->map->route[c->path].handle;
+		void *h = c->handle = io->map->route[c->path].handle;
 		if ((c->sync ? io->ops->sync(io->ctx, h, path_answered, c)
 			     : io->ops->submit(io->ctx, h, c->write, c->buf, c->lba, c->blocks,
 					       path_answered, c)) == 0)
@@ -136,6 +152,18 @@ void mpath_io_kick(struct mpath_io *io)
 			finish(c, -EIO);
 		else
 			dispatch(c);    /* out on a path, or held again in the same order */
+		c = next;
+	}
+}
+
+void mpath_io_fail_held(struct mpath_io *io)
+{
+	struct cmd *c = io->held;
+	io->held = NULL;
+	io->held_tail = &io->held;
+	while (c) {
+		struct cmd *next = c->next;
+		finish(c, -EIO);
 		c = next;
 	}
 }

@@ -44,5 +44,7 @@ int mpath_io_sync(struct mpath_io *io, mpath_io_fn done, void *arg);
 /* After a path came back, and every checker interval: held commands go out again, or fail
  * with EIO when no_path_retry has run out. */
 void mpath_io_kick(struct mpath_io *io);
+/* The map goes: every held command fails with EIO now. */
+void mpath_io_fail_held(struct mpath_io *io);
 
 #endif

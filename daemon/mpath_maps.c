@@ -61,7 +61,8 @@ int mpath_maps_add(struct mpath_maps *ms, const struct lun_info *info, const str
 
 static void drop_map(struct mpath_maps *ms, size_t k)
 {
-	free(ms->map[k]);
+	if (!ms->dropping || !ms->dropping(ms->map[k], ms->dropping_arg))
+		free(ms->map[k]);
 	memmove(&ms->map[k], &ms->map[k + 1], (ms->n - k - 1) * sizeof(*ms->map));
 	ms->n--;
 }
@@ -156,7 +157,8 @@ uint32_t mpath_maps_describe(const struct mpath_maps *ms, const char *name, uint
 void mpath_maps_free(struct mpath_maps *ms)
 {
 	for (size_t k = 0; k < ms->n; k++)
-		free(ms->map[k]);
+		if (!ms->dropping || !ms->dropping(ms->map[k], ms->dropping_arg))
+			free(ms->map[k]);
 	free(ms->map);
 	*ms = (struct mpath_maps){ 0 };
 }

@@ -29,11 +29,18 @@ struct mpath_lun {
 	struct mpath_route route[MPATH_MAX_PATHS];
 	struct mpath_map sel;      /* indexes match route[] */
 	char loop[32];             /* the by-id file's loop device, "" without */
+	struct mpath_io *io;       /* the caller's: the map's dispatcher */
+	void *file;                /* the caller's: the by-id file */
 };
 
 struct mpath_maps {
 	struct mpath_lun **map;
 	size_t n;
+	/* Called as a map goes (its last path left, or -f), before it is freed: the caller's
+	 * chance to end its dispatcher and file. true: the caller took the map and frees it
+	 * later (commands still in flight on it). NULL: nothing to do. */
+	bool (*dropping)(struct mpath_lun *m, void *arg);
+	void *dropping_arg;
 };
 
 /* A LUN with identity info->id found on a route (r->lun is info->lun): added to its map (made with policy when it

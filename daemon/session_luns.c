@@ -58,6 +58,7 @@ static void detached(void *arg, int status, const char *message)
 	if (status < 0)
 		dlog(LOG_WARNING, "session %u: its LUN files went with an error: %s", ds->sid,
 		     message ? message : "");
+	session_mpath_leave(ds);   /* its commands in flight completed; new ones were refused */
 	ds->ls = NULL;
 	void (*go_on)(struct dsession *) = ds->after_detach;
 	ds->after_detach = NULL;
@@ -71,7 +72,6 @@ void session_luns_detach(struct dsession *ds, void (*go_on)(struct dsession *ds)
 		return;
 	}
 	ds->after_detach = go_on;
-	session_mpath_leave(ds);
 	lunfs_detach_session(ds->ls, detached, ds);
 }
 

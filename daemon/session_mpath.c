@@ -5,13 +5,92 @@
 #include <time.h>
 
 #include "dlog.h"
+#include "mpath_io.h"
 #include "session_table.h"
+
+enum { KICK_MS = 1000 };   /* held commands and no_path_retry N: at least every checker interval */
 
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* How the dispatcher runs a command on a path: the path's LUN file (lunfs_map.c). */
+static int path_submit(void *ctx, void *handle, bool write, void *buf, uint64_t lba,
+		       uint32_t blocks, mpath_io_path_fn done, void *arg)
+{
+	(void)ctx;
+	return lunfs_path_rw(handle, write, buf, lba, blocks, done, arg);
+}
+
+static int path_sync(void *ctx, void *handle, mpath_io_path_fn done, void *arg)
+{
+	(void)ctx;
+	return lunfs_path_sync(handle, done, arg);
+}
+
+static uint64_t ops_now(void *ctx)
+{
+	(void)ctx;
+	return now_ms();
+}
+
+static const struct mpath_io_ops path_ops = { .submit = path_submit, .sync = path_sync,
+					      .now_ms = ops_now };
+
+/* A new map's dispatcher and by-id file (a map without them still lists). */
+static void map_open(struct sessions *t, struct mpath_lun *m)
+{
+	if (!(m->io = mpath_io_new(m, &path_ops, NULL)))
+		return;
+	if (t->fs && !(m->file = lunfs_byid_add(t->fs, &m->info, m->io)))
+		dlog(LOG_WARNING, "multipath map %s: cannot make its by-id file", m->info.id.name);
+}
+
+/* mpath_maps' dropping hook: held commands fail, the file goes; the map stays (leaked, logged)
+ * only when commands are still in flight on it, which a map without paths should not have. */
+static bool map_closing(struct mpath_lun *m, void *arg)
+{
+	struct sessions *t = arg;
+	for (size_t i = 0; i < m->sel.npaths; i++)
+		lunfs_path_put(m->route[i].handle);
+	if (t->fs)
+		lunfs_byid_remove(t->fs, m->file);
+	m->file = NULL;
+	if (!m->io)
+		return false;
+	mpath_io_fail_held(m->io);
+	if (mpath_io_busy(m->io)) {
+		dlog(LOG_ERR, "multipath map %s goes with %u commands in flight: kept", m->info.id.name,
+		     mpath_io_busy(m->io));
+		return true;
+	}
+	mpath_io_free(m->io);
+	return false;
+}
+
+static void kick(struct ev_timer *tm, void *arg)
+{
+	struct sessions *t = arg;
+	for (size_t k = 0; k < t->maps.n; k++)
+		if (t->maps.map[k]->io)
+			mpath_io_kick(t->maps.map[k]->io);
+	ev_timer_start(t->loop, tm, KICK_MS);
+}
+
+void sessions_mpath_start(struct sessions *t)
+{
+	t->maps.dropping = map_closing;
+	t->maps.dropping_arg = t;
+	ev_timer_init(&t->mpath_kick, kick, t);
+	ev_timer_start(t->loop, &t->mpath_kick, KICK_MS);
+}
+
+void sessions_mpath_stop(struct sessions *t)
+{
+	ev_timer_stop(t->loop, &t->mpath_kick);
 }
 
 /* The session's LUNs as lunfs lists them (malloc'd, *n of them), or NULL. */
@@ -38,15 +117,21 @@ static void join_one(struct dsession *ds, const struct lunfs_device *d, const st
 	CTL_SET(r.iface, ds->node.iface);
 	CTL_SET(r.address, ds->node.address);
 	CTL_SET(r.target, ds->node.target);
+	r.handle = lunfs_path_get(ds->ls, d->lun);
 	struct mpath_lun *m;
 	size_t path;
 	if (mpath_maps_add(&ds->t->maps, &info, &r, pol, now_ms(), &m, &path) < 0) {
+		lunfs_path_put(r.handle);
 		dlog(LOG_WARNING, "session %u: LUN %" PRIu64 " is in no multipath map (%s)", ds->sid,
 		     d->lun, d->has_id ? "out of memory or paths" : "it has no identity");
 		return;
 	}
 	dlog(LOG_INFO, "session %u: LUN %" PRIu64 " is path %zu of multipath map %s", ds->sid,
 	     d->lun, path + 1, d->id.name);
+	if (path == 0)
+		map_open(ds->t, m);
+	else if (m->io)
+		mpath_io_kick(m->io);   /* commands held for want of a path go out on this one */
 }
 
 void session_mpath_join(struct dsession *ds)
@@ -66,6 +151,13 @@ void session_mpath_join(struct dsession *ds)
 
 void session_mpath_leave(struct dsession *ds)
 {
+	struct mpath_maps *ms = &ds->t->maps;
+	for (size_t k = 0; k < ms->n; k++)
+		for (size_t i = 0; i < ms->map[k]->sel.npaths; i++)
+			if (ms->map[k]->route[i].sid == ds->sid) {
+				lunfs_path_put(ms->map[k]->route[i].handle);
+				ms->map[k]->route[i].handle = NULL;
+			}
 	mpath_maps_remove_session(&ds->t->maps, ds->sid, now_ms());
 }
 

@@ -69,6 +69,7 @@ struct sessions {
 	void *drained_arg;
 	struct lunfs *fs;        /* the LUN filesystem; NULL: sessions without files */
 	struct mpath_maps maps;  /* the sessions' LUNs by identity (session_mpath.c) */
+	struct ev_timer mpath_kick;   /* the maps' held commands and no_path_retry timers */
 	const struct swiscsid_config *cfg;   /* the multipath policies; NULL: the defaults */
 	bool leaving;            /* sessions_logout_all ran: a login that completes logs out */
 };
@@ -87,6 +88,9 @@ void sessions_check_drained(struct sessions *t);
  * and leave them before the files go. */
 void session_mpath_join(struct dsession *ds);
 void session_mpath_leave(struct dsession *ds);
+/* The maps' dispatchers, by-id files and timer: from sessions_new to sessions_free. */
+void sessions_mpath_start(struct sessions *t);
+void sessions_mpath_stop(struct sessions *t);
 /* The session's state as its paths' state (mpath_path_from_session): the one place a
  * session's failure or recovery reaches multipath. */
 void session_mpath_state(struct dsession *ds, enum swi_state st);

@@ -9,8 +9,10 @@
 struct sessions *sessions_new(struct evloop *loop)
 {
 	struct sessions *t = calloc(1, sizeof(*t));
-	if (t)
+	if (t) {
 		t->loop = loop;
+		sessions_mpath_start(t);
+	}
 	return t;
 }
 
@@ -28,6 +30,7 @@ void sessions_free(struct sessions *t)
 {
 	if (!t)
 		return;
+	sessions_mpath_stop(t);
 	mpath_maps_free(&t->maps);
 	while (t->head) {
 		struct dsession *ds = t->head;
