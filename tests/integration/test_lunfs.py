@@ -46,7 +46,7 @@ def test_files_named_sized_and_root_only(tgtd, tmp_path, lunserve):
         assert a.st_size == mb * MiB
         assert (a.st_ino, a.st_nlink) == (b.st_ino, 2), "the two names are one inode"
         assert oct(a.st_mode & 0o7777) == "0o600" and a.st_uid == 0 and a.st_gid == 0
-    assert sorted(os.listdir(s.mount)) == ["by-iface", "by-path"]
+    assert sorted(os.listdir(s.mount)) == ["by-id", "by-iface", "by-path"]
     assert os.listdir(s.mount / "by-iface") == ["default"]
     # each LUN's identity for multipath, from its VPD page 0x83 (tgtd's NAA 6 names tid and LUN)
     for lun in (1, 2):
