@@ -199,6 +199,45 @@ static void test_sync_reissued(void **state)
 	mpath_io_free(io);
 }
 
+/* A path leaves while the other's command is in flight: the answer is counted on the path
+ * that carried it, now at index 0. */
+static void test_answer_after_an_earlier_path_left(void **state)
+{
+	(void)state;
+	static struct mpath_lun m;
+	struct script s = { 0 };
+	struct mpath_io *io = mpath_io_new(map_of(&m, MPATH_MULTIBUS, 12), &ops, &s);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(mpath_io_rw(io, false, NULL, 0, 8, 512, done, &s), 0);
+	answer(&s, MPATH_OK, 0);                 /* path 0's: path 0 idle, it may leave */
+	mpath_map_remove_path(&m.sel, 0, 0);
+	m.route[0] = m.route[1];
+	assert_int_equal(m.sel.path[0].in_flight, 1);
+	answer(&s, MPATH_OK, 0);
+	assert_int_equal(m.sel.path[0].in_flight, 0);
+	assert_int_equal(s.nresults, 2);
+	mpath_io_free(io);
+}
+
+/* The map goes with commands held for want of a path: they fail now, not at the next tick. */
+static void test_held_fail_when_the_map_goes(void **state)
+{
+	(void)state;
+	static struct mpath_lun m;
+	struct script s = { .refuse = { true, true } };
+	struct mpath_io *io = mpath_io_new(map_of(&m, MPATH_FAILOVER, MPATH_NO_PATH_RETRY_QUEUE), &ops, &s);
+	assert_int_equal(mpath_io_rw(io, true, NULL, 0, 8, 512, done, &s), 0);
+	assert_int_equal(mpath_io_sync(io, done, &s), 0);
+	assert_int_equal(s.nresults, 0);
+	assert_int_equal(mpath_io_busy(io), 2);
+	mpath_io_fail_held(io);
+	assert_int_equal(s.nresults, 2);
+	assert_int_equal(s.results[0], -EIO);
+	assert_int_equal(s.results[1], -EIO);
+	assert_int_equal(mpath_io_busy(io), 0);
+	mpath_io_free(io);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +245,8 @@ int main(void)
 		cmocka_unit_test(test_lun_error_returned_once),
 		cmocka_unit_test(test_held_without_paths),
 		cmocka_unit_test(test_sync_reissued),
+		cmocka_unit_test(test_answer_after_an_earlier_path_left),
+		cmocka_unit_test(test_held_fail_when_the_map_goes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
