@@ -148,11 +148,58 @@ static void test_failover_groups_and_flush(void **state)
 	mpath_maps_free(&ms);
 }
 
+struct drops {
+	struct mpath_lun *seen[4];
+	size_t paths[4];           /* the map's paths as it went */
+	size_t n;
+	bool keep;
+};
+
+static bool dropping(struct mpath_lun *m, void *arg)
+{
+	struct drops *d = arg;
+	d->paths[d->n] = m->sel.npaths;
+	d->seen[d->n++] = m;
+	return d->keep;
+}
+
+/* The caller hears of each map as it goes (its last path left, -f, the end), and may keep it. */
+static void test_dropping_hook(void **state)
+{
+	(void)state;
+	struct drops d = { 0 };
+	struct mpath_maps ms = { .dropping = dropping, .dropping_arg = &d };
+	struct mpath_policy pol;
+	mpath_policy_defaults(&pol);
+	struct mpath_lun *m1, *m2;
+	size_t p;
+	struct lun_info a = lun(1, NAME_A, WWID_A), b = lun(2, "wwn-0x2", "32");
+	struct mpath_route r1 = route(1, 1, "nic1", "10.0.1.1"), r2 = route(2, 1, "nic2", "10.0.2.1");
+	struct mpath_route r3 = route(1, 2, "nic1", "10.0.1.1");
+	assert_int_equal(mpath_maps_add(&ms, &a, &r1, &pol, 0, &m1, &p), 0);
+	assert_int_equal(mpath_maps_add(&ms, &a, &r2, &pol, 0, &m1, &p), 0);
+	assert_int_equal(mpath_maps_add(&ms, &b, &r3, &pol, 0, &m2, &p), 0);
+	mpath_maps_remove(&ms, 1, 1, 0);
+	assert_int_equal(d.n, 0);                /* the map keeps a path */
+	mpath_maps_remove_session(&ms, 2, 0);
+	assert_int_equal(d.n, 1);
+	assert_ptr_equal(d.seen[0], m1);         /* freed by mpath_maps: not kept */
+	assert_int_equal(d.paths[0], 0);
+	assert_int_equal(ms.n, 1);
+	d.keep = true;
+	mpath_maps_free(&ms);
+	assert_int_equal(d.n, 2);
+	assert_ptr_equal(d.seen[1], m2);
+	assert_int_equal(d.paths[1], 1);
+	free(m2);                                /* kept: the caller frees it */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_grouped_by_identity),
 		cmocka_unit_test(test_failover_groups_and_flush),
+		cmocka_unit_test(test_dropping_hook),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
