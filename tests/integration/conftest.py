@@ -3,6 +3,7 @@
 Every test gets its own temporary record database, initiator-name file and (empty) sysfs root,
 so nothing ever reads or writes the machine's /etc/iscsi, /var/lib/iscsi or /sys.
 """
+import fcntl
 import os
 import pathlib
 import shutil
@@ -80,18 +81,43 @@ def built():
     assert SWISCSIADM.is_file(), f"build swiscsiadm first (looked for {SWISCSIADM})"
 
 
+def own_daemon(pid, rundir):
+    """pid is a swiscsid running on rundir (not some other process that got the number)."""
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            env = f.read().split(b"\0")
+    except OSError:
+        return False
+    return f"SWISCSI_RUNDIR={rundir}".encode() in env
+
+
 def stop_daemon_in(rundir):
     """Kills, by the pid in its pid file, a swiscsid left running in rundir (one a test's
     swiscsiadm started on its own), so that no test leaves a daemon behind."""
     pidfile = pathlib.Path(rundir) / "swiscsid.pid"
     try:
-        pid = int(pidfile.read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+        fd = os.open(pidfile, os.O_RDONLY)
+    except OSError:
+        fd = None
+    if fd is not None:
+        try:
+            # the daemon holds a lock on its pid file while it lives: when the lock can be had,
+            # the pid in the file is stale (and may be another process's by now): kill nothing
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            alive = False
+        except BlockingIOError:
+            alive = True
+        finally:
+            os.close(fd)
+        try:
+            pid = int(pidfile.read_text().split()[0]) if alive else None
+        except (OSError, ValueError, IndexError):
+            pid = None
+        if pid and own_daemon(pid, rundir):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
     # a killed daemon leaves its LUN filesystem mounted (ENOTCONN): take it away too
     disks = str(pathlib.Path(rundir) / "disks")
     with open("/proc/self/mounts") as mounts:
