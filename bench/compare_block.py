@@ -6,7 +6,13 @@ machine without the kernel initiator, qemu-storage-daemon's libiscsi driver with
 export; swiscsi-bench on the raw engine is the ceiling. For each FUSE server the CPU time it
 used (user + system, from /proc/PID/stat around each run) is divided by the I/Os fio did.
 
-    bench/compare-block.sh [--seconds N] [--save FILE]
+    bench/compare-block.sh [--seconds N] [--save FILE] [--lun ram|null] [--pin] [--stock-malloc]
+
+The target: tgtd keeps its freed buffers (glibc's mmap threshold raised, see TGTD_MALLOC) unless
+--stock-malloc; --lun null serves a null LUN (reads return zeros, writes are dropped) instead of
+the RAM LUN, so the table shows the initiators' cost and not the target's copies; --pin puts tgtd
+on CPU 1 and everything else (swiscsid, qemu-storage-daemon, fio, swiscsi-bench) on CPU 0, as
+bench/compare.sh does.
 
 Needs root, tgtd, fio, qemu-storage-daemon (qemu-system-common + qemu-block-extra), and the
 build in build/ (or $SWISCSI_BUILD)."""
@@ -34,6 +40,13 @@ SWISCSIADM = os.path.join(BUILD, "cli", "swiscsiadm")
 BENCH = os.path.join(BUILD, "tools", "swiscsi-bench")
 IQN = "iqn.2026-12.bench.swiscsi:block"
 LUN_BYTES = 1 << 30
+# Stock tgtd allocates each command's data buffer with malloc, which glibc serves at 128 KiB and
+# above with a fresh mmap and frees with munmap; on a guest where page faults and TLB flushes trap
+# to the hypervisor that costs ~0.7 ms per 128 KiB command in the target (perf: flush_tlb_mm_range
+# under munmap and page faults in the socket copy) and capped every initiator at ~190 MiB/s.
+# Raising the threshold makes tgtd reuse its heap: same target, same protocol, ~5x the ceiling.
+TGTD_MALLOC = "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456"
+PIN = []  # ["taskset", "-c", "0"] with --pin: every initiator-side process on CPU 0
 
 # name, fio rw, block size, queue depth
 WORKLOADS = [("4k-randread-qd32", "randread", 4096, 32), ("4k-randwrite-qd32", "randwrite", 4096, 32),
@@ -42,7 +55,7 @@ WORKLOADS = [("4k-randread-qd32", "randread", 4096, 32), ("4k-randwrite-qd32", "
 
 
 def fio(path, rw, bs, qd, seconds, server_pid):
-    cmd = ["fio", "--name=bench", "--filename=" + path.replace(":", "\\:"), "--ioengine=libaio",
+    cmd = [*PIN, "fio", "--name=bench", "--filename=" + path.replace(":", "\\:"), "--ioengine=libaio",
            "--direct=1", f"--rw={rw}", f"--bs={bs}", f"--iodepth={qd}", f"--runtime={seconds}",
            "--time_based", f"--size={LUN_BYTES}", "--output-format=json", "--randrepeat=0"]
     cpu0 = process_cpu(server_pid) if server_pid else 0
@@ -58,7 +71,7 @@ def fio(path, rw, bs, qd, seconds, server_pid):
 
 
 def raw_engine(url, rw, bs, qd, seconds):
-    args = [BENCH, "--bs", str(bs), "--qd", str(qd), "--time", str(seconds), "--json"]
+    args = [*PIN, BENCH, "--bs", str(bs), "--qd", str(qd), "--time", str(seconds), "--json"]
     args += ["--random"] * ("rand" in rw) + ["--write"] * ("write" in rw)
     out = subprocess.run(args + [url], capture_output=True, text=True, timeout=seconds * 10 + 60)
     if out.returncode != 0:
@@ -104,7 +117,7 @@ def start_swiscsi(work, tgtd, fuse_direct_io):
                 f"fuse_direct_io = {'yes' if fuse_direct_io else 'no'}\n")
     env = swiscsi_env(work, conf)
     log = open(os.path.join(work, "swiscsid.log"), "w")
-    p = subprocess.Popen([SWISCSID, "--foreground"], env=env, stdout=log, stderr=log)
+    p = subprocess.Popen([*PIN, SWISCSID, "--foreground"], env=env, stdout=log, stderr=log)
     sock = os.path.join(env["SWISCSI_RUNDIR"], "swiscsid.sock")
     wait_for(lambda: os.path.exists(sock) or p.poll() is not None, "swiscsid's socket")
     if p.poll() is not None:
@@ -125,7 +138,7 @@ def start_qsd(work, tgtd):
     open(export, "w").close()
     host, port = tgtd.portal.rsplit(":", 1)
     p = subprocess.Popen(
-        ["qemu-storage-daemon", "--blockdev",
+        [*PIN, "qemu-storage-daemon", "--blockdev",
          f"driver=iscsi,node-name=disk,transport=tcp,portal={host}:{port},target={IQN},lun=1,"
          "initiator-name=iqn.2026-12.bench.swiscsi:qsd,cache.direct=on",
          "--export", f"type=fuse,id=exp,node-name=disk,mountpoint={export},writable=on"],
@@ -134,9 +147,17 @@ def start_qsd(work, tgtd):
     return p, export
 
 
-def table(results, seconds, fuse_direct_io):
+def target_text(args):
+    lun = "null LUN" if args.lun == "null" else "RAM LUN (rdwr on /dev/shm)"
+    malloc = "stock malloc" if args.stock_malloc else "glibc mmap threshold 32 MiB"
+    pin = ", tgtd pinned to CPU 1 and the rest to CPU 0" if args.pin else ""
+    return f"One tgtd {lun}, stock iSCSI settings, {malloc}{pin}"
+
+
+def table(results, args):
+    seconds, fuse_direct_io = args.seconds, args.fuse_direct_io
     subjects = ["LUN file", "loop device", "qsd FUSE (anchor)", "swiscsi-bench (ceiling)"]
-    out = [f"One tgtd RAM LUN (rdwr on /dev/shm, stock settings), fio libaio O_DIRECT, {seconds} s per cell"
+    out = [f"{target_text(args)}; fio libaio O_DIRECT, {seconds} s per cell"
            f"{', LUN files opened with FOPEN_DIRECT_IO' if fuse_direct_io else ''}.",
            "CPU = the FUSE server's user+system time per I/O (swiscsid, logged in with swiscsiadm, for",
            "the LUN file and loop device; qemu-storage-daemon for the anchor; swiscsi-bench's own for",
@@ -166,17 +187,30 @@ def main():
     ap.add_argument("--fuse-direct-io", action="store_true",
                     help="open the LUN files with FOPEN_DIRECT_IO (swiscsid.conf fuse_direct_io)")
     ap.add_argument("--only", help="comma-separated workload names")
+    ap.add_argument("--lun", choices=("ram", "null"), default="ram",
+                    help="the target's LUN: a file on /dev/shm (default) or tgtd's null backing store")
+    ap.add_argument("--pin", action="store_true", help="tgtd on CPU 1, everything else on CPU 0")
+    ap.add_argument("--stock-malloc", action="store_true",
+                    help="tgtd with glibc's default mmap threshold (a fresh mmap per large command)")
     args = ap.parse_args()
+    if args.pin:
+        if os.cpu_count() < 2:
+            sys.exit("--pin needs two CPUs")
+        PIN[:] = ["taskset", "-c", "0"]
     if args.only:
         WORKLOADS[:] = [w for w in WORKLOADS if w[0] in args.only.split(",")]
     work = tempfile.mkdtemp(prefix="swiscsi-compare-block-")
     backing = tempfile.NamedTemporaryFile(dir="/dev/shm", prefix="swiscsi-bench-", delete=False)
     backing.truncate(LUN_BYTES)
     backing.close()
-    tgtd = Tgtd(work).start()
+    tgtd = Tgtd(work)
+    tgtd.start_cmd_prefix = (["taskset", "-c", "1"] if args.pin else []) + \
+        ([] if args.stock_malloc else ["env", TGTD_MALLOC])
+    tgtd.start()
     procs = []
     try:
-        url = tgtd.target(1, IQN, luns=[("rdwr", backing.name)])
+        lun = ("null", "/dev/null") if args.lun == "null" else ("rdwr", backing.name)
+        url = tgtd.target(1, IQN, luns=[lun])
         serve, lun_file, loop = start_swiscsi(work, tgtd, args.fuse_direct_io)
         procs.append(serve)
         qsd, export = start_qsd(work, tgtd)
@@ -190,7 +224,7 @@ def main():
                 "swiscsi-bench (ceiling)": raw_engine(url + "/1", rw, bs, qd, args.seconds),
             }
             print(name, json.dumps(results[name]), flush=True)
-        text = table(results, args.seconds, args.fuse_direct_io)
+        text = table(results, args)
         print(text)
         if args.save:
             with open(args.save, "w") as f:
