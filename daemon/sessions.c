@@ -127,6 +127,10 @@ static void prepare(struct ev_prepare *p, void *arg)
 	struct dsession *ds = arg;
 	if (ds->state == DS_DEAD || ds->state == DS_FAILED)
 		return;
+	/* every command this loop turn queued (FUSE requests read in a batch, re-issues, ...) goes
+	 * out in one send; a failed write is handled by swi_service from the timer, at once, in
+	 * the callbacks' phase where a failure's consequences (other sessions' re-issues) belong */
+	bool flush_failed = swi_flush(ds->s) < 0;
 	int fd = swi_fd(ds->s);
 	uint32_t ev = (uint32_t)swi_events(ds->s);
 	if (ds->io && ds->new_conn) {
@@ -150,7 +154,7 @@ static void prepare(struct ev_prepare *p, void *arg)
 	} else {
 		ev_io_set(ds->io, ev);
 	}
-	ev_timer_start(ds->t->loop, &ds->timer, swi_timeout_ms(ds->s));
+	ev_timer_start(ds->t->loop, &ds->timer, flush_failed ? 0 : swi_timeout_ms(ds->s));
 }
 
 static void *logout_one(struct dsession *ds, sessions_done_fn done, void *arg);
@@ -277,6 +281,7 @@ static int session_setup(struct dsession *ds, char *err, size_t errlen)
 		     ds->node.iface, ds->index, isid);
 	swi_session_set_isid(ds->s, isid);
 	swi_session_on_state(ds->s, session_recovery_step, ds);
+	swi_set_batching(ds->s, true);   /* the prepare hook flushes before every wait */
 	return 0;
 }
 

@@ -300,6 +300,22 @@ int swi_fd(const struct swi_session *s)
 	return s->x ? xport_fd(s->x) : -1;
 }
 
+void swi_set_batching(struct swi_session *s, bool on)
+{
+	s->batch_sends = on;
+	if (s->x)
+		xport_set_batching(s->x, on);
+}
+
+int swi_flush(struct swi_session *s)
+{
+	if (s->state == SS_FAILED)
+		return -1;
+	/* a failed write is left for swi_service, which decides between recovery and failure:
+	 * no callback runs from here */
+	return !s->x || s->rec.drop || xport_flush(s->x) == 0 ? 0 : -1;
+}
+
 short swi_events(const struct swi_session *s)
 {
 	return s->x && s->state != SS_FAILED && !s->rec.drop ? xport_events(s->x) : 0;
@@ -466,6 +482,7 @@ int session_open_transport(struct swi_session *s)
 	if (!s->x)
 		return session_fail(s, SWI_ERR_NOMEM, "out of memory");
 	xport_set_max_recv(s->x, s->want.max_recv_dsl);
+	xport_set_batching(s->x, s->batch_sends);
 	const struct xport_binding *b = s->bind.ifname[0] || s->bind.source.ss_family ? &s->bind : NULL;
 	if (xport_connect(s->x, (struct sockaddr *)&s->addr, s->addrlen, b) < 0)
 		return session_fail(s, SWI_ERR_TRANS, "cannot make connection to %s: %s", s->o.portal,
@@ -644,6 +661,7 @@ int swi_test_login_on_fd(struct swi_session *s, int fd, swi_done_fn done, void *
 	if (!s->x)
 		return session_fail(s, SWI_ERR_NOMEM, "out of memory");
 	xport_set_max_recv(s->x, s->want.max_recv_dsl);
+	xport_set_batching(s->x, s->batch_sends);
 	xport_adopt(s->x, fd);
 	return login_on_connected(s);
 }

@@ -91,6 +91,7 @@ struct swi_session {
 	uint32_t nop_itt;          /* our unanswered keepalive NOP-Out, 0 when none */
 	long long nop_sent_ms;
 	bool logout_requested;     /* the target asked for a logout: no new commands */
+	bool batch_sends;          /* swi_set_batching: every transport of the session batches */
 	struct recovery rec;
 	char err[512];
 	int err_class;

@@ -53,6 +53,8 @@ struct xport {
 	int fd;
 	bool connecting, connected, failed;
 	bool dispatching;           /* inside xport_service: sends wait for one batched flush */
+	bool batching;              /* sends wait for xport_flush or xport_service, always */
+	bool blocked;               /* the socket's buffer was full: wait for POLLOUT */
 	bool hdig, ddig;
 	bool streaming;             /* large Data-In going straight to the owner: read headers
 				     * alone, so that no data lands in rbuf to be copied */
@@ -312,8 +314,9 @@ int xport_queue(struct xport *x, const struct bhs *h, const void *data, bool cop
 	x->tail = e;
 	/* Write at once when nothing else is waiting (saves a poll round trip per command), except
 	 * while received PDUs are being handled: the commands they trigger go out together in one
-	 * sendmsg at the end of xport_service. */
-	if (x->connected && x->head == e && !x->dispatching)
+	 * sendmsg at the end of xport_service; and with batching, where the owner's xport_flush
+	 * before its wait sends every PDU of that loop turn together. */
+	if (x->connected && x->head == e && !x->dispatching && !x->batching)
 		return flush(x) < 0 && !x->failed ? -1 : 0;
 	return 0;
 }
@@ -365,6 +368,8 @@ static int flush(struct xport *x)
 		struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)n };
 		ssize_t sent = sendmsg(x->fd, &msg, MSG_NOSIGNAL);
 		if (sent < 0) {
+			if (errno == EAGAIN)
+				x->blocked = true;
 			if (errno == EAGAIN || errno == EINTR)
 				return 0;
 			return fail(x, errno, "sending to the target failed: %s", strerror(errno));
@@ -386,6 +391,20 @@ static int flush(struct xport *x)
 		}
 	}
 	return 0;
+}
+
+void xport_set_batching(struct xport *x, bool on)
+{
+	x->batching = on;
+}
+
+int xport_flush(struct xport *x)
+{
+	if (x->failed)
+		return -1;
+	if (!x->head || !x->connected || x->blocked)
+		return 0;   /* a full socket buffer: POLLOUT (xport_events) brings xport_service */
+	return flush(x);
 }
 
 uint32_t xport_last_seq(const struct xport *x)
@@ -703,6 +722,8 @@ int xport_service(struct xport *x, short revents)
 		if (rc)
 			return rc;
 	}
+	if (revents & POLLOUT)
+		x->blocked = false;
 	if (x->head && flush(x) < 0)
 		return -1;
 	if (x->failed)
