@@ -90,10 +90,10 @@ def wait_for(cond, what, bound_s=60):
         time.sleep(0.05)
 
 
-def swiscsi_env(work, conf):
+def swiscsi_env(work, conf, initiator="iqn.2026-12.bench.swiscsi:host"):
     """A private record database and run directory: nothing of the machine's is touched."""
     with open(os.path.join(work, "initiatorname.iscsi"), "w") as f:
-        f.write("InitiatorName=iqn.2026-12.bench.swiscsi:host\n")
+        f.write(f"InitiatorName={initiator}\n")
     return dict(os.environ, SWISCSI_DB=os.path.join(work, "db"),
                 SWISCSI_RUNDIR=os.path.join(work, "run"),
                 SWISCSI_CONF=os.path.join(work, "iscsid.conf"),
@@ -108,14 +108,15 @@ def adm(env, *args):
     return r.stdout
 
 
-def start_swiscsi(work, tgtd, fuse_direct_io):
+def start_swiscsi(work, tgtd, fuse_direct_io, initiator="iqn.2026-12.bench.swiscsi:host"):
     """swiscsid in the foreground (its pid is the FUSE server's, for the CPU column), discovery
-    and login through swiscsiadm; returns the daemon, the LUN file and its loop device."""
+    and login through swiscsiadm; returns the daemon, the LUN file and its loop device. Daemons
+    logged in at once need their own initiator names (one I_T nexus each)."""
     conf = os.path.join(work, "swiscsid.conf")
     with open(conf, "w") as f:
         f.write("[global]\nloop_devices = yes\nloop_direct_io = yes\n"
                 f"fuse_direct_io = {'yes' if fuse_direct_io else 'no'}\n")
-    env = swiscsi_env(work, conf)
+    env = swiscsi_env(work, conf, initiator)
     log = open(os.path.join(work, "swiscsid.log"), "w")
     p = subprocess.Popen([*PIN, SWISCSID, "--foreground"], env=env, stdout=log, stderr=log)
     sock = os.path.join(env["SWISCSI_RUNDIR"], "swiscsid.sock")

@@ -374,6 +374,7 @@ static int flush(struct xport *x)
 				return 0;
 			return fail(x, errno, "sending to the target failed: %s", strerror(errno));
 		}
+		x->blocked = false;
 		size_t left = (size_t)sent;
 		while (left && x->head) {
 			struct txent *e = x->head;
