@@ -127,8 +127,8 @@ static void prepare(struct ev_prepare *p, void *arg)
 	struct dsession *ds = arg;
 	if (ds->state == DS_DEAD || ds->state == DS_FAILED)
 		return;
-	/* every command this loop turn queued (FUSE requests read in a batch, re-issues, ...) goes
-	 * out in one send; a failed write is handled by swi_service from the timer, at once, in
+	/* the commands this loop turn queued after its first (FUSE requests read in a batch,
+	 * re-issues, ...) go out in one send; a failed write is handled by swi_service from the timer, at once, in
 	 * the callbacks' phase where a failure's consequences (other sessions' re-issues) belong */
 	bool flush_failed = swi_flush(ds->s) < 0;
 	int fd = swi_fd(ds->s);

@@ -53,7 +53,8 @@ struct xport {
 	int fd;
 	bool connecting, connected, failed;
 	bool dispatching;           /* inside xport_service: sends wait for one batched flush */
-	bool batching;              /* sends wait for xport_flush or xport_service, always */
+	bool batching;              /* sends after a turn's first wait for xport_flush */
+	bool turn_sent;             /* batching: this turn's first PDU went out at once */
 	bool blocked;               /* the socket's buffer was full: wait for POLLOUT */
 	bool hdig, ddig;
 	bool streaming;             /* large Data-In going straight to the owner: read headers
@@ -314,11 +315,13 @@ int xport_queue(struct xport *x, const struct bhs *h, const void *data, bool cop
 	x->tail = e;
 	/* Write at once when nothing else is waiting (saves a poll round trip per command), except
 	 * while received PDUs are being handled: the commands they trigger go out together in one
-	 * sendmsg at the end of xport_service; and with batching, where the owner's xport_flush
-	 * before its wait sends every PDU of that loop turn together. */
-	if (x->connected && x->head == e && !x->dispatching && !x->batching)
-		return flush(x) < 0 && !x->failed ? -1 : 0;
-	return 0;
+	 * sendmsg at the end of xport_service. With batching only the first PDU of the owner's
+	 * loop turn goes at once, so the target starts on it while the owner queues the rest;
+	 * its xport_flush before the wait sends those together. */
+	if (!x->connected || x->head != e || x->dispatching || (x->batching && x->turn_sent))
+		return 0;
+	x->turn_sent = x->batching;
+	return flush(x) < 0 && !x->failed ? -1 : 0;
 }
 
 /* Adds the unsent part of one piece to the iovec array. */
@@ -401,6 +404,7 @@ void xport_set_batching(struct xport *x, bool on)
 
 int xport_flush(struct xport *x)
 {
+	x->turn_sent = false;   /* the owner is about to wait: the next PDU begins a turn */
 	if (x->failed)
 		return -1;
 	if (!x->head || !x->connected || x->blocked)

@@ -61,9 +61,9 @@ void xport_set_max_recv(struct xport *x, uint32_t max_recv_dsl);
  * caller keeps it alive (pass copy=true to have it copied). 0 or -1 (out of memory). */
 int xport_queue(struct xport *x, const struct bhs *h, const void *data, bool copy);
 
-/* Batching on: xport_queue never writes; the PDUs wait for xport_flush (or xport_service) to
- * go out together in one sendmsg. Off (the default): a PDU queued when nothing else waits is
- * written at once. */
+/* Batching on: xport_queue writes the first PDU of a turn (the time between two xport_flush
+ * calls) at once, the others wait for xport_flush (or xport_service) to go out together in one
+ * sendmsg. Off (the default): every PDU queued when nothing else waits is written at once. */
 void xport_set_batching(struct xport *x, bool on);
 /* Writes what is queued, unless the socket's buffer was full (then POLLOUT and xport_service
  * do). 0, or -1 when the connection failed (reason in xport_error()). */

@@ -107,12 +107,13 @@ int swi_service(struct swi_session *s, short revents);
 /* Milliseconds until the session's next timer expires (-1: none); call swi_service with 0
  * then. */
 int swi_timeout_ms(const struct swi_session *s);
-/* Batched sends, for event loops that submit many commands per turn: with batching on, a
- * command submitted outside swi_service is queued, not written, and swi_flush writes every PDU
- * queued so far in one system call (loopback TCP runs the receiver's side of each send on the
- * sender's CPU, so one send per turn instead of one per command saves most of that work). Call
- * swi_flush before each wait, before taking swi_events; what it could not write (a full socket
- * buffer) swi_events asks POLLOUT for. Off by default: each command is written when submitted.
+/* Batched sends, for event loops that submit many commands per turn: with batching on, the
+ * first command submitted outside swi_service after a swi_flush is written at once (the target
+ * starts on it), the later ones are queued, and the next swi_flush writes them in one system
+ * call (loopback TCP runs the receiver's side of each send on the sender's CPU, so two sends
+ * per turn instead of one per command save most of that work). Call swi_flush before each
+ * wait, before taking swi_events; what it could not write (a full socket buffer) swi_events
+ * asks POLLOUT for. Off by default: each command is written when submitted.
  * swi_flush runs no callback: 0, or -1 when the write failed, and then swi_service (at once,
  * revents 0 will do) handles the failure as it handles any other, recovery included. */
 void swi_set_batching(struct swi_session *s, bool on);

@@ -1,6 +1,6 @@
 /* Batched sends (swi_set_batching, swi_flush) against a scripted target: with batching on, the
- * commands submitted between two flushes stay queued and then arrive together; off, each is on
- * the wire as soon as it is submitted; a flush that cannot write leaves the failure to
+ * first command submitted after a flush goes at once and the others stay queued until the next
+ * flush, then arrive together; off, each is on the wire as soon as it is submitted; a flush that cannot write leaves the failure to
  * swi_service, with no callback run from inside swi_flush. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -89,16 +89,20 @@ static void held_until_flush(void **state)
 	struct peer p;
 	login(&p);
 	swi_set_batching(p.s, true);
-	struct cmd c[NCMDS] = { 0 };
-	for (int i = 0; i < NCMDS; i++)
-		submit_read(&p, &c[i]);
-	assert_int_equal(waiting_bytes(&p), 0);
-	assert_true(swi_events(p.s) & POLLOUT);   /* a loop that never flushes still sends */
-	assert_int_equal(swi_flush(p.s), 0);
-	/* one write: every command is there at once, before the target reads any of them */
-	assert_int_equal(waiting_bytes(&p), NCMDS * ISCSI_BHS_LEN);
-	assert_false(swi_events(p.s) & POLLOUT);
-	answer_all(&p, c, NCMDS);
+	struct cmd c[2 * NCMDS] = { 0 };
+	for (int turn = 0; turn < 2; turn++) {
+		/* the turn's first command goes at once (the target starts on it), the rest wait */
+		for (int i = 0; i < NCMDS; i++) {
+			submit_read(&p, &c[turn * NCMDS + i]);
+			assert_int_equal(waiting_bytes(&p), ((size_t)turn * NCMDS + 1) * ISCSI_BHS_LEN);
+		}
+		assert_true(swi_events(p.s) & POLLOUT);   /* a loop that never flushes still sends */
+		assert_int_equal(swi_flush(p.s), 0);
+		/* one write: every other command is there at once, before the target reads any */
+		assert_int_equal(waiting_bytes(&p), ((size_t)turn + 1) * NCMDS * ISCSI_BHS_LEN);
+		assert_false(swi_events(p.s) & POLLOUT);
+	}
+	answer_all(&p, c, 2 * NCMDS);
 	peer_close(&p);
 }
 
@@ -108,13 +112,13 @@ static void flushed_by_service(void **state)
 	struct peer p;
 	login(&p);
 	swi_set_batching(p.s, true);
-	struct cmd c[2] = { 0 };
-	submit_read(&p, &c[0]);
-	submit_read(&p, &c[1]);
-	assert_int_equal(waiting_bytes(&p), 0);
+	struct cmd c[3] = { 0 };
+	for (int i = 0; i < 3; i++)
+		submit_read(&p, &c[i]);
+	assert_int_equal(waiting_bytes(&p), ISCSI_BHS_LEN);
 	assert_int_equal(swi_service(p.s, POLLOUT), 0);
-	assert_int_equal(waiting_bytes(&p), 2 * ISCSI_BHS_LEN);
-	answer_all(&p, c, 2);
+	assert_int_equal(waiting_bytes(&p), 3 * ISCSI_BHS_LEN);
+	answer_all(&p, c, 3);
 	peer_close(&p);
 }
 
@@ -137,15 +141,18 @@ static void failed_flush_left_to_service(void **state)
 	struct peer p;
 	login(&p);
 	swi_set_batching(p.s, true);
-	struct cmd c[1] = { 0 };
-	submit_read(&p, &c[0]);
-	close(p.fd);   /* the target is gone: the write fails (EPIPE) */
+	struct cmd c[2] = { 0 };
+	submit_read(&p, &c[0]);   /* the turn's first: written at once */
+	close(p.fd);   /* the target is gone: the next write fails (EPIPE) */
 	p.fd = -1;
+	submit_read(&p, &c[1]);
 	assert_int_equal(swi_flush(p.s), -1);
-	assert_int_equal(c[0].done, 0);   /* no callback from inside swi_flush */
+	assert_int_equal(c[0].done + c[1].done, 0);   /* no callback from inside swi_flush */
 	assert_int_equal(swi_service(p.s, 0), -1);   /* recovery is off: the session fails */
-	assert_int_equal(c[0].done, 1);
-	assert_int_equal(c[0].status, -1);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(c[i].done, 1);
+		assert_int_equal(c[i].status, -1);
+	}
 	peer_close(&p);
 }
 
