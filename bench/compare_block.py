@@ -7,12 +7,15 @@ export; swiscsi-bench on the raw engine is the ceiling. For each FUSE server the
 used (user + system, from /proc/PID/stat around each run) is divided by the I/Os fio did.
 
     bench/compare-block.sh [--seconds N] [--save FILE] [--lun ram|null] [--pin] [--stock-malloc]
+                           [--anchor-malloc]
 
 The target: tgtd keeps its freed buffers (glibc's mmap threshold raised, see TGTD_MALLOC) unless
 --stock-malloc; --lun null serves a null LUN (reads return zeros, writes are dropped) instead of
 the RAM LUN, so the table shows the initiators' cost and not the target's copies; --pin puts tgtd
 on CPU 1 and everything else (swiscsid, qemu-storage-daemon, fio, swiscsi-bench) on CPU 0, as
-bench/compare.sh does.
+bench/compare.sh does; --anchor-malloc gives qemu-storage-daemon tgtd's allocator setting too
+(it suffers the same mmap churn: 473-593 MiB/s at 128 KiB reads with it, 77-105 without, on
+this VM), for a comparison of the FUSE paths themselves rather than of glibc's defaults.
 
 Needs root, tgtd, fio, qemu-storage-daemon (qemu-system-common + qemu-block-extra), and the
 build in build/ (or $SWISCSI_BUILD)."""
@@ -134,12 +137,14 @@ def start_swiscsi(work, tgtd, fuse_direct_io, initiator="iqn.2026-12.bench.swisc
     return p, lun_file, loop
 
 
-def start_qsd(work, tgtd):
+def start_qsd(work, tgtd, kept_heap=False):
+    """kept_heap: qemu-storage-daemon with the same glibc setting as tgtd (its bounce buffers
+    and libiscsi's PDUs churn mmap/munmap at 128 KiB and more just as tgtd's do)."""
     export = os.path.join(work, "qsd-export")
     open(export, "w").close()
     host, port = tgtd.portal.rsplit(":", 1)
     p = subprocess.Popen(
-        [*PIN, "qemu-storage-daemon", "--blockdev",
+        [*PIN, *(["env", TGTD_MALLOC] if kept_heap else []), "qemu-storage-daemon", "--blockdev",
          f"driver=iscsi,node-name=disk,transport=tcp,portal={host}:{port},target={IQN},lun=1,"
          "initiator-name=iqn.2026-12.bench.swiscsi:qsd,cache.direct=on",
          "--export", f"type=fuse,id=exp,node-name=disk,mountpoint={export},writable=on"],
@@ -152,7 +157,8 @@ def target_text(args):
     lun = "null LUN" if args.lun == "null" else "RAM LUN (rdwr on /dev/shm)"
     malloc = "stock malloc" if args.stock_malloc else "glibc mmap threshold 32 MiB"
     pin = ", tgtd pinned to CPU 1 and the rest to CPU 0" if args.pin else ""
-    return f"One tgtd {lun}, stock iSCSI settings, {malloc}{pin}"
+    anchor = "; qemu-storage-daemon with the same mmap threshold" if args.anchor_malloc else ""
+    return f"One tgtd {lun}, stock iSCSI settings, {malloc}{pin}{anchor}"
 
 
 def table(results, args):
@@ -193,6 +199,8 @@ def main():
     ap.add_argument("--pin", action="store_true", help="tgtd on CPU 1, everything else on CPU 0")
     ap.add_argument("--stock-malloc", action="store_true",
                     help="tgtd with glibc's default mmap threshold (a fresh mmap per large command)")
+    ap.add_argument("--anchor-malloc", action="store_true",
+                    help="qemu-storage-daemon with tgtd's raised mmap threshold too")
     args = ap.parse_args()
     if args.pin:
         if os.cpu_count() < 2:
@@ -214,7 +222,7 @@ def main():
         url = tgtd.target(1, IQN, luns=[lun])
         serve, lun_file, loop = start_swiscsi(work, tgtd, args.fuse_direct_io)
         procs.append(serve)
-        qsd, export = start_qsd(work, tgtd)
+        qsd, export = start_qsd(work, tgtd, args.anchor_malloc)
         procs.append(qsd)
         results = {}
         for name, rw, bs, qd in WORKLOADS:
