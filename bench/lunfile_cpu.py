@@ -6,9 +6,11 @@ CPU per I/O is steadier than throughput on a shared machine: other load slows bo
 adds little to the daemon's own user+system time.
 
     bench/lunfile_cpu.py [--builds DIR[,DIR...]] [--workloads randread,4096,32;read,131072,16]
-                         [--seconds N] [--runs N] [--perf DIR]
+                         [--seconds N] [--runs N] [--perf DIR] [--floor]
 
---perf DIR: `perf record -g` of each daemon for 3 s of its first run, into DIR/BUILD-N.perf.
+--perf DIR: `perf record -g` of each daemon for 3 s of its first run, into DIR/N-RW-BS.perf.
+--floor: also bench/fuse_floor.c (of the first build) in the rotation, a FUSE file with no
+storage behind it: the FUSE path's own cost, below which no LUN file can go.
 Needs root, tgtd, fio and the builds (default: $SWISCSI_BUILD or build/)."""
 import argparse
 import json
@@ -59,6 +61,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--perf", help="directory for perf record files")
+    ap.add_argument("--floor", action="store_true", help="add fuse-floor to the rotation")
     args = ap.parse_args()
     wls = []
     for w in args.workloads.split(";"):
@@ -82,8 +85,18 @@ def main():
             os.makedirs(d)
             p, lun_file, _ = cb.start_swiscsi(d, tgtd, False, f"iqn.2026-12.bench.swiscsi:ab{i}")
             daemons.append((b, p, lun_file))
+        if args.floor:
+            mnt = os.path.join(work, "floor")
+            os.makedirs(mnt)
+            p = subprocess.Popen([os.path.join(builds[0], "bench", "fuse-floor"), mnt,
+                                  str(cb.LUN_BYTES)])
+            disk = os.path.join(mnt, "disk")
+            cb.wait_for(lambda: os.path.exists(disk) or p.poll() is not None, "fuse-floor")
+            if p.poll() is not None:
+                raise RuntimeError(f"fuse-floor exited with {p.returncode}")
+            daemons.append(("fuse-floor", p, disk))
         for wl in wls:
-            res = {b: [] for b in builds}
+            res = {d[0]: [] for d in daemons}
             for r in range(args.runs):
                 for i, (b, p, lun_file) in enumerate(daemons):
                     perf_out = os.path.join(args.perf, f"{i}-{wl[0]}-{wl[1]}.perf") \
@@ -92,7 +105,7 @@ def main():
                     res[b].append(x)
                     print(f"{','.join(map(str, wl)):20} {b:40} {x['iops']:8.0f} IOPS "
                           f"{x['mibs']:7.1f} MiB/s {x['cpu_us']:7.2f} us/IO", flush=True)
-            for b in builds:
+            for b in res:
                 cpus = [x["cpu_us"] for x in res[b]]
                 print(f"median {','.join(map(str, wl)):20} {b:40} "
                       f"{statistics.median(cpus):7.2f} us/IO (runs: "
