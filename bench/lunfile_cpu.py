@@ -6,7 +6,7 @@ CPU per I/O is steadier than throughput on a shared machine: other load slows bo
 adds little to the daemon's own user+system time.
 
     bench/lunfile_cpu.py [--builds DIR[,DIR...]] [--workloads randread,4096,32;read,131072,16]
-                         [--seconds N] [--runs N] [--perf DIR] [--floor]
+                         [--seconds N] [--runs N] [--perf DIR] [--floor] [--pin]
 
 --perf DIR: `perf record -g` of each daemon for 3 s of its first run, into DIR/N-RW-BS.perf.
 --floor: also bench/fuse_floor.c (of the first build) in the rotation, a FUSE file with no
@@ -31,7 +31,7 @@ from tgt import Tgtd  # noqa: E402  (compare_block put tests/integration on the 
 
 
 def fio_cmd(lun_file, rw, bs, qd, seconds):
-    return ["fio", "--name=cpu", "--filename=" + lun_file.replace(":", "\\:"), "--ioengine=libaio",
+    return [*cb.PIN, "fio", "--name=cpu", "--filename=" + lun_file.replace(":", "\\:"), "--ioengine=libaio",
             "--direct=1", f"--rw={rw}", f"--bs={bs}", f"--iodepth={qd}", f"--runtime={seconds}",
             "--time_based", f"--size={cb.LUN_BYTES}", "--output-format=json", "--randrepeat=0"]
 
@@ -62,6 +62,8 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--perf", help="directory for perf record files")
     ap.add_argument("--floor", action="store_true", help="add fuse-floor to the rotation")
+    ap.add_argument("--pin", action="store_true",
+                    help="tgtd on CPU 1, the daemons and fio on CPU 0 (less noise)")
     args = ap.parse_args()
     wls = []
     for w in args.workloads.split(";"):
@@ -73,7 +75,9 @@ def main():
     with open(backing, "wb") as f:
         f.truncate(cb.LUN_BYTES)
     tgtd = Tgtd(work)
-    tgtd.start_cmd_prefix = ["env", cb.TGTD_MALLOC]
+    if args.pin:
+        cb.PIN[:] = ["taskset", "-c", "0"]
+    tgtd.start_cmd_prefix = (["taskset", "-c", "1"] if args.pin else []) + ["env", cb.TGTD_MALLOC]
     tgtd.start()
     daemons = []
     try:
@@ -88,7 +92,7 @@ def main():
         if args.floor:
             mnt = os.path.join(work, "floor")
             os.makedirs(mnt)
-            p = subprocess.Popen([os.path.join(builds[0], "bench", "fuse-floor"), mnt,
+            p = subprocess.Popen([*cb.PIN, os.path.join(builds[0], "bench", "fuse-floor"), mnt,
                                   str(cb.LUN_BYTES)])
             disk = os.path.join(mnt, "disk")
             cb.wait_for(lambda: os.path.exists(disk) or p.poll() is not None, "fuse-floor")

@@ -19,7 +19,7 @@
 enum { REQUESTS_PER_WAKEUP = 64, STOP_WAIT_MS = 10000 };
 
 /* Reads requests until the device has none (it is non-blocking), a bounded number per wakeup
- * so the sessions' own descriptors get their turn. */
+ * so the sessions' own descriptors get their turn; then the commands they queued go out. */
 static void on_fuse(struct ev_io *w, uint32_t revents, void *arg)
 {
 	(void)revents;
@@ -27,15 +27,23 @@ static void on_fuse(struct ev_io *w, uint32_t revents, void *arg)
 	for (int i = 0; i < REQUESTS_PER_WAKEUP; i++) {
 		int n = fuse_session_receive_buf(fs->se, &fs->buf);
 		if (n == -EAGAIN || n == -EINTR)
-			return;
+			break;
 		if (n <= 0 || fuse_session_exited(fs->se)) {
 			dlog(LOG_ERR, "%s: the LUN filesystem was unmounted from outside", fs->dir);
 			ev_io_del(w);
 			fs->w = NULL;
-			return;
+			break;
 		}
 		fuse_session_process_buf(fs->se, &fs->buf);
 	}
+	if (fs->after_requests)
+		fs->after_requests(fs->after_arg);
+}
+
+void lunfs_after_requests(struct lunfs *fs, void (*fn)(void *arg), void *arg)
+{
+	fs->after_requests = fn;
+	fs->after_arg = arg;
 }
 
 /* What a daemon that died left at dir is cleared first (lunfs_stale.c). */

@@ -38,6 +38,10 @@ struct lunfs *lunfs_start(struct evloop *loop, const char *dir, const struct lun
 			  char *err, size_t errlen);
 /* Detaches every loop device, unmounts, frees. Sessions still attached are detached first. */
 void lunfs_stop(struct lunfs *fs);
+/* fn runs after each wake-up's batch of FUSE requests has been handled: the sessions send the
+ * commands those requests queued there, together (libswiscsi batches them, see swi_flush),
+ * rather than after everything else the loop turn handles. */
+void lunfs_after_requests(struct lunfs *fs, void (*fn)(void *arg), void *arg);
 
 /* Where a session's files are named from: by-iface/<iface>/ip-<addr>:<port>-iscsi-<target>-lun-<n>
  * and by-path/ip-<addr>:<port>-iscsi-<target>-lun-<n> (an IPv6 address in brackets). A record's

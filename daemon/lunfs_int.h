@@ -86,6 +86,8 @@ struct lunfs {
 	struct lunfs_session *sessions;
 	bool mounted;
 	time_t born;                /* every inode's times: when the filesystem was mounted */
+	void (*after_requests)(void *arg);   /* lunfs_after_requests */
+	void *after_arg;
 };
 
 /* ---- lunfs_tree.c ---- */

@@ -16,9 +16,23 @@ struct sessions *sessions_new(struct evloop *loop)
 	return t;
 }
 
+/* After a batch of FUSE requests: the commands they queued leave at once, one send per
+ * session, instead of waiting for the prepare hooks while the rest of the loop turn (say, a
+ * socket's worth of Data-In) is handled. A failed write is left to the prepare hook, whose
+ * swi_flush sees it again and hands it to swi_service. */
+static void flush_all(void *arg)
+{
+	struct sessions *t = arg;
+	for (struct dsession *ds = t->head; ds; ds = ds->next)
+		if (ds->s && ds->state != DS_DEAD && ds->state != DS_FAILED)
+			swi_flush(ds->s);
+}
+
 void sessions_set_lunfs(struct sessions *t, struct lunfs *fs)
 {
 	t->fs = fs;
+	if (fs)
+		lunfs_after_requests(fs, flush_all, t);
 }
 
 void sessions_set_config(struct sessions *t, const struct swiscsid_config *cfg)
