@@ -145,7 +145,7 @@ void lunfs_stop(struct lunfs *fs)
 		return;
 	for (struct lunfs_session *ls = fs->sessions, *next; ls; ls = next) {
 		next = ls->next;
-		lunfs_detach_session(ls, NULL, NULL);
+		(void)lunfs_detach_session(ls, NULL, NULL);   /* joins one under way */
 	}
 	/* the loop keeps serving FUSE and the sessions while loop devices detach and I/O drains */
 	uint64_t deadline = ev_now_ms() + STOP_WAIT_MS;
