@@ -634,6 +634,11 @@ int swi_negotiated(const struct swi_session *s, struct swi_negotiated *out)
 	return 0;
 }
 
+uint32_t swi_max_burst_length(const struct swi_session *s)
+{
+	return s->neg.max_burst;
+}
+
 int swi_test_login_on_fd(struct swi_session *s, int fd, swi_done_fn done, void *arg)
 {
 	session_begin(s, OP_LOGIN, done, arg);

@@ -171,6 +171,10 @@ struct swi_negotiated {
 	char local_address[64];   /* the address our side of the connection uses */
 };
 int swi_negotiated(const struct swi_session *s, struct swi_negotiated *out);
+/* The MaxBurstLength of the session's latest login (0 before the first). A recovery's re-login
+ * may negotiate another: a field read, cheap enough to ask per command (swi_negotiated also
+ * asks the socket for its address). */
+uint32_t swi_max_burst_length(const struct swi_session *s);
 
 /* The session's ISID (RFC 7143 §11.12.5). A new session has a random one; a caller that logs
  * the same node in again (a daemon restarting, a reconnect) sets the one it used before, so
