@@ -36,8 +36,10 @@ struct lunfs_config {
 /* Mounts the filesystem at dir (created if missing). NULL with a sentence in err. */
 struct lunfs *lunfs_start(struct evloop *loop, const char *dir, const struct lunfs_config *cfg,
 			  char *err, size_t errlen);
-/* Detaches every loop device, unmounts, frees. Sessions still attached are detached first. */
-void lunfs_stop(struct lunfs *fs);
+/* Detaches every loop device, unmounts, frees. Sessions still attached are detached first.
+ * Waits for that (serving FUSE and the loop meanwhile) until deadline_ms (ev_now_ms's clock)
+ * at most: then it unmounts with work pending and leaves the memory to the process's exit. */
+void lunfs_stop(struct lunfs *fs, uint64_t deadline_ms);
 
 /* Where a session's files are named from: by-iface/<iface>/ip-<addr>:<port>-iscsi-<target>-lun-<n>
  * and by-path/ip-<addr>:<port>-iscsi-<target>-lun-<n> (an IPv6 address in brackets). A record's

@@ -221,6 +221,14 @@ void swi_session_free(struct swi_session *s)
 	free(s);
 }
 
+void swi_session_abort(struct swi_session *s, const char *why)
+{
+	if (s->state == SS_FAILED)
+		return;   /* already ended: its commands failed with it */
+	s->rec.armed = false;   /* a failure now is final, not a reason to reconnect */
+	session_fail(s, SWI_ERR, "%s", why);
+}
+
 const char *swi_error(const struct swi_session *s)
 {
 	return s->err;

@@ -93,6 +93,11 @@ struct swi_options {
 struct swi_session *swi_session_new(const struct swi_options *opts, const char **err);
 /* Closes the connection without logout; pending callbacks run with an error. */
 void swi_session_free(struct swi_session *s);
+/* Ends the session now, without a logout, for a caller that cannot wait any longer (a
+ * shutdown's deadline): recovery stops, a pending login or logout completes with -1, every
+ * command (held ones too) fails with -1 (why in swi_error), and swi_service returns -1 from
+ * now on. The session stays allocated until swi_session_free. */
+void swi_session_abort(struct swi_session *s, const char *why);
 
 const char *swi_error(const struct swi_session *s);
 int swi_error_class(const struct swi_session *s);

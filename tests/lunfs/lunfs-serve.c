@@ -212,7 +212,8 @@ int main(int argc, char **argv)
 		}
 	}
 	int rc = evloop_run(loop);
-	lunfs_stop(fs);   /* detaches every session, serving FUSE and the sessions meanwhile */
+	/* detaches every session, serving FUSE and the sessions meanwhile */
+	lunfs_stop(fs, ev_now_ms() + 10000);
 	for (int i = 0; i < nsessions; i++) {
 		ev_prepare_del(loop, &sessions[i].prep);
 		ev_timer_stop(loop, &sessions[i].timer);
