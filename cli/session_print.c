@@ -156,25 +156,28 @@ static void print_recovery(const struct ctl_counters *c)
 }
 
 /* iscsiadm's layout; libswiscsi counts PDUs in total, not per opcode. */
+void session_print_stats_one(const struct ctl_session *s)
+{
+	const struct ctl_counters *c = &s->counters;
+	printf("Stats for session [sid: %u, target: %s, portal: %s,%d]\n", s->sid,
+	       s->node.target, s->node.address, s->node.port);
+	printf("iSCSI SNMP:\n");
+	printf("\ttxdata_octets: %llu\n", (unsigned long long)c->bytes_tx);
+	printf("\trxdata_octets: %llu\n", (unsigned long long)c->bytes_rx);
+	printf("\tscsicmd_pdus: %llu\n", (unsigned long long)c->commands);
+	printf("\tdigest_err: %llu\n", (unsigned long long)c->digest_errors);
+	printf("\ttimeout_err: %llu\n", (unsigned long long)c->timeouts);
+	/* iscsiadm's own names above; what libswiscsi counts beyond them below, in the
+	 * free-form section the kernel drivers use for theirs */
+	printf("iSCSI Extended Stats:\n");
+	printf("\ttx_pdus: %llu\n", (unsigned long long)c->pdus_tx);
+	printf("\trx_pdus: %llu\n", (unsigned long long)c->pdus_rx);
+	printf("\tcommand_errors: %llu\n", (unsigned long long)c->errors);
+	print_recovery(c);
+}
+
 void session_print_stats(const struct ctl_reply *r)
 {
-	for (size_t i = 0; i < r->nsessions; i++) {
-		const struct ctl_session *s = r->sessions[i];
-		const struct ctl_counters *c = &s->counters;
-		printf("Stats for session [sid: %u, target: %s, portal: %s,%d]\n", s->sid,
-		       s->node.target, s->node.address, s->node.port);
-		printf("iSCSI SNMP:\n");
-		printf("\ttxdata_octets: %llu\n", (unsigned long long)c->bytes_tx);
-		printf("\trxdata_octets: %llu\n", (unsigned long long)c->bytes_rx);
-		printf("\tscsicmd_pdus: %llu\n", (unsigned long long)c->commands);
-		printf("\tdigest_err: %llu\n", (unsigned long long)c->digest_errors);
-		printf("\ttimeout_err: %llu\n", (unsigned long long)c->timeouts);
-		/* iscsiadm's own names above; what libswiscsi counts beyond them below, in the
-		 * free-form section the kernel drivers use for theirs */
-		printf("iSCSI Extended Stats:\n");
-		printf("\ttx_pdus: %llu\n", (unsigned long long)c->pdus_tx);
-		printf("\trx_pdus: %llu\n", (unsigned long long)c->pdus_rx);
-		printf("\tcommand_errors: %llu\n", (unsigned long long)c->errors);
-		print_recovery(c);
-	}
+	for (size_t i = 0; i < r->nsessions; i++)
+		session_print_stats_one(r->sessions[i]);
 }

@@ -1,6 +1,13 @@
-/* Reads, writes and cache flushes as pieces of at most MaxBurstLength, all submitted at once
- * (up to a cap per session; the rest wait in the session's queue and go out as pieces
- * complete). A request completes when its last piece does, with the first error seen. */
+/* Reads, writes and cache flushes as pieces of at most MaxBurstLength (the session's current
+ * login's: a recovery's re-login may negotiate another), all submitted at once (up to a cap
+ * per session; the rest wait in the session's queue and go out as pieces complete). A request
+ * completes when its last piece does, with the first error seen.
+ *
+ * Transient conditions are libswiscsi's to retry (BUSY, TASK SET FULL, a power-on/reset unit
+ * attention: the session's scsi_retries, a delay apart): what comes back of those is final here.
+ * Any other unit attention is news it passes on (REPORTED LUNS DATA HAS CHANGED, CAPACITY DATA
+ * HAS CHANGED, ...): the command was not run and each attention is reported once, so the piece
+ * is sent again, a few times at most for attentions queued one behind another. */
 #include "lun_io.h"
 #include "lun_sense.h"
 
@@ -12,7 +19,8 @@
 #include "swiscsi/swiscsi.h"
 
 /* Below libswiscsi's 1024 task slots, leaving room for probes and rescans. */
-enum { MAX_INFLIGHT = 768, MAX_RETRIES = 8 };
+enum { MAX_INFLIGHT = 768, MAX_NEWS_RESENDS = 4, DEFAULT_BURST = 262144 };
+enum { ASC_POWER_ON_RESET = 0x29 };   /* libswiscsi retries this attention itself */
 
 enum req_kind { REQ_READ, REQ_WRITE, REQ_SYNC };
 
@@ -36,12 +44,11 @@ struct lun_req {
 struct piece {
 	struct lun_req *req;
 	uint32_t first, blocks;        /* relative to req->lba */
-	unsigned tries;
+	unsigned resends;              /* after unit attentions that were news */
 };
 
 struct lun_io {
 	struct swi_session *s;
-	uint32_t piece_blocks_bytes;   /* MaxBurstLength */
 	unsigned inflight, requests;
 	struct lun_req *wait_head, *wait_tail;
 	void (*on_luns_changed)(void *arg);
@@ -53,12 +60,9 @@ struct lun_io {
 struct lun_io *lun_io_new(struct swi_session *s, void (*on_luns_changed)(void *arg), void *arg)
 {
 	struct lun_io *q = calloc(1, sizeof(*q));
-	struct swi_negotiated n;
 	if (!q)
 		return NULL;
 	q->s = s;
-	q->piece_blocks_bytes = swi_negotiated(s, &n) == 0 && n.max_burst_length ? n.max_burst_length
-										 : 262144;
 	q->on_luns_changed = on_luns_changed;
 	q->arg = arg;
 	return q;
@@ -132,13 +136,15 @@ static void piece_done(struct swi_session *s, int status, const struct swi_scsi_
 	struct lun_io *q = r->q;
 	q->inflight--;
 	int err = status < 0 ? -EIO : lun_errno(res);
+	bool news = false;
 	if (status == 0 && res->status == 0x02) {
 		struct lun_sense k;
 		lun_sense_decode(res, &k);
 		if (lun_sense_luns_changed(&k) && q->on_luns_changed)
 			q->on_luns_changed(q->arg);
+		news = k.key == SK_UNIT_ATTENTION && k.asc != ASC_POWER_ON_RESET;
 	}
-	if (err == -EAGAIN && ++p->tries < MAX_RETRIES && send_piece(p) == 0) {
+	if (err == -EAGAIN && news && ++p->resends <= MAX_NEWS_RESENDS && send_piece(p) == 0) {
 		pump(q);
 		return;
 	}
@@ -179,7 +185,8 @@ static int send_piece(struct piece *p)
 static int submit_more(struct lun_req *r)
 {
 	struct lun_io *q = r->q;
-	uint32_t per = q->piece_blocks_bytes / r->block_size;
+	uint32_t burst = swi_max_burst_length(q->s);
+	uint32_t per = (burst ? burst : DEFAULT_BURST) / r->block_size;
 	if (per == 0)
 		per = 1;
 	while (!r->submitted_all) {

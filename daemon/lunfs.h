@@ -36,8 +36,10 @@ struct lunfs_config {
 /* Mounts the filesystem at dir (created if missing). NULL with a sentence in err. */
 struct lunfs *lunfs_start(struct evloop *loop, const char *dir, const struct lunfs_config *cfg,
 			  char *err, size_t errlen);
-/* Detaches every loop device, unmounts, frees. Sessions still attached are detached first. */
-void lunfs_stop(struct lunfs *fs);
+/* Detaches every loop device, unmounts, frees. Sessions still attached are detached first.
+ * Waits for that (serving FUSE and the loop meanwhile) until deadline_ms (ev_now_ms's clock)
+ * at most: then it unmounts with work pending and leaves the memory to the process's exit. */
+void lunfs_stop(struct lunfs *fs, uint64_t deadline_ms);
 
 /* Where a session's files are named from: by-iface/<iface>/ip-<addr>:<port>-iscsi-<target>-lun-<n>
  * and by-path/ip-<addr>:<port>-iscsi-<target>-lun-<n> (an IPv6 address in brackets). A record's
@@ -62,12 +64,17 @@ int lunfs_attach_session(struct lunfs *fs, struct swi_session *s, const struct l
 			 lunfs_done_fn done, void *arg, struct lunfs_session **out);
 /* Re-reads the LUN list: files appear and disappear to match. While another operation of
  * the session runs, the rescan waits for it (one waiting rescan at most: -1 for a second one
- * with a callback). Also started by the LUN side itself on a REPORTED LUNS DATA HAS CHANGED
- * unit attention. */
+ * with a callback; one without joins it); a detach asked for meanwhile goes first and the
+ * waiting rescan's done gets -1. -1 (done never called) once a detach is asked for. Also
+ * started by the LUN side itself on a REPORTED LUNS DATA HAS CHANGED unit attention. */
 int lunfs_rescan_session(struct lunfs_session *ls, lunfs_done_fn done, void *arg);
 /* Removes the session's files and loop devices; I/O already submitted completes first (done is
- * called then), new I/O on open files fails with EIO. After done, the session may be logged out. */
-void lunfs_detach_session(struct lunfs_session *ls, lunfs_done_fn done, void *arg);
+ * called then, status 0), new I/O on open files fails with EIO. After done, the session may be
+ * logged out. Asked for while another operation runs, the detach waits for it (a waiting rescan
+ * then fails, its requester told so); asked for while an attach is failing, done runs after the
+ * attach's own (failed) done, once nothing of the session is left. A detach without a callback
+ * joins one already coming; -1 (done never called) for a second one with a callback. */
+int lunfs_detach_session(struct lunfs_session *ls, lunfs_done_fn done, void *arg);
 
 struct lunfs_device {
 	uint64_t lun;

@@ -41,7 +41,9 @@ struct lunfs_entry {
 
 enum lunfs_op_kind { OP_ATTACH, OP_RESCAN, OP_DETACH };
 
-/* One multi-step operation on a session (attach, rescan, detach): done when pending is 0. */
+/* One multi-step operation on a session (attach, rescan, detach): done when pending is 0.
+ * done is its requester's; a detach's is the failed attach it cleans up after, if any (the
+ * detach's own requester is lunfs_session.detach_done). */
 struct lunfs_op {
 	enum lunfs_op_kind kind;
 	lunfs_done_fn done;
@@ -61,10 +63,13 @@ struct lunfs_session {
 	struct lunfs_lun *luns;
 	struct lunfs_op op;
 	bool busy, attached, detaching;
-	/* asked for while busy: run when the current operation ends (a detach first) */
+	/* asked for while busy: run when the current operation ends (a detach first; a waiting
+	 * rescan that a detach overtakes fails, its requester told so) */
 	bool rescan_wanted, detach_wanted;
-	lunfs_done_fn deferred_done;
-	void *deferred_arg;
+	lunfs_done_fn rescan_done;  /* the waiting rescan's requester (NULL: none, or lunfs's own) */
+	void *rescan_arg;
+	lunfs_done_fn detach_done;  /* the detach's requester, waiting or running (NULL: none) */
+	void *detach_arg;
 	struct ev_timer rescan_timer, free_timer;
 	struct lunfs_session *next;
 };

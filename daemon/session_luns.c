@@ -72,7 +72,11 @@ void session_luns_detach(struct dsession *ds, void (*go_on)(struct dsession *ds)
 		return;
 	}
 	ds->after_detach = go_on;
-	lunfs_detach_session(ds->ls, detached, ds);
+	/* -1 only for a second requester with a callback: a session detaches once (its state
+	 * leaves DS_READY/DS_FAILED first), and lunfs_stop's own detach has none */
+	if (lunfs_detach_session(ds->ls, detached, ds) < 0)
+		dlog(LOG_ERR, "session %u: its LUN files are already being detached for another "
+			      "request", ds->sid);
 }
 
 /* ---- rescan ---- */

@@ -93,6 +93,11 @@ struct swi_options {
 struct swi_session *swi_session_new(const struct swi_options *opts, const char **err);
 /* Closes the connection without logout; pending callbacks run with an error. */
 void swi_session_free(struct swi_session *s);
+/* Ends the session now, without a logout, for a caller that cannot wait any longer (a
+ * shutdown's deadline): recovery stops, a pending login or logout completes with -1, every
+ * command (held ones too) fails with -1 (why in swi_error), and swi_service returns -1 from
+ * now on. The session stays allocated until swi_session_free. */
+void swi_session_abort(struct swi_session *s, const char *why);
 
 const char *swi_error(const struct swi_session *s);
 int swi_error_class(const struct swi_session *s);
@@ -171,6 +176,10 @@ struct swi_negotiated {
 	char local_address[64];   /* the address our side of the connection uses */
 };
 int swi_negotiated(const struct swi_session *s, struct swi_negotiated *out);
+/* The MaxBurstLength of the session's latest login (0 before the first). A recovery's re-login
+ * may negotiate another: a field read, cheap enough to ask per command (swi_negotiated also
+ * asks the socket for its address). */
+uint32_t swi_max_burst_length(const struct swi_session *s);
 
 /* The session's ISID (RFC 7143 §11.12.5). A new session has a random one; a caller that logs
  * the same node in again (a daemon restarting, a reconnect) sets the one it used before, so

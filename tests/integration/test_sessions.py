@@ -478,3 +478,45 @@ def test_no_wait(adm, target, swiscsid):
     swiscsid.wait_log(f"session 1 logged in to {T1}")
     r = adm_run(adm, "-m", "session")
     assert r.out == f"tcp: [1] {target.portal},1 {T1} (non-flash)\n", r
+
+
+def test_node_rescan_and_stats_act_on_the_records_sessions(adm, swiscsid):
+    """-m node -T T -p P -R and -s, as iscsiadm: the sessions of the records selected (REPORT
+    LUNS goes to that target only), every session without selectors, and "No session found."
+    (21) only when no session matches: another target's record, or none logged in."""
+    report_luns = 0xA0
+    with FakeTarget(iqn=T1) as a, FakeTarget(iqn=T2) as b:
+        (adm.root / "swiscsid.conf").write_text("[global]\nloop_devices = no\n")
+        for t in (a, b):
+            assert adm_run(adm, "-m", "node", "-o", "new", "-T", t.iqn, "-p", f"{t.portal},1").rc == 0
+        swiscsid.start()
+        r = adm_run(adm, "-m", "node", "-T", T1, "-p", a.portal, "-R")
+        assert (r.rc, r.err) == (21, "swiscsiadm: No session found.\n"), r   # none logged in
+        assert adm_run(adm, "-m", "node", "-l").rc == 0
+        # "tcp: [SID] PORTAL,TPGT TARGET (non-flash)"
+        sid = {line.split()[3]: line.split()[1].strip("[]")
+               for line in adm_run(adm, "-m", "session").out.splitlines()}
+        reports = [sum(c[0] == report_luns for c in t.commands) for t in (a, b)]
+
+        r = adm_run(adm, "-m", "node", "-T", T1, "-p", a.portal, "-R")
+        assert r.rc == 0, r
+        assert r.out == f"Rescanning session [sid: {sid[T1]}, target: {T1}, portal: {a.portal.replace(':', ',')}]\n", r
+        assert [sum(c[0] == report_luns for c in t.commands) for t in (a, b)] == [reports[0] + 1, reports[1]]
+
+        r = adm_run(adm, "-m", "node", "-T", T2, "-s")
+        assert r.rc == 0, r
+        assert r.out.startswith(f"Stats for session [sid: {sid[T2]}, target: {T2}, "
+                                f"portal: {b.portal.replace(':', ',')}]\n"), r
+        assert r.out.count("Stats for session") == 1 and "\tscsicmd_pdus: " in r.out, r
+
+        r = adm_run(adm, "-m", "node", "-R")   # no selector: every session
+        assert r.rc == 0 and r.out.count("Rescanning session") == 2, r
+        assert adm_run(adm, "-m", "node", "-s").out.count("Stats for session") == 2
+
+        for extra in (("-T", "iqn.2026-12.test.sess:none", "-R"), ("-T", T1, "-p", b.portal, "-s")):
+            r = adm_run(adm, "-m", "node", *extra)
+            assert (r.rc, r.out, r.err) == (21, "", "swiscsiadm: No session found.\n"), (extra, r)
+        assert adm_run(adm, "-m", "node", "-u").rc == 0
+        r = adm_run(adm, "-m", "node", "-T", T2, "-s")
+        assert (r.rc, r.err) == (21, "swiscsiadm: No session found.\n"), r
+        assert not a.errors and not b.errors, (a.errors, b.errors)
