@@ -172,13 +172,16 @@ void session_mpath_state(struct dsession *ds, enum swi_state st)
 		struct mpath_lun *m = ms->map[k];
 		bool returned = false;
 		for (size_t i = 0; i < m->sel.npaths; i++) {
-			if (m->route[i].sid != ds->sid)
+			struct mpath_route *r = &m->route[i];
+			if (r->sid != ds->sid)
 				continue;
-			bool was_up = m->sel.path[i].up;
+			bool was_up = m->sel.path[i].up, down = st != SWI_STATE_LOGGED_IN;
 			mpath_path_from_session(&m->sel, i, st, now_ms());
-			if (m->sel.path[i].up != was_up)
-				dlog(LOG_INFO, "multipath map %s: path %zu (session %u) %s", m->info.id.name,
-				     i + 1, ds->sid, m->sel.path[i].up ? "is back" : "is down");
+			/* (its commands' path errors may have taken it out already) */
+			if (down != r->session_down)
+				dlog(LOG_INFO, "multipath map %s: path %zu (session %u, iface %s) is %s",
+				     m->info.id.name, i + 1, ds->sid, r->iface, down ? "down" : "back");
+			r->session_down = down;
 			returned |= !was_up && m->sel.path[i].up;
 		}
 		if (returned && m->io)

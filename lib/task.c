@@ -650,6 +650,7 @@ void task_hold_all(struct swi_session *s)
 	}
 	char cause[sizeof(s->err)];
 	snprintf(cause, sizeof(cause), "%s", s->err);
+	int cause_class = s->err_class;
 	for (size_t i = 0; i < nfast; i++) {
 		task_rewind(s, fast[i]);   /* its PDUs go with the lost connection */
 		snprintf(s->err, sizeof(s->err), "SCSI command (fail-fast): connection lost: %.400s",
@@ -657,6 +658,9 @@ void task_hold_all(struct swi_session *s)
 		s->err_class = SWI_ERR_TRANS;
 		finish(s, fast[i], -1);
 	}
+	/* the session's own error stays the loss itself (the recovery reports it) */
+	memcpy(s->err, cause, sizeof(s->err));
+	s->err_class = cause_class;
 	for (uint32_t i = 0; tt->slots && i < TASK_SLOTS; i++) {
 		if (!doomed[i] || !tt->slots[i].used)
 			continue;
