@@ -241,7 +241,7 @@ def test_nic1_down_mid_write_then_back(rig, tmp_path):
     url, byid, backing = start_map(rig, tmp_path, size,
                                    "failback = immediate\nno_path_retry = fail\n")
     src = random_file(tmp_path / "src", size)
-    # no_path_retry fail: had the write waited for a path rather than moved, it would have failed
+    # no_path_retry fail: the map never holds the write for want of a path; it must go on NIC 2
     w = dd(f"if={src}", f"of={byid}", "oflag=direct", "conv=notrunc,fsync")
     try:
         wait_progress(w, backing, size // 4)
