@@ -269,15 +269,16 @@ int swi_scsi_async_ex(struct swi_session *s, uint64_t lun, const uint8_t *cdb, s
 		return 0;
 	}
 	/* a send that lost the connection holds the command (recovery): it is submitted; a
-	 * fail-fast one is refused instead, here, so its callback never runs inside this call */
+	 * fail-fast one, or any when the session failed for good, is refused instead, here, so
+	 * that no callback runs inside this call besides the -1 */
 	s->tasks.submitting = t;
 	int rc = send_command(s, t);
 	s->tasks.submitting = NULL;
-	if (rc < 0 && failfast && s->rec.active && t->used) {
+	if (rc < 0 && t->used && (failfast || !s->rec.active)) {
 		discard(s, t);
 		return -1;
 	}
-	return rc < 0 && !s->rec.active ? -1 : 0;
+	return 0;
 }
 
 uint64_t task_read_expected(const struct swi_session *s)
@@ -583,8 +584,8 @@ void task_fail_all(struct swi_session *s)
 	struct task_table *tt = &s->tasks;
 	tt->queue_head = tt->queue_tail = NULL;
 	for (uint32_t i = 0; tt->slots && i < TASK_SLOTS; i++)
-		if (tt->slots[i].used)
-			finish(s, &tt->slots[i], -1);
+		if (tt->slots[i].used && &tt->slots[i] != tt->submitting)
+			finish(s, &tt->slots[i], -1);   /* (swi_scsi_async_ex refuses that one) */
 }
 
 static int by_cmdsn(const void *a, const void *b)

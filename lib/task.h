@@ -59,8 +59,9 @@ struct task_table {
 	unsigned inflight;
 	uint64_t read_expected;    /* Data-In bytes the sent reads still wait for */
 	struct task *queue_head, *queue_tail; /* waiting for the command window */
-	struct task *submitting;   /* the task swi_scsi_async_ex is sending now: a loss during
-				    * its send refuses it there rather than calling back */
+	struct task *submitting;   /* the task swi_scsi_async_ex is sending now: a failure
+				    * during its send refuses it there (-1) rather than calling
+				    * back as well */
 };
 
 void task_table_free(struct swi_session *s);
