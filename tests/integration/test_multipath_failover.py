@@ -9,6 +9,10 @@ each NIC, one multipath map of the two paths, I/O through its by-id file.
   running" again and carries reads again (failback immediate).
 - Both NICs go down: no_path_retry fail returns EIO promptly, queue holds the write until a
   NIC returns and it completes correctly, N fails with EIO after about N checker intervals.
+- A failover map (one path per group): its first path's NIC goes down, reads move to the
+  second; the NIC comes back and the reads follow failback: back at once (immediate), or they
+  stay (manual). Which path carried a read is told by the sessions' Data-In counters (an idle
+  path's keepalives move packet counts too), and shown on the wire.
 
 swiscsid runs in the lab's network namespace but in the test's mount namespace (nsenter), so
 the by-id file is the test's to use. Loop devices are off: the by-id file is what is tested."""
@@ -129,15 +133,16 @@ def rig(lab, tmp_path, request):
     return adm
 
 
-def start_map(rig, tmp_path, size, policy):
+def start_map(rig, tmp_path, size, policy, grouping="multibus"):
     """A new target with one LUN of size bytes, logged in through both ifaces (one path per
-    NIC), swiscsid.conf [global] = policy: (target URL of the LUN, by-id file, backing file)."""
+    NIC), swiscsid.conf [global] = grouping and policy: (target URL of the LUN, by-id file,
+    backing file)."""
     tid = next(rig.lab.tids)
     iqn = f"{IQN}{tid}"
     backing = backing_file(tmp_path / f"lun{tid}", size)
     rig.lab.tgtd.target(tid, iqn, luns=[("rdwr", backing)])
     (rig.root / "swiscsid.conf").write_text(
-        "[global]\nloop_devices = no\npath_grouping_policy = multibus\n"
+        f"[global]\nloop_devices = no\npath_grouping_policy = {grouping}\n"
         "path_selector = round-robin\n" + policy)
     rig.daemon.start()
     for name, dev in NICS.items():
@@ -156,13 +161,29 @@ def start_map(rig, tmp_path, size, policy):
     return f"iscsi://{PORTALS['p2']}/{iqn}/1", byid[0], backing
 
 
-def path_states(rig):
-    """iface -> the state words of its path in swiscsi-multipath -ll."""
+PATH_LINE = re.compile(r"[|`]-\s+\d+:0:0:\d+ (\S+) \S+ (.+)$")
+GROUP_LINE = re.compile(r"[|`]-\+- policy='[^']*' prio=\d+ status=(\w+)$")
+
+
+def groups(rig):
+    """swiscsi-multipath -ll's path groups, in order: [(group status, {iface: path state})]."""
     r = subprocess.run([*rig.prefix, str(TOOL), "-ll"], env=rig.env, capture_output=True,
                        text=True, timeout=60)
     assert r.returncode == 0, r
-    lines = r.stdout.splitlines()
-    return {line.split()[2]: " ".join(line.split()[4:]) for line in lines[3:]}
+    found = []
+    for line in r.stdout.splitlines()[2:]:
+        if m := GROUP_LINE.match(line):
+            found.append((m.group(1), {}))
+        elif m := PATH_LINE.search(line):
+            found[-1][1][m.group(1)] = m.group(2)
+        else:
+            raise AssertionError(f"not a group or path line: {line!r} in\n{r.stdout}")
+    return found
+
+
+def path_states(rig):
+    """iface -> the state words of its path in swiscsi-multipath -ll."""
+    return {iface: state for _, paths in groups(rig) for iface, state in paths.items()}
 
 
 def wait_states(rig, want, seconds):
@@ -260,20 +281,17 @@ def test_nic1_down_mid_write_then_back(rig, tmp_path):
     assert path_states(rig) == {"p1": "failed faulty running", "p2": "active ready running"}
     assert lun_sha256(rig, url, tmp_path, size) == sha256(src)
     # NIC 1 down: reads go through NIC 2 alone
-    with rig.lab.tcp_counter(3260) as seen:
-        rc, err = finished(dd(f"if={byid}", "of=/dev/null", "iflag=direct", "count=32"), 60)
-    assert rc == 0, err
-    assert set(seen["out"]) == {"fo2"} and seen["out"]["fo2"] > 0, seen
+    paths, seen = read_paths(rig, byid, 0, 32)
+    assert paths.keys() == {"p2"} and paths["p2"] >= 32 * MiB, paths
+    assert set(seen["out"]) == {"fo2"} and set(seen["in"]) == {"fo2"}, seen
     # NIC 1 back: reinstated within the reconnect back-off (4 s at most between attempts)
     nic(rig.lab, "p1", "up")
     wait_states(rig, {"p1": "active ready running", "p2": "active ready running"}, 60)
     assert "session reinstated" in rig.daemon.text()
-    with rig.lab.tcp_counter(3260) as seen:
-        rc, err = finished(dd(f"if={byid}", "of=/dev/null", "iflag=direct", "count=32",
-                              "skip=64"), 60)
-    assert rc == 0, err
-    assert seen["out"].get("fo1", 0) > 0 and seen["in"].get("fo1", 0) > 0, seen
-    assert seen["out"].get("fo2", 0) > 0, seen
+    # and round-robin sends half the reads its way again
+    paths, seen = read_paths(rig, byid, 64, 32)
+    assert paths.keys() == {"p1", "p2"} and min(paths.values()) >= 8 * MiB, paths
+    assert seen["in"].get("fo1", 0) > 0 and seen["in"].get("fo2", 0) > 0, seen
 
 
 def both_down(rig, policy, tmp_path, size=64 * MiB):
@@ -322,3 +340,53 @@ def test_no_path_retry_n(rig, tmp_path):
     assert rc != 0 and "Input/output error" in err, (rc, err)
     assert 2 <= took < 20, took
     print(f"EIO {took:.1f} s after the last path went down")
+
+
+def received(rig):
+    """iface -> the Data-In bytes its session received so far (-m session -s)."""
+    iface_of = {address: name for name, address in PORTALS.items()}
+    got, iface = {}, None
+    for line in ok(rig, "-m", "session", "-s").out.splitlines():
+        if line.startswith("Stats for session "):
+            iface = iface_of[line.split("portal: ")[1].split(",")[0]]
+        elif line.startswith("\trxdata_octets: "):
+            got[iface] = int(line.split(": ")[1])
+    return got
+
+
+def read_paths(rig, byid, skip, mib=8):
+    """An O_DIRECT read of mib MiB through the by-id file: {iface: Data-In bytes it carried}
+    for the paths that carried any (the sessions' own counters: keepalives on an idle path
+    move the packet counts but carry no data), and the packet counts per NIC."""
+    before = received(rig)
+    with rig.lab.tcp_counter(3260) as seen:
+        rc, err = finished(dd(f"if={byid}", "of=/dev/null", "iflag=direct", f"count={mib}",
+                              f"skip={skip}"), 60)
+    assert rc == 0, err
+    after = received(rig)
+    return {i: after[i] - before[i] for i in after if after[i] > before[i]}, seen
+
+
+@pytest.mark.parametrize("failback", ["immediate", "manual"])
+def test_failover_map_fails_back_as_the_policy_says(rig, tmp_path, failback):
+    _, byid, _ = start_map(rig, tmp_path, 64 * MiB,
+                           f"failback = {failback}\nno_path_retry = queue\n", "failover")
+    order = groups(rig)
+    assert [status for status, _ in order] == ["active", "enabled"], order
+    first, second = (next(iter(paths)) for _, paths in order)
+
+    def carried_by(iface, skip):
+        paths, seen = read_paths(rig, byid, skip)
+        assert paths.keys() == {iface} and paths[iface] >= 8 * MiB, paths
+        assert seen["in"].get(NICS[iface], 0) > 0, seen
+
+    carried_by(first, 0)
+    nic(rig.lab, first, "down")
+    wait_paths_down(rig, 1)
+    carried_by(second, 8)
+    nic(rig.lab, first, "up")
+    wait_states(rig, {first: "active ready running", second: "active ready running"}, 60)
+    # immediate: back on the first path as soon as it is; manual: stays where it failed over
+    back_on = first if failback == "immediate" else second
+    carried_by(back_on, 16)
+    assert [paths for status, paths in groups(rig) if status == "active"][0].keys() == {back_on}
