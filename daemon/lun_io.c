@@ -32,6 +32,7 @@ struct lun_req {
 	uint8_t *buf;
 	uint64_t lba;
 	uint32_t blocks, next_block;   /* next_block: where the next unsubmitted piece starts */
+	unsigned swi_flags;            /* SWI_CMD_FAILFAST_TRANSPORT for a multipath path's */
 	unsigned pending;              /* pieces in flight */
 	bool submitted_all;
 	int err;
@@ -144,11 +145,14 @@ static void piece_done(struct swi_session *s, int status, const struct swi_scsi_
 			q->on_luns_changed(q->arg);
 		news = k.key == SK_UNIT_ATTENTION && k.asc != ASC_POWER_ON_RESET;
 	}
-	if (err == -EAGAIN && news && ++p->resends <= MAX_NEWS_RESENDS && send_piece(p) == 0) {
-		pump(q);
-		return;
-	}
-	if (err)
+	if (err == -EAGAIN && news && ++p->resends <= MAX_NEWS_RESENDS) {
+		if (send_piece(p) == 0) {
+			pump(q);
+			return;
+		}
+		/* the session refused the resend (a fail-fast piece after a loss): the path's fault */
+		note_failure(r, p, -1, NULL, MPATH_PATH_ERROR, -EIO);
+	} else if (err)
 		note_failure(r, p, status, res, lun_outcome(status, res),
 			     err == -EAGAIN ? -EBUSY : err);
 	free(p);
@@ -174,7 +178,8 @@ static int send_piece(struct piece *p)
 		bytes = p->blocks * r->block_size;
 		buf = r->buf + (size_t)p->first * r->block_size;
 	}
-	if (swi_scsi_async(r->q->s, r->lun, cdb, len, dir, buf, bytes, piece_done, p) < 0)
+	if (swi_scsi_async_ex(r->q->s, r->lun, cdb, len, dir, buf, bytes, r->swi_flags, piece_done,
+			      p) < 0)
 		return -1;
 	r->q->inflight++;
 	return 0;
@@ -231,14 +236,14 @@ static void pump(struct lun_io *q)
 }
 
 static int start(struct lun_io *q, enum req_kind kind, const struct lun_info *l, void *buf,
-		 uint64_t lba, uint32_t blocks, lun_io_fn done, void *arg)
+		 uint64_t lba, uint32_t blocks, unsigned swi_flags, lun_io_fn done, void *arg)
 {
 	struct lun_req *r = calloc(1, sizeof(*r));
 	if (!r)
 		return -1;
 	*r = (struct lun_req){ .q = q, .kind = kind, .lun = l->lun, .block_size = l->block_size,
 			       .buf = buf, .lba = lba, .blocks = kind == REQ_SYNC ? 1 : blocks,
-			       .done = done, .arg = arg };
+			       .swi_flags = swi_flags, .done = done, .arg = arg };
 	q->requests++;
 	if (q->wait_head) {            /* keep the order: behind those already waiting */
 		q->wait_tail->next_waiting = r;
@@ -259,17 +264,34 @@ static int start(struct lun_io *q, enum req_kind kind, const struct lun_info *l,
 	return 0;
 }
 
-int lun_rw(struct lun_io *q, const struct lun_info *l, bool write, void *buf, uint64_t lba,
-	   uint32_t blocks, lun_io_fn done, void *arg)
+static int rw(struct lun_io *q, const struct lun_info *l, bool write, void *buf, uint64_t lba,
+	      uint32_t blocks, unsigned swi_flags, lun_io_fn done, void *arg)
 {
 	if (blocks == 0 || lba + blocks > l->blocks) {
 		errno = EINVAL;
 		return -1;
 	}
-	return start(q, write ? REQ_WRITE : REQ_READ, l, buf, lba, blocks, done, arg);
+	return start(q, write ? REQ_WRITE : REQ_READ, l, buf, lba, blocks, swi_flags, done, arg);
+}
+
+int lun_rw(struct lun_io *q, const struct lun_info *l, bool write, void *buf, uint64_t lba,
+	   uint32_t blocks, lun_io_fn done, void *arg)
+{
+	return rw(q, l, write, buf, lba, blocks, 0, done, arg);
 }
 
 int lun_sync(struct lun_io *q, const struct lun_info *l, lun_io_fn done, void *arg)
 {
-	return start(q, REQ_SYNC, l, NULL, 0, 1, done, arg);
+	return start(q, REQ_SYNC, l, NULL, 0, 1, 0, done, arg);
+}
+
+int lun_rw_failfast(struct lun_io *q, const struct lun_info *l, bool write, void *buf,
+		    uint64_t lba, uint32_t blocks, lun_io_fn done, void *arg)
+{
+	return rw(q, l, write, buf, lba, blocks, SWI_CMD_FAILFAST_TRANSPORT, done, arg);
+}
+
+int lun_sync_failfast(struct lun_io *q, const struct lun_info *l, lun_io_fn done, void *arg)
+{
+	return start(q, REQ_SYNC, l, NULL, 0, 1, SWI_CMD_FAILFAST_TRANSPORT, done, arg);
 }

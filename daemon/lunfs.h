@@ -91,7 +91,9 @@ struct lunfs_device {
 size_t lunfs_session_devices(const struct lunfs_session *ls, struct lunfs_device *out, size_t max);
 
 /* Multipath (lunfs_map.c). A path is a session's LUN file, held by a reference so commands in
- * flight on it outlive its removal; once it is removed, new commands on it are refused (-1). */
+ * flight on it outlive its removal; once it is removed, new commands on it are refused (-1).
+ * Its commands fail fast on a lost connection (lun_rw_failfast): the dispatcher re-issues them
+ * on another path instead of waiting for the session's reconnect. */
 struct lunfs_lun;
 struct mpath_io;
 struct lunfs_lun *lunfs_path_get(struct lunfs_session *ls, uint64_t lun);

@@ -35,14 +35,14 @@ int lunfs_path_rw(struct lunfs_lun *path, bool write, void *buf, uint64_t lba, u
 {
 	if (!serving(path))
 		return -1;
-	return lun_rw(path->ls->io, &path->info, write, buf, lba, blocks, done, arg);
+	return lun_rw_failfast(path->ls->io, &path->info, write, buf, lba, blocks, done, arg);
 }
 
 int lunfs_path_sync(struct lunfs_lun *path, lun_io_fn done, void *arg)
 {
 	if (!serving(path))
 		return -1;
-	return lun_sync(path->ls->io, &path->info, done, arg);
+	return lun_sync_failfast(path->ls->io, &path->info, done, arg);
 }
 
 struct lunfs_lun *lunfs_byid_add(struct lunfs *fs, const struct lun_info *info, struct mpath_io *io)

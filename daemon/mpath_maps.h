@@ -22,6 +22,7 @@ struct mpath_route {
 	int32_t port;
 	char target[224];
 	void *handle;              /* the caller's, for I/O on this path */
+	bool session_down;         /* the caller's: its session is out of LOGGED_IN (logged once) */
 };
 
 struct mpath_lun {

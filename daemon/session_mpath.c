@@ -161,13 +161,32 @@ void session_mpath_leave(struct dsession *ds)
 	mpath_maps_remove_session(&ds->t->maps, ds->sid, now_ms());
 }
 
+/* Each recovery step (and a failure) moves the session's paths: out at once when it leaves
+ * LOGGED_IN (its fail-fast commands come back as path errors and go elsewhere), in again when
+ * it is reinstated, and then the commands held for want of a path go out at once rather than
+ * at the next tick. */
 void session_mpath_state(struct dsession *ds, enum swi_state st)
 {
 	struct mpath_maps *ms = &ds->t->maps;
-	for (size_t k = 0; k < ms->n; k++)
-		for (size_t i = 0; i < ms->map[k]->sel.npaths; i++)
-			if (ms->map[k]->route[i].sid == ds->sid)
-				mpath_path_from_session(&ms->map[k]->sel, i, st, now_ms());
+	for (size_t k = 0; k < ms->n; k++) {
+		struct mpath_lun *m = ms->map[k];
+		bool returned = false;
+		for (size_t i = 0; i < m->sel.npaths; i++) {
+			struct mpath_route *r = &m->route[i];
+			if (r->sid != ds->sid)
+				continue;
+			bool was_up = m->sel.path[i].up, down = st != SWI_STATE_LOGGED_IN;
+			mpath_path_from_session(&m->sel, i, st, now_ms());
+			/* (its commands' path errors may have taken it out already) */
+			if (down != r->session_down)
+				dlog(LOG_INFO, "multipath map %s: path %zu (session %u, iface %s) is %s",
+				     m->info.id.name, i + 1, ds->sid, r->iface, down ? "down" : "back");
+			r->session_down = down;
+			returned |= !was_up && m->sel.path[i].up;
+		}
+		if (returned && m->io)
+			mpath_io_kick(m->io);
+	}
 }
 
 void session_mpath_device(const struct dsession *ds, struct ctl_device *c)

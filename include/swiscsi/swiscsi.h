@@ -235,6 +235,21 @@ typedef void (*swi_scsi_fn)(struct swi_session *s, int status, const struct swi_
  * target's command window wait in a queue. 0, or -1 (not logged in, bad arguments). */
 int swi_scsi_async(struct swi_session *s, uint64_t lun, const uint8_t *cdb, size_t cdb_len,
 		   enum swi_dir dir, void *buf, uint32_t len, swi_scsi_fn done, void *arg);
+/* Flags of swi_scsi_async_ex. */
+enum {
+	/* Fail fast on transport loss, for multipath (Linux's REQ_FAILFAST_TRANSPORT): with ERL 0
+	 * recovery on, a lost connection completes such a command at once (status -1,
+	 * SWI_ERR_TRANS) instead of holding it for the reconnect, whether it was sent or still
+	 * waiting for the command window; and while the connection is being recovered
+	 * (TRANSPORT_WAIT, REOPEN) such a command is refused at once (-1, SWI_ERR_TRANS, no
+	 * callback). Its callback never runs inside the swi_scsi_async_ex call that submits it.
+	 * Commands without the flag keep the hold-and-reissue semantics. */
+	SWI_CMD_FAILFAST_TRANSPORT = 1u << 0,
+};
+/* swi_scsi_async with flags (SWI_CMD_*; an unknown one is refused, SWI_ERR_INVAL). */
+int swi_scsi_async_ex(struct swi_session *s, uint64_t lun, const uint8_t *cdb, size_t cdb_len,
+		      enum swi_dir dir, void *buf, uint32_t len, unsigned flags, swi_scsi_fn done,
+		      void *arg);
 /* Synchronous form. Returns 0 when the target answered (check r->status), else -1. */
 int swi_scsi(struct swi_session *s, uint64_t lun, const uint8_t *cdb, size_t cdb_len,
 	     enum swi_dir dir, void *buf, uint32_t len, struct swi_scsi_result *r);

@@ -138,6 +138,41 @@ static void test_failover_order_and_failback(void **state)
 	assert_int_equal(send(&m, 4096), 0);
 }
 
+/* Failback through the recovery's session states (what swiscsid feeds in): a session leaving
+ * LOGGED_IN fails its path over at once; back, the map returns to it as failback says. Under
+ * failback N a path that fails again before its N seconds never becomes active, and its next
+ * return starts the count again. */
+static void test_failback_through_session_states(void **state)
+{
+	(void)state;
+	struct mpath_map m = map_with(MPATH_FAILOVER, MPATH_ROUND_ROBIN, 2);
+	mpath_path_from_session(&m, 0, SWI_STATE_TRANSPORT_WAIT, 1000);
+	assert_int_equal(send(&m, 512), 1);
+	mpath_path_from_session(&m, 0, SWI_STATE_REOPEN, 1500);   /* an attempt: still out */
+	assert_int_equal(send(&m, 512), 1);
+	mpath_path_from_session(&m, 0, SWI_STATE_LOGGED_IN, 2000);
+	assert_int_equal(send(&m, 512), 0);                        /* immediate */
+
+	m.pol.failback = 10;
+	mpath_path_from_session(&m, 0, SWI_STATE_TRANSPORT_WAIT, 3000);
+	mpath_path_from_session(&m, 0, SWI_STATE_LOGGED_IN, 4000);
+	mpath_tick(&m, 4000 + 9000);
+	mpath_path_from_session(&m, 0, SWI_STATE_TRANSPORT_WAIT, 4000 + 9500);
+	mpath_tick(&m, 4000 + 10000);                              /* down again: not chosen */
+	assert_int_equal(send(&m, 512), 1);
+	mpath_path_from_session(&m, 0, SWI_STATE_LOGGED_IN, 20000);
+	mpath_tick(&m, 20000 + 9999);                              /* counted from this return */
+	assert_int_equal(send(&m, 512), 1);
+	mpath_tick(&m, 20000 + 10000);
+	assert_int_equal(send(&m, 512), 0);
+	/* the only path left is used whatever the policy */
+	m.pol.failback = MPATH_FAILBACK_MANUAL;
+	mpath_path_from_session(&m, 1, SWI_STATE_FAILED, 40000);
+	mpath_path_from_session(&m, 0, SWI_STATE_TRANSPORT_WAIT, 40000);
+	mpath_path_from_session(&m, 1, SWI_STATE_LOGGED_IN, 41000);
+	assert_int_equal(send(&m, 512), 1);
+}
+
 static void test_no_path_retry(void **state)
 {
 	(void)state;
@@ -261,7 +296,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults), cmocka_unit_test(test_round_robin),
 		cmocka_unit_test(test_queue_length), cmocka_unit_test(test_service_time),
-		cmocka_unit_test(test_failover_order_and_failback), cmocka_unit_test(test_no_path_retry),
+		cmocka_unit_test(test_failover_order_and_failback),
+		cmocka_unit_test(test_failback_through_session_states),
+		cmocka_unit_test(test_no_path_retry),
 		cmocka_unit_test(test_remove_path), cmocka_unit_test(test_session_states),
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_policy_names),
