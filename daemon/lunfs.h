@@ -103,6 +103,9 @@ bool lunfs_path_current(const struct lunfs_lun *path);
  * loop_devices on, a loop device is attached over it (on a worker thread, as for the LUN
  * files; lunfs_byid_loop says which once it is there). */
 struct lunfs_lun *lunfs_byid_add(struct lunfs *fs, const struct lun_info *info, struct mpath_io *io);
+/* The by-id file is open, or its loop device is (mounted, say), or that device is coming or
+ * going: a map that swiscsi-multipath -f must not drop. */
+bool lunfs_byid_in_use(const struct lunfs_lun *file);
 /* The by-id file's loop device ("/dev/loopN"), or "" while it has none. */
 const char *lunfs_byid_loop(const struct lunfs_lun *file);
 /* Calls done once no loop device job of the by-id file runs: its device is attached (or

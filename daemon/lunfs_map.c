@@ -3,9 +3,12 @@
  * its loop device. */
 #include "lunfs_int.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dlog.h"
 #include "loopdev.h"
@@ -193,6 +196,22 @@ static void attach_loop(struct lunfs *fs, struct lunfs_lun *f)
 			job_cancel(j);
 		dlog(LOG_WARNING, "by-id/%s: no loop device: cannot start a worker thread", f->name);
 	}
+}
+
+bool lunfs_byid_in_use(const struct lunfs_lun *file)
+{
+	if (!file)
+		return false;
+	if (file->loop_job || file->refs > (file->loop[0] ? 1u : 0u))
+		return true;   /* a device coming or going, or the file open (the device's aside) */
+	if (!file->loop[0])
+		return false;
+	/* the device itself open (mounted, a process): the kernel refuses an exclusive open. A
+	 * block device open, not the file's: the loop thread does not wait for FUSE here. */
+	int fd = open(file->loop, O_RDONLY | O_EXCL | O_CLOEXEC | O_NONBLOCK);
+	if (fd >= 0)
+		close(fd);
+	return fd < 0 && errno == EBUSY;
 }
 
 const char *lunfs_byid_loop(const struct lunfs_lun *file)

@@ -317,5 +317,8 @@ uint32_t sessions_mpath_describe(const struct sessions *t, const char *name, str
 
 int sessions_mpath_flush(struct sessions *t, const char *name)
 {
+	const struct mpath_lun *m = mpath_maps_find(&t->maps, name);
+	if (m && lunfs_byid_in_use(m->file))
+		return -2;   /* multipath -f leaves a map in use alone too */
 	return mpath_maps_flush(&t->maps, name);
 }

@@ -4,11 +4,14 @@ with the map's last path; a rescan keeps the maps of the LUNs still there (an op
 keeps working), takes away those that went and makes maps for new ones."""
 import os
 import pathlib
+import subprocess
+import time
 
 from conftest import have, require, tool
 from ext4check import CHECK, WRITE, in_own_mount_namespace, run
 from lunserve import loop_backing, loops_over
 from test_multipath_maps import IQN, MAP, multipath, ok
+from test_multipath_tool import TOOL
 from tgt import backing_file
 
 MiB = 1 << 20
@@ -50,6 +53,13 @@ def test_ext4_on_the_by_id_loop_device(adm, tgtd, swiscsid, tmp_path):
     run("mkfs.ext4", "-q", "-F", dev)
     in_own_mount_namespace(WRITE, dev, mnt, sums)   # 64 MiB in 16 random files, both paths
     run("fsck.ext4", "-fn", dev)
+    # mounted, the map is in use: -f leaves it alone
+    r = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                        'mount "$1" "$2" && { "$3" -f "$4"; rc=$?; umount "$2"; exit $rc; }',
+                        "sh", dev, str(mnt), str(TOOL), MAP],
+                       env=adm.env, capture_output=True, text=True, timeout=120)
+    assert (r.returncode, r.stderr) == (1, f"swiscsi-multipath: {MAP}: map in use\n"), r
+    assert map_loop(adm, MAP) == loop
 
     # one path goes: the map and its device stay; the last one goes: the device goes first
     ok(adm, "-m", "node", "-T", IQN, "-I", "nic2", "-u")
@@ -108,6 +118,8 @@ def test_rescan_keeps_the_map_of_a_lun_still_there(adm, tgtd, swiscsid, tmp_path
         assert loops_over(byid) == [f"/dev/{loop}"]
         assert os.pread(fd, MiB, 3 * MiB) == second
         os.fsync(fd)
+        r = multipath(adm, "-f", MAP)                 # open: in use
+        assert (r.returncode, r.stderr) == (1, f"swiscsi-multipath: {MAP}: map in use\n"), r
     finally:
         os.close(fd)
     r = tool("swiscsi-cp", url + "/1", "-", binary=True)
@@ -116,6 +128,14 @@ def test_rescan_keeps_the_map_of_a_lun_still_there(adm, tgtd, swiscsid, tmp_path
     assert log.count(f"by-id/{MAP}: created") == 1, log
     assert f"by-id/{MAP}: removed" not in log, log
     assert f"LUN 2 leaves multipath map {MAP2}" in log, log
+    # closed, the map may go, its loop device after it
+    deadline = time.monotonic() + 30   # a bound on the kernel's last close, not a timing
+    while multipath(adm, "-f", MAP).returncode != 0 and time.monotonic() < deadline:
+        time.sleep(0.1)   # the kernel releases a closed FUSE file a moment later
+    assert multipath(adm, "-ll").stdout == ""
+    while loops_over(byid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not loops_over(byid) and not (byid / MAP).exists()
 
 
 def test_target_reported_lun_change_adds_a_map(adm, tgtd, swiscsid, tmp_path):
