@@ -254,8 +254,12 @@ def main():
     ap.add_argument("--replacement-timeout", type=int, default=20,
                     help="node.session.timeo.replacement_timeout of both records (s)")
     ap.add_argument("--no-failover", action="store_true")
+    ap.add_argument("--only", help="comma-separated workload names (\"\" for none)")
+    ap.add_argument("--log", help="keep swiscsid's log (every configuration's) in this file")
     ap.add_argument("--save")
     args = ap.parse_args()
+    if args.only is not None:
+        WORKLOADS[:] = [w for w in WORKLOADS if w[0] in args.only.split(",")]
     work = tempfile.mkdtemp(prefix="swiscsi-compare-multipath-")
     backing = tempfile.NamedTemporaryFile(dir="/dev/shm", prefix="swiscsi-bench-", delete=False)
     backing.truncate(LUN_BYTES)
@@ -268,6 +272,8 @@ def main():
         tgtd.target(1, IQN, luns=[("rdwr", backing.name)])
         results, fails = {}, []
         for column, npaths, selector in CONFIGS:
+            if not WORKLOADS and (npaths == 1 or args.no_failover):
+                continue   # nothing to run on it
             daemon = Swiscsi(work, lab, selector, npaths, args.replacement_timeout)
             for name, rw, bs, qd in WORKLOADS:
                 results[(column, name)] = fio(daemon.byid, rw, bs, qd, args.seconds, daemon.pid)
@@ -293,6 +299,8 @@ def main():
     finally:
         if daemon:
             daemon.stop()
+        if args.log and os.path.exists(os.path.join(work, "swiscsid.log")):
+            shutil.copyfile(os.path.join(work, "swiscsid.log"), args.log)
         if tgtd:
             tgtd.stop()
         lab.close()
