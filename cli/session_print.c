@@ -90,7 +90,7 @@ static void print_level2(const struct ctl_session *s, bool secrets)
 
 /* No SCSI host exists in user space: the session stands in for it (host number = SID), and
  * each LUN shows its file and, when attached, its loop device as the disk, and the multipath
- * map it is a path of with the path's state. */
+ * map it is a path of with the path's state and the map's own loop device. */
 static void print_level3(const struct ctl_reply *r, size_t i)
 {
 	const struct ctl_session *s = r->sessions[i];
@@ -107,6 +107,10 @@ static void print_level3(const struct ctl_reply *r, size_t i)
 		if (d->mpath[0])      /* the words of swiscsi-multipath -ll for a path */
 			printf("\t\t\tMultipath map: %s\tPath: %s\n", d->mpath,
 			       d->path_up ? "active ready running" : "failed faulty running");
+		const char *map_loop = strncmp(d->mpath_loop, "/dev/", 5) == 0 ? d->mpath_loop + 5
+									 : d->mpath_loop;
+		if (d->mpath[0] && map_loop[0])   /* the map's disk: its by-id file's loop device */
+			printf("\t\t\tMultipath disk: %s\n", map_loop);
 	}
 }
 

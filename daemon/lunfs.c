@@ -143,6 +143,7 @@ void lunfs_stop(struct lunfs *fs, uint64_t deadline)
 {
 	if (!fs)
 		return;
+	byid_detach_all_loops(fs);   /* first: their paths are the sessions' files */
 	for (struct lunfs_session *ls = fs->sessions, *next; ls; ls = next) {
 		next = ls->next;
 		(void)lunfs_detach_session(ls, NULL, NULL);   /* joins one under way */

@@ -276,6 +276,8 @@ static void op_finish(struct lunfs_session *ls)
 		ls->attached = true;
 		break;
 	case OP_RESCAN:
+		if (ls->rescanned)
+			ls->rescanned(ls->rescanned_arg);
 		break;
 	case OP_DETACH:
 		lun_io_when_idle(ls->io, detach_idle, ls);
@@ -365,6 +367,12 @@ int lunfs_rescan_session(struct lunfs_session *ls, lunfs_done_fn done, void *arg
 	}
 	start_rescan(ls, done, arg);
 	return 0;
+}
+
+void lunfs_session_on_rescan(struct lunfs_session *ls, void (*fn)(void *arg), void *arg)
+{
+	ls->rescanned = fn;
+	ls->rescanned_arg = arg;
 }
 
 int lunfs_detach_session(struct lunfs_session *ls, lunfs_done_fn done, void *arg)

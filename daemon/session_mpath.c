@@ -2,6 +2,7 @@
  * identity, from the moment its files are made until they go; the maps' listing and -f. */
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "dlog.h"
@@ -134,6 +135,16 @@ static void join_one(struct dsession *ds, const struct lunfs_device *d, const st
 		mpath_io_kick(m->io);   /* commands held for want of a path go out on this one */
 }
 
+/* Whether session sid's LUN lun is a path of some map already. */
+static bool is_path(const struct mpath_maps *ms, uint32_t sid, uint64_t lun)
+{
+	for (size_t k = 0; k < ms->n; k++)
+		for (size_t i = 0; i < ms->map[k]->sel.npaths; i++)
+			if (ms->map[k]->route[i].sid == sid && ms->map[k]->route[i].lun == lun)
+				return true;
+	return false;
+}
+
 void session_mpath_join(struct dsession *ds)
 {
 	struct mpath_policy pol;
@@ -144,7 +155,7 @@ void session_mpath_join(struct dsession *ds)
 	size_t n;
 	struct lunfs_device *d = devices(ds, &n);
 	for (size_t i = 0; i < n; i++)
-		if (d[i].has_id)
+		if (d[i].has_id && !is_path(&ds->t->maps, ds->sid, d[i].lun))
 			join_one(ds, &d[i], &pol);
 	free(d);
 }
@@ -159,6 +170,117 @@ void session_mpath_leave(struct dsession *ds)
 				ms->map[k]->route[i].handle = NULL;
 			}
 	mpath_maps_remove_session(&ds->t->maps, ds->sid, now_ms());
+}
+
+/* A path stays across a rescan when its LUN file is still the session's and the LUN there
+ * still has the map's identity. */
+static bool still_there(const struct mpath_lun *m, const struct mpath_route *r,
+			const struct lunfs_device *d, size_t n)
+{
+	if (!lunfs_path_current(r->handle))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (d[i].lun == r->lun)
+			return d[i].has_id && strcmp(d[i].id.name, m->info.id.name) == 0;
+	return false;
+}
+
+void session_mpath_rescanned(struct dsession *ds)
+{
+	struct mpath_maps *ms = &ds->t->maps;
+	size_t n;
+	struct lunfs_device *d = devices(ds, &n);
+	if (!d && ds->ls)
+		return;   /* out of memory: leave the paths as they are rather than drop them all */
+	for (size_t k = ms->n; k-- > 0;) {
+		struct mpath_lun *m = ms->map[k];
+		for (size_t i = m->sel.npaths; i-- > 0;) {
+			struct mpath_route *r = &m->route[i];
+			if (r->sid != ds->sid || still_there(m, r, d, n))
+				continue;
+			dlog(LOG_INFO, "session %u: LUN %" PRIu64 " leaves multipath map %s", ds->sid,
+			     r->lun, m->info.id.name);
+			lunfs_path_put(r->handle);
+			r->handle = NULL;
+			bool last = m->sel.npaths == 1;
+			mpath_maps_remove(ms, ds->sid, r->lun, now_ms());
+			if (last)
+				break;   /* the map went */
+		}
+	}
+	free(d);
+	session_mpath_join(ds);   /* the new LUNs (and those of a new identity) join */
+}
+
+/* ---- the by-id loop devices of a session's maps: waited for after login, detached first at
+ * logout ---- */
+
+struct loops_wait {
+	struct dsession *ds;
+	void (*then)(struct dsession *ds);
+	unsigned pending;
+};
+
+static void loop_settled(void *arg)
+{
+	struct loops_wait *w = arg;
+	if (--w->pending)
+		return;
+	struct dsession *ds = w->ds;
+	void (*then)(struct dsession *) = w->then;
+	free(w);
+	then(ds);
+}
+
+static bool has_path_of(const struct mpath_lun *m, uint32_t sid)
+{
+	for (size_t i = 0; i < m->sel.npaths; i++)
+		if (m->route[i].sid == sid)
+			return true;
+	return false;
+}
+
+static bool only_paths_of(const struct mpath_lun *m, uint32_t sid)
+{
+	for (size_t i = 0; i < m->sel.npaths; i++)
+		if (m->route[i].sid != sid)
+			return false;
+	return m->sel.npaths > 0;
+}
+
+/* release: detach the devices of the maps whose every path is ds's; else wait until those of
+ * the maps ds is a path of are attached. */
+static void loops_of(struct dsession *ds, bool release, void (*then)(struct dsession *ds))
+{
+	struct loops_wait *w = malloc(sizeof(*w));
+	if (!w || !ds->t->fs) {
+		free(w);
+		then(ds);
+		return;
+	}
+	*w = (struct loops_wait){ .ds = ds, .then = then, .pending = 1 };
+	const struct mpath_maps *ms = &ds->t->maps;
+	for (size_t k = 0; k < ms->n; k++) {
+		struct mpath_lun *m = ms->map[k];
+		if (!m->file || !(release ? only_paths_of(m, ds->sid) : has_path_of(m, ds->sid)))
+			continue;
+		w->pending++;
+		if (release)
+			lunfs_byid_detach_loop(ds->t->fs, m->file, loop_settled, w);
+		else
+			lunfs_byid_settled(ds->t->fs, m->file, loop_settled, w);
+	}
+	loop_settled(w);
+}
+
+void session_mpath_loops_ready(struct dsession *ds, void (*then)(struct dsession *ds))
+{
+	loops_of(ds, false, then);
+}
+
+void session_mpath_release(struct dsession *ds, void (*then)(struct dsession *ds))
+{
+	loops_of(ds, true, then);
 }
 
 /* Each recovery step (and a failure) moves the session's paths: out at once when it leaves
@@ -198,6 +320,7 @@ void session_mpath_device(const struct dsession *ds, struct ctl_device *c)
 			if (m->route[i].sid != ds->sid || m->route[i].lun != c->lun)
 				continue;
 			CTL_SET(c->mpath, m->info.id.name);
+			CTL_SET(c->mpath_loop, lunfs_byid_loop(m->file));
 			c->path_up = m->sel.path[i].up && ds->state == DS_READY;
 			return;
 		}
@@ -206,10 +329,15 @@ void session_mpath_device(const struct dsession *ds, struct ctl_device *c)
 
 uint32_t sessions_mpath_describe(const struct sessions *t, const char *name, struct ctl_buf *b)
 {
+	for (size_t k = 0; k < t->maps.n; k++)   /* the by-id file's device, attached by now? */
+		CTL_SET(t->maps.map[k]->loop, lunfs_byid_loop(t->maps.map[k]->file));
 	return mpath_maps_describe(&t->maps, name, now_ms(), b);
 }
 
 int sessions_mpath_flush(struct sessions *t, const char *name)
 {
+	const struct mpath_lun *m = mpath_maps_find(&t->maps, name);
+	if (m && lunfs_byid_in_use(m->file))
+		return -2;   /* multipath -f leaves a map in use alone too */
 	return mpath_maps_flush(&t->maps, name);
 }

@@ -225,11 +225,12 @@ def expected_tree(portal, level, sid=1, target=T1, local="127.0.0.1", dev="lo",
     if level == 3:
         lines += ["\t\t************************", "\t\tAttached SCSI devices:",
                   "\t\t************************", f"\t\tHost Number: {sid}\tState: running"]
-        for lun, loop, path, mpath in devices:
+        for lun, loop, path, mpath, mpath_loop in devices:
             lines += [f"\t\tscsi{sid} Channel 00 Id 0 Lun: {lun}",
                       f"\t\t\tAttached scsi disk {loop}\t\tState: running",
                       f"\t\t\tLUN file: {path}",
-                      f"\t\t\tMultipath map: {mpath}\tPath: active ready running"]
+                      f"\t\t\tMultipath map: {mpath}\tPath: active ready running",
+                      f"\t\t\tMultipath disk: {mpath_loop}"]
     return "\n".join(lines) + "\n"
 
 
@@ -248,12 +249,17 @@ def test_session_tree_formats(adm, target, swiscsid, level):
     # tgtd's LUN 1 (LUN 0 is its controller, no disk): its file and the loop device over it
     path = (f"{swiscsid.rundir}/disks/by-iface/default/"
             f"ip-{target.portal.replace(',', ':')}-iscsi-{T1}-lun-1")
-    loop = subprocess.run(["losetup", "-n", "-O", "NAME", "-j", path], capture_output=True,
-                          text=True, check=True).stdout.strip().removeprefix("/dev/")
-    assert loop.startswith("loop"), loop
-    # a LUN with one path is a map too; tgtd's NAA 6 designator names tid 1, LUN 1
+
+    def loop_over(path):
+        loop = subprocess.run(["losetup", "-n", "-O", "NAME", "-j", path], capture_output=True,
+                              text=True, check=True).stdout.strip().removeprefix("/dev/")
+        assert loop.startswith("loop"), loop
+        return loop
+    # a LUN with one path is a map too; tgtd's NAA 6 designator names tid 1, LUN 1; the map's
+    # by-id file has a loop device of its own
     mpath = "wwn-0x60000000000000000e00000000010001"
-    expected = expected_tree(target.portal, level, devices=[(1, loop, path, mpath)])
+    loops = loop_over(path), loop_over(f"{swiscsid.rundir}/disks/by-id/{mpath}")
+    expected = expected_tree(target.portal, level, devices=[(1, loops[0], path, mpath, loops[1])])
     assert r.out == expected, r.out
     r = adm_run(adm, "-m", "session", "-r", "1", "-P", str(level))
     assert r.out == expected, r.out
