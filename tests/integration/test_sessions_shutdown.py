@@ -58,7 +58,7 @@ def test_sigterm_is_bounded_when_the_target_stops_answering(adm, swiscsid, read_
         disks = swiscsid.rundir / "disks"
         files = list((disks / "by-path").glob(f"ip-*-iscsi-{IQN}-lun-0"))
         assert len(files) == 1, files
-        assert len(loops_over(disks)) == 1, "the LUN file has its loop device"
+        assert len(loops_over(disks)) == 2, "the LUN file and its map's by-id file have loop devices"
 
         silent.set()
         reader = start_reader(files[0]) if read_in_flight else None
