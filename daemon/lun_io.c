@@ -14,7 +14,7 @@
 /* Below libswiscsi's 1024 task slots, leaving room for probes and rescans. */
 enum { MAX_INFLIGHT = 768, MAX_RETRIES = 8 };
 
-enum req_kind { REQ_READ, REQ_WRITE, REQ_SYNC };
+enum req_kind { REQ_READ, REQ_WRITE, REQ_SYNC, REQ_TUR };
 
 struct lun_req {
 	struct lun_io *q;
@@ -92,7 +92,8 @@ void lun_io_when_idle(struct lun_io *q, void (*fn)(void *arg), void *arg)
 
 static const char *kind_name(enum req_kind k)
 {
-	return k == REQ_READ ? "READ" : k == REQ_WRITE ? "WRITE" : "SYNCHRONIZE CACHE";
+	return k == REQ_READ ? "READ" : k == REQ_WRITE ? "WRITE" :
+	       k == REQ_SYNC ? "SYNCHRONIZE CACHE" : "TEST UNIT READY";
 }
 
 static int send_piece(struct piece *p);
@@ -118,6 +119,11 @@ static void note_failure(struct lun_req *r, const struct piece *p, int status,
 	if (r->err)
 		return;
 	r->err = err;
+	if (r->kind == REQ_TUR) {   /* the path checker's, which fails the path: no blocks */
+		dlog(LOG_WARNING, "LUN %" PRIu64 ": TEST UNIT READY failed: %s", r->lun,
+		     status < 0 ? swi_error(r->q->s) : swi_status_text(res, text, sizeof(text)));
+		return;
+	}
 	dlog(LOG_ERR, "LUN %" PRIu64 ": %s of %" PRIu32 " blocks at LBA %" PRIu64 " failed: %s",
 		r->lun, kind_name(r->kind), p->blocks, r->lba + p->first,
 		status < 0 ? swi_error(r->q->s) : swi_status_text(res, text, sizeof(text)));
@@ -162,6 +168,8 @@ static int send_piece(struct piece *p)
 	uint8_t *buf = NULL;
 	if (r->kind == REQ_SYNC) {
 		len = swi_cdb_sync_cache(cdb, false);
+	} else if (r->kind == REQ_TUR) {
+		len = swi_cdb_test_unit_ready(cdb);
 	} else {
 		len = swi_cdb_rw(cdb, r->kind == REQ_WRITE, r->lba + p->first, p->blocks, true);
 		dir = r->kind == REQ_WRITE ? SWI_DIR_WRITE : SWI_DIR_READ;
@@ -230,7 +238,7 @@ static int start(struct lun_io *q, enum req_kind kind, const struct lun_info *l,
 	if (!r)
 		return -1;
 	*r = (struct lun_req){ .q = q, .kind = kind, .lun = l->lun, .block_size = l->block_size,
-			       .buf = buf, .lba = lba, .blocks = kind == REQ_SYNC ? 1 : blocks,
+			       .buf = buf, .lba = lba, .blocks = kind == REQ_SYNC || kind == REQ_TUR ? 1 : blocks,
 			       .done = done, .arg = arg };
 	q->requests++;
 	if (q->wait_head) {            /* keep the order: behind those already waiting */
@@ -265,4 +273,9 @@ int lun_rw(struct lun_io *q, const struct lun_info *l, bool write, void *buf, ui
 int lun_sync(struct lun_io *q, const struct lun_info *l, lun_io_fn done, void *arg)
 {
 	return start(q, REQ_SYNC, l, NULL, 0, 1, done, arg);
+}
+
+int lun_tur(struct lun_io *q, const struct lun_info *l, lun_io_fn done, void *arg)
+{
+	return start(q, REQ_TUR, l, NULL, 0, 1, done, arg);
 }

@@ -31,6 +31,8 @@ struct mpath_lun {
 	char loop[32];             /* the by-id file's loop device, "" without */
 	struct mpath_io *io;       /* the caller's: the map's dispatcher */
 	void *file;                /* the caller's: the by-id file */
+	uint64_t next_check_ms;    /* the path checker's next round (0: not planned yet) */
+	bool check_outage;         /* the checker saw this outage begin: rounds count from it */
 };
 
 struct mpath_maps {
