@@ -1,0 +1,158 @@
+"""The path checker against the scriptable fake target, logged in through two ifaces bound to
+the loopback device (one map, two paths): a path whose TEST UNIT READY is answered NOT READY
+turns "failed faulty running" in swiscsi-multipath -ll and -m session -P 3 and carries no I/O,
+and comes back once its TUR succeeds again; with every path failing, no_path_retry N holds a
+read for N checker intervals, then fails it."""
+import errno
+import mmap
+import os
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import require
+from faketarget import CHECK_CONDITION, FakeTarget, sense
+from test_multipath_tool import TOOL
+
+MAP = "wwn-0x6001405f00000001"     # the fake target's NAA designator
+BLOCKS = 8192                       # 4 MiB of 512-byte blocks
+RW = (0x28, 0x2A, 0x88, 0x8A)
+
+
+@pytest.fixture
+def target(request):
+    t = FakeTarget(iqn="iqn.2026-12.test.mpathchk:fake", blocks=BLOCKS)
+    request.addfinalizer(t.stop)
+    t.sessions = []                 # the normal sessions' connections, in login order
+    t.on_full_feature = lambda conn: None if conn.discovery else t.sessions.append(conn)
+    t.sick = set()                  # connections whose TURs and READs answer NOT READY
+
+    def not_ready(conn, task):
+        if conn in t.sick and task.op in (0x00, 0x28, 0x88):
+            conn.respond(task, CHECK_CONDITION, sense(0x02, 0x04, 0x03))   # needs intervention
+            return True
+        return False
+    t.on_command = not_ready
+    t.start()
+    yield t
+    assert not t.errors, t.errors
+
+
+def ok(adm, *args):
+    r = adm.run(*args, timeout=120)
+    assert r.rc == 0, r
+    return r
+
+
+def two_paths(adm, swiscsid, t, policy):
+    """Sessions through nic1, then nic2 (so t.sessions[0] is nic1's): the by-id file."""
+    require(os.geteuid() == 0, "root (FUSE)")
+    (adm.root / "swiscsid.conf").write_text("[global]\nloop_devices = no\n" + policy)
+    swiscsid.start()
+    for iface in ("nic1", "nic2"):
+        ok(adm, "-m", "iface", "-I", iface, "-o", "new", "-n", "iface.net_ifacename", "-v", "lo")
+    ok(adm, "-m", "discovery", "-t", "st", "-p", t.portal, "-I", "nic1", "-I", "nic2")
+    for iface in ("nic1", "nic2"):
+        ok(adm, "-m", "node", "-T", t.iqn, "-I", iface, "-l")
+    assert len(t.sessions) == 2
+    return swiscsid.rundir / "disks" / "by-id" / MAP
+
+
+def path_states(adm):
+    """iface -> the state words of its path in swiscsi-multipath -ll."""
+    r = subprocess.run([str(TOOL), "-ll"], env=adm.env, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r
+    lines = r.stdout.splitlines()
+    assert lines and lines[0].startswith(MAP + " "), r.stdout
+    return {line.split()[2]: " ".join(line.split()[4:]) for line in lines[3:]}
+
+
+def wait_states(adm, want, seconds=30):
+    """Until -ll shows want. 30 s: the checker runs every second here; the margin is for a
+    loaded machine, the wait ends as soon as the state shows."""
+    deadline = time.monotonic() + seconds
+    while True:
+        got = path_states(adm)
+        if got == want or time.monotonic() > deadline:
+            assert got == want
+            return
+        time.sleep(0.2)
+
+
+def read_direct(path, offset, n):
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECT)
+    try:
+        buf = mmap.mmap(-1, n)       # page-aligned, as O_DIRECT wants
+        assert os.preadv(fd, [buf], offset) == n
+        return bytes(buf)
+    finally:
+        os.close(fd)
+
+
+def rw_on(t, since):
+    """Connection numbers that carried READs or WRITEs in t.wire[since:]."""
+    return {no for kind, no, *rest in t.wire[since:] if kind == "cmd" and rest[0][0] in RW}
+
+
+BOTH_UP = {"nic1": "active ready running", "nic2": "active ready running"}
+
+
+def test_a_path_whose_tur_fails_is_failed_until_one_succeeds(adm, swiscsid, target):
+    byid = two_paths(adm, swiscsid, target,
+                     "polling_interval = 1\npath_selector = round-robin\nno_path_retry = queue\n")
+    target.lun[:] = os.urandom(len(target.lun))
+    assert path_states(adm) == BOTH_UP
+    nic1, nic2 = target.sessions
+    target.sick.add(nic2)
+    wait_states(adm, {"nic1": "active ready running", "nic2": "failed faulty running"})
+    out = ok(adm, "-m", "session", "-P", "3").out
+    assert out.count("\tPath: failed faulty running\n") == 1, out
+    assert out.count("\tPath: active ready running\n") == 1, out
+    log = swiscsid.text()
+    assert "TEST UNIT READY failed: CHECK CONDITION, NOT READY" in log, log
+    assert f"multipath map {MAP}: path 2 (session 2, iface nic2) failed: TEST UNIT READY" in log
+    # the failed path carries nothing: every read goes to nic1
+    since = len(target.wire)
+    for k in range(8):
+        assert read_direct(byid, k * 65536, 65536) == target.lun[k * 65536:(k + 1) * 65536]
+    assert rw_on(target, since) == {nic1.no}
+
+    target.sick.clear()             # its TUR succeeds again: back in
+    wait_states(adm, BOTH_UP)
+    assert "path 2 (session 2, iface nic2) reinstated: TEST UNIT READY succeeded" in swiscsid.text()
+    since = len(target.wire)
+    for k in range(8):
+        assert read_direct(byid, k * 65536, 65536) == target.lun[k * 65536:(k + 1) * 65536]
+    assert rw_on(target, since) == {nic1.no, nic2.no}, "round-robin over both again"
+
+
+def test_no_path_retry_counts_checker_intervals(adm, swiscsid, target):
+    byid = two_paths(adm, swiscsid, target, "polling_interval = 1\nno_path_retry = 3\n")
+    outcome = []
+
+    def reader():
+        try:
+            read_direct(byid, 0, 4096)
+            outcome.append(0)
+        except OSError as e:
+            outcome.append(e.errno)
+
+    # every path says NOT READY, to TURs and READs alike: the read is held, not failed, for
+    # 3 checker rounds from the moment the last path failed (not before sick was set)
+    sick_at = time.monotonic()
+    target.sick.update(target.sessions)
+    t = threading.Thread(target=reader)
+    t.start()
+    t.join(60)                      # 3 intervals of 1 s; 60 s for a loaded machine
+    held = time.monotonic() - sick_at
+    assert not t.is_alive(), "the held read never failed"
+    assert outcome == [errno.EIO]
+    assert held >= 2.9, f"failed after {held:.1f} s, before 3 checker intervals"
+    wait_states(adm, {"nic1": "failed faulty running", "nic2": "failed faulty running"})
+
+    target.sick.clear()             # a TUR succeeds: the map works again
+    wait_states(adm, BOTH_UP)
+    assert read_direct(byid, 0, 4096) == target.lun[:4096]
