@@ -28,8 +28,12 @@ def target(request):
     t.sessions = []                 # the normal sessions' connections, in login order
     t.on_full_feature = lambda conn: None if conn.discovery else t.sessions.append(conn)
     t.sick = set()                  # connections whose TURs and READs answer NOT READY
+    t.stall, t.stalled = set(), []  # connections whose TURs get no answer; those TURs
 
     def not_ready(conn, task):
+        if conn in t.stall and task.op == 0x00:
+            t.stalled.append((conn, task))
+            return True
         if conn in t.sick and task.op in (0x00, 0x28, 0x88):
             conn.respond(task, CHECK_CONDITION, sense(0x02, 0x04, 0x03))   # needs intervention
             return True
@@ -156,3 +160,56 @@ def test_no_path_retry_counts_checker_intervals(adm, swiscsid, target):
     target.sick.clear()             # a TUR succeeds: the map works again
     wait_states(adm, BOTH_UP)
     assert read_direct(byid, 0, 4096) == target.lun[:4096]
+
+
+def wait_count(swiscsid, needle, n, seconds=60):
+    """Until needle is in the daemon's log n times (60 s: a reconnect waits DefaultTime2Wait
+    first; the margin is for a loaded machine)."""
+    deadline = time.monotonic() + seconds
+    while swiscsid.text().count(needle) < n:
+        assert time.monotonic() < deadline, f"{needle!r} not {n} times in:\n{swiscsid.text()}"
+        time.sleep(0.1)
+
+
+def test_a_session_back_from_recovery_carries_io_only_after_a_tur(adm, swiscsid, target):
+    # rounds an hour apart: whatever puts the path back here is the TUR its login asks for
+    byid = two_paths(adm, swiscsid, target, "polling_interval = 3600\nno_path_retry = queue\n")
+    target.lun[:] = os.urandom(len(target.lun))
+    nic1, nic2 = target.sessions
+    sicken = [True]
+
+    def on_full_feature(conn):
+        if not conn.discovery:
+            target.sessions.append(conn)
+            if sicken[0]:
+                target.stall.add(conn)   # the session's new connection: TURs unanswered
+    target.on_full_feature = on_full_feature
+    nic2.drop()
+    wait_count(swiscsid, "LOGGED_IN/LOGGED IN: session reinstated", 1)
+    deadline = time.monotonic() + 30
+    while not target.stalled:       # the TUR its login asked for
+        assert time.monotonic() < deadline, "no TUR after the session logged in again"
+        time.sleep(0.05)
+    # logged in again, its TUR not answered yet: the path stays failed and carries nothing
+    assert ok(adm, "-m", "session", "-r", "2", "-P", "1").out.count(
+        "iSCSI Session State: LOGGED_IN") == 1
+    assert path_states(adm) == {"nic1": "active ready running", "nic2": "failed faulty running"}
+    since = len(target.wire)
+    for k in range(8):
+        assert read_direct(byid, k * 65536, 65536) == target.lun[k * 65536:(k + 1) * 65536]
+    assert rw_on(target, since) == {nic1.no}
+    # and a TUR answered NOT READY keeps it failed
+    conn, task = target.stalled.pop()
+    conn.respond(task, CHECK_CONDITION, sense(0x02, 0x04, 0x03))
+    wait_count(swiscsid, "TEST UNIT READY failed: CHECK CONDITION, NOT READY", 1)
+    assert path_states(adm) == {"nic1": "active ready running", "nic2": "failed faulty running"}
+
+    sicken[0] = False               # the next connection is healthy: its TUR puts the path back
+    target.sessions[-1].drop()
+    wait_count(swiscsid, "LOGGED_IN/LOGGED IN: session reinstated", 2)
+    wait_states(adm, BOTH_UP)
+    assert "path 2 (session 2, iface nic2) reinstated: TEST UNIT READY succeeded" in swiscsid.text()
+    since = len(target.wire)
+    for k in range(8):
+        assert read_direct(byid, k * 65536, 65536) == target.lun[k * 65536:(k + 1) * 65536]
+    assert rw_on(target, since) == {nic1.no, target.sessions[-1].no}
