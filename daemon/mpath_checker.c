@@ -124,10 +124,11 @@ void mpath_checker_tick(struct mpath_checker *c)
 		mpath_tick(&m->sel, now);   /* a failback N seconds due, to the second */
 		if (!m->sel.all_down) {
 			m->check_outage = false;
-		} else if (!m->check_outage) {
+		} else if (!m->check_outage || m->check_outage_ms != m->sel.all_down_ms) {
 			/* the rounds restart from the moment the last path failed, so that
 			 * no_path_retry N holds commands N whole intervals, as multipathd does */
 			m->check_outage = true;
+			m->check_outage_ms = m->sel.all_down_ms;
 			m->next_check_ms = m->sel.all_down_ms + every;
 		}
 		if (m->next_check_ms == 0)

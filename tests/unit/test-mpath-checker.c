@@ -226,9 +226,23 @@ static void test_no_path_retry_counts_rounds(void **state)
 	at(&s, c, 18000);
 	mpath_path_set(&m->sel, 1, false, 18500);
 	at(&s, c, 19000);
+	unsigned rounds = s.rounds;
+	at(&s, c, 22300);                   /* the old phase's round does not come */
+	assert_int_equal(s.rounds, rounds);
 	at(&s, c, 23500);
+	assert_int_equal(s.rounds, rounds + 1);
 	assert_false(s.gave_up);
 	assert_true(mpath_queueing(&m->sel, s.now));
+	/* back and out again between two ticks: the rounds follow the new outage too */
+	answer(&s, H(0), true);
+	answer(&s, H(1), false);
+	mpath_path_set(&m->sel, 0, false, 24000);
+	at(&s, c, 25000);
+	at(&s, c, 28500);
+	assert_int_equal(s.rounds, rounds + 1);
+	at(&s, c, 29000);
+	assert_int_equal(s.rounds, rounds + 2);
+	assert_false(s.gave_up);
 	mpath_checker_free(c);
 	drain(&s);
 	mpath_maps_free(&ms);
