@@ -1,8 +1,9 @@
 """The path checker against the scriptable fake target, logged in through two ifaces bound to
-the loopback device (one map, two paths): a path whose TEST UNIT READY is answered NOT READY
-turns "failed faulty running" in swiscsi-multipath -ll and -m session -P 3 and carries no I/O,
-and comes back once its TUR succeeds again; with every path failing, no_path_retry N holds a
-read for N checker intervals, then fails it."""
+the loopback device (one map, two paths): a path whose TEST UNIT READY is answered NOT READY,
+or not at all, turns "failed faulty running" in swiscsi-multipath -ll and -m session -P 3 and
+carries no I/O, and comes back once its TUR succeeds again; a session back from recovery carries
+nothing until its TUR succeeds; with every path failing, no_path_retry N holds a read for N
+checker intervals, then fails it."""
 import errno
 import mmap
 import os
@@ -50,14 +51,17 @@ def ok(adm, *args):
     return r
 
 
-def two_paths(adm, swiscsid, t, policy):
-    """Sessions through nic1, then nic2 (so t.sessions[0] is nic1's): the by-id file."""
+def two_paths(adm, swiscsid, t, policy, *settings):
+    """Sessions through nic1, then nic2 (so t.sessions[0] is nic1's), their node records
+    updated with settings ((key, value) pairs) first: the by-id file."""
     require(os.geteuid() == 0, "root (FUSE)")
     (adm.root / "swiscsid.conf").write_text("[global]\nloop_devices = no\n" + policy)
     swiscsid.start()
     for iface in ("nic1", "nic2"):
         ok(adm, "-m", "iface", "-I", iface, "-o", "new", "-n", "iface.net_ifacename", "-v", "lo")
     ok(adm, "-m", "discovery", "-t", "st", "-p", t.portal, "-I", "nic1", "-I", "nic2")
+    for key, value in settings:
+        ok(adm, "-m", "node", "-T", t.iqn, "-o", "update", "-n", key, "-v", value)
     for iface in ("nic1", "nic2"):
         ok(adm, "-m", "node", "-T", t.iqn, "-I", iface, "-l")
     assert len(t.sessions) == 2
@@ -131,6 +135,20 @@ def test_a_path_whose_tur_fails_is_failed_until_one_succeeds(adm, swiscsid, targ
     for k in range(8):
         assert read_direct(byid, k * 65536, 65536) == target.lun[k * 65536:(k + 1) * 65536]
     assert rw_on(target, since) == {nic1.no, nic2.no}, "round-robin over both again"
+
+
+def test_a_tur_without_an_answer_fails_the_path(adm, swiscsid, target):
+    # commands time out after 2 s (the record's login_timeout is libswiscsi's command timeout)
+    two_paths(adm, swiscsid, target, "polling_interval = 1\n",
+              ("node.conn[0].timeo.login_timeout", "2"))
+    nic1, nic2 = target.sessions
+    target.stall.add(nic2)
+    wait_states(adm, {"nic1": "active ready running", "nic2": "failed faulty running"})
+    assert any(conn is nic2 for conn, _ in target.stalled)
+    assert any(function == 1 for function, _ in target.tmfs), "the TUR was aborted"
+    assert "TEST UNIT READY failed: " in swiscsid.text()
+    target.stall.clear()            # answered again: the next round's TUR puts it back
+    wait_states(adm, BOTH_UP)
 
 
 def test_no_path_retry_counts_checker_intervals(adm, swiscsid, target):
