@@ -152,6 +152,8 @@ def test_multibus_round_robin_spreads_a_read_over_both_nics(adm, lab):
     assert total >= 256 * MiB, seen   # the counter saw (about) all of it
     for dev, n in got.items():
         assert n >= 0.3 * total, f"{dev} carried {n / total:.0%} of the read: {got}"
+    packets = {dev: seen["in"].get(dev, 0) for dev in IFACES}
+    assert all(n >= 0.3 * sum(packets.values()) for n in packets.values()), packets
     # the data segments themselves, as the sessions count them, split the same way
     stats = ok(adm, "-m", "session", "-s").out
     rx = [int(line.split(": ")[1]) for line in stats.splitlines()
