@@ -9,10 +9,10 @@ import os
 import pytest
 
 from faketarget import sense
-from test_multipath_checker import BLOCKS, path_states, read_direct, target, two_paths  # noqa: F401
+from test_multipath_checker import BOTH_UP, path_states, read_direct, two_paths
+from test_multipath_checker import target  # noqa: F401 (a fixture)
 
 BAD = 3000                          # an LBA well inside the LUN, in no probe's way
-BOTH_UP = {"nic1": "active ready running", "nic2": "active ready running"}
 
 
 def write_direct(path, offset, data):
