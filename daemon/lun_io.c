@@ -22,7 +22,7 @@
 enum { MAX_INFLIGHT = 768, MAX_NEWS_RESENDS = 4, DEFAULT_BURST = 262144 };
 enum { ASC_POWER_ON_RESET = 0x29 };   /* libswiscsi retries this attention itself */
 
-enum req_kind { REQ_READ, REQ_WRITE, REQ_SYNC };
+enum req_kind { REQ_READ, REQ_WRITE, REQ_SYNC, REQ_TUR };
 
 struct lun_req {
 	struct lun_io *q;
@@ -97,7 +97,8 @@ void lun_io_when_idle(struct lun_io *q, void (*fn)(void *arg), void *arg)
 
 static const char *kind_name(enum req_kind k)
 {
-	return k == REQ_READ ? "READ" : k == REQ_WRITE ? "WRITE" : "SYNCHRONIZE CACHE";
+	return k == REQ_READ ? "READ" : k == REQ_WRITE ? "WRITE" :
+	       k == REQ_SYNC ? "SYNCHRONIZE CACHE" : "TEST UNIT READY";
 }
 
 static int send_piece(struct piece *p);
@@ -123,6 +124,11 @@ static void note_failure(struct lun_req *r, const struct piece *p, int status,
 	if (r->err)
 		return;
 	r->err = err;
+	if (r->kind == REQ_TUR) {   /* the path checker's, which fails the path: no blocks */
+		dlog(LOG_WARNING, "LUN %" PRIu64 ": TEST UNIT READY failed: %s", r->lun,
+		     status < 0 ? swi_error(r->q->s) : swi_status_text(res, text, sizeof(text)));
+		return;
+	}
 	dlog(LOG_ERR, "LUN %" PRIu64 ": %s of %" PRIu32 " blocks at LBA %" PRIu64 " failed: %s",
 		r->lun, kind_name(r->kind), p->blocks, r->lba + p->first,
 		status < 0 ? swi_error(r->q->s) : swi_status_text(res, text, sizeof(text)));
@@ -172,6 +178,8 @@ static int send_piece(struct piece *p)
 	uint8_t *buf = NULL;
 	if (r->kind == REQ_SYNC) {
 		len = swi_cdb_sync_cache(cdb, false);
+	} else if (r->kind == REQ_TUR) {
+		len = swi_cdb_test_unit_ready(cdb);
 	} else {
 		len = swi_cdb_rw(cdb, r->kind == REQ_WRITE, r->lba + p->first, p->blocks, true);
 		dir = r->kind == REQ_WRITE ? SWI_DIR_WRITE : SWI_DIR_READ;
@@ -242,7 +250,8 @@ static int start(struct lun_io *q, enum req_kind kind, const struct lun_info *l,
 	if (!r)
 		return -1;
 	*r = (struct lun_req){ .q = q, .kind = kind, .lun = l->lun, .block_size = l->block_size,
-			       .buf = buf, .lba = lba, .blocks = kind == REQ_SYNC ? 1 : blocks,
+			       .buf = buf, .lba = lba,
+			       .blocks = kind == REQ_SYNC || kind == REQ_TUR ? 1 : blocks,
 			       .swi_flags = swi_flags, .done = done, .arg = arg };
 	q->requests++;
 	if (q->wait_head) {            /* keep the order: behind those already waiting */
@@ -294,4 +303,10 @@ int lun_rw_failfast(struct lun_io *q, const struct lun_info *l, bool write, void
 int lun_sync_failfast(struct lun_io *q, const struct lun_info *l, lun_io_fn done, void *arg)
 {
 	return start(q, REQ_SYNC, l, NULL, 0, 1, SWI_CMD_FAILFAST_TRANSPORT, done, arg);
+}
+
+int lun_tur(struct lun_io *q, const struct lun_info *l, lun_io_fn done, void *arg)
+{
+	/* the checker's verdict on a connection that drops under it is "failed", at once */
+	return start(q, REQ_TUR, l, NULL, 0, 1, SWI_CMD_FAILFAST_TRANSPORT, done, arg);
 }

@@ -107,6 +107,10 @@ int lunfs_path_rw(struct lunfs_lun *path, bool write, void *buf, uint64_t lba, u
 int lunfs_path_sync(struct lunfs_lun *path, lun_io_fn done, void *arg);
 /* The path is still its session's LUN file (a rescan did not remove it). */
 bool lunfs_path_current(const struct lunfs_lun *path);
+/* The path checker's TEST UNIT READY on the path: done(arg, good) once, later; good only for
+ * GOOD on a session still logged in when the answer came. -1 when the session is not logged
+ * in (recovering, logging out, failed) or the path was removed: nothing is sent. */
+int lunfs_path_tur(struct lunfs_lun *path, void (*done)(void *arg, bool good), void *arg);
 /* The map's file by-id/<info->id.name>, of the LUN's size, whose reads, writes and fsync go
  * through the dispatcher io; NULL when the name is taken or memory runs out. With
  * loop_devices on, a loop device is attached over it (on a worker thread, as for the LUN

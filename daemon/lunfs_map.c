@@ -12,6 +12,7 @@
 
 #include "dlog.h"
 #include "loopdev.h"
+#include "swiscsi/swiscsi.h"
 
 struct lunfs_lun *lunfs_path_get(struct lunfs_session *ls, uint64_t lun)
 {
@@ -261,6 +262,48 @@ void byid_detach_all_loops(struct lunfs *fs)
 }
 
 /* ---- the by-id file ---- */
+
+/* A TUR in flight: it holds a reference on its path, so that the handle the checker knows the
+ * path by stays this path's until the answer is in. */
+struct tur_wait {
+	struct lunfs_lun *path;
+	void (*done)(void *arg, bool good);
+	void *arg;
+};
+
+static bool logged_in(const struct lunfs_lun *path)
+{
+	return serving(path) && swi_session_state(path->ls->s) == SWI_STATE_LOGGED_IN;
+}
+
+static void tur_done(void *arg, enum mpath_outcome outcome, int err)
+{
+	(void)outcome;   /* any answer but GOOD fails the path, a LUN's NOT READY too */
+	struct tur_wait *w = arg;
+	bool good = err == 0 && logged_in(w->path);
+	w->done(w->arg, good);
+	lun_unref(w->path);
+	free(w);
+}
+
+int lunfs_path_tur(struct lunfs_lun *path, void (*done)(void *arg, bool good), void *arg)
+{
+	/* a recovering session holds new commands until it is back: no TUR waits through that,
+	 * its return asks for one */
+	if (!logged_in(path))
+		return -1;
+	struct tur_wait *w = malloc(sizeof(*w));
+	if (!w)
+		return -1;
+	*w = (struct tur_wait){ .path = path, .done = done, .arg = arg };
+	path->refs++;
+	if (lun_tur(path->ls->io, &path->info, tur_done, w) < 0) {
+		free(w);
+		lun_unref(path);
+		return -1;
+	}
+	return 0;
+}
 
 struct lunfs_lun *lunfs_byid_add(struct lunfs *fs, const struct lun_info *info, struct mpath_io *io)
 {

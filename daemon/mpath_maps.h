@@ -32,6 +32,9 @@ struct mpath_lun {
 	char loop[32];             /* the by-id file's loop device, "" without */
 	struct mpath_io *io;       /* the caller's: the map's dispatcher */
 	void *file;                /* the caller's: the by-id file */
+	uint64_t next_check_ms;    /* the path checker's next round (0: not planned yet) */
+	bool check_outage;         /* the checker saw the outage that began at check_outage_ms */
+	uint64_t check_outage_ms;  /* (its rounds count from then) */
 };
 
 struct mpath_maps {

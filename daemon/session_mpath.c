@@ -6,10 +6,13 @@
 #include <time.h>
 
 #include "dlog.h"
+#include "mpath_checker.h"
 #include "mpath_io.h"
 #include "session_table.h"
 
-enum { KICK_MS = 1000 };   /* held commands and no_path_retry N: at least every checker interval */
+/* The checker's clock: its intervals and failback N are whole seconds, so it looks every
+ * second, as multipathd's checker loop does. */
+enum { TICK_MS = 1000 };
 
 static uint64_t now_ms(void)
 {
@@ -40,6 +43,35 @@ static uint64_t ops_now(void *ctx)
 
 static const struct mpath_io_ops path_ops = { .submit = path_submit, .sync = path_sync,
 					      .now_ms = ops_now };
+
+/* How the checker sends its TUR: on the path's LUN file's session (lunfs_map.c). */
+static int path_tur(void *ctx, void *handle, mpath_checker_fn done, void *arg)
+{
+	(void)ctx;
+	return lunfs_path_tur(handle, done, arg);
+}
+
+static void path_checked(void *ctx, struct mpath_lun *m, size_t i)
+{
+	(void)ctx;
+	const struct mpath_route *r = &m->route[i];
+	bool up = m->sel.path[i].up;
+	dlog(up ? LOG_INFO : LOG_WARNING, "multipath map %s: path %zu (session %u, iface %s) %s",
+	     m->info.id.name, i + 1, r->sid, r->iface,
+	     up ? "reinstated: TEST UNIT READY succeeded" : "failed: TEST UNIT READY did not succeed");
+	if (up && m->io)
+		mpath_io_kick(m->io);   /* commands held for want of a path go out on it */
+}
+
+static void round_ran(void *ctx, struct mpath_lun *m)
+{
+	(void)ctx;
+	if (m->io)
+		mpath_io_kick(m->io);   /* held ones fail here once no_path_retry ran out */
+}
+
+static const struct mpath_checker_ops checker_ops = { .tur = path_tur, .changed = path_checked,
+						      .round = round_ran, .now_ms = ops_now };
 
 /* A new map's dispatcher and by-id file (a map without them still lists). */
 static void map_open(struct sessions *t, struct mpath_lun *m)
@@ -72,26 +104,31 @@ static bool map_closing(struct mpath_lun *m, void *arg)
 	return false;
 }
 
-static void kick(struct ev_timer *tm, void *arg)
+static void tick(struct ev_timer *tm, void *arg)
 {
 	struct sessions *t = arg;
-	for (size_t k = 0; k < t->maps.n; k++)
-		if (t->maps.map[k]->io)
-			mpath_io_kick(t->maps.map[k]->io);
-	ev_timer_start(t->loop, tm, KICK_MS);
+	mpath_checker_tick(t->checker);
+	ev_timer_start(t->loop, tm, TICK_MS);
 }
 
 void sessions_mpath_start(struct sessions *t)
 {
 	t->maps.dropping = map_closing;
 	t->maps.dropping_arg = t;
-	ev_timer_init(&t->mpath_kick, kick, t);
-	ev_timer_start(t->loop, &t->mpath_kick, KICK_MS);
+	ev_timer_init(&t->mpath_kick, tick, t);
+	if (!(t->checker = mpath_checker_new(&t->maps, &checker_ops, NULL))) {
+		/* without it failed paths would never come back: say so loudly */
+		dlog(LOG_ERR, "multipath: out of memory for the path checker; failed paths stay failed");
+		return;
+	}
+	ev_timer_start(t->loop, &t->mpath_kick, TICK_MS);
 }
 
 void sessions_mpath_stop(struct sessions *t)
 {
 	ev_timer_stop(t->loop, &t->mpath_kick);
+	mpath_checker_free(t->checker);
+	t->checker = NULL;
 }
 
 /* The session's LUNs as lunfs lists them (malloc'd, *n of them), or NULL. */
@@ -290,25 +327,22 @@ void session_mpath_release(struct dsession *ds, void (*then)(struct dsession *ds
 void session_mpath_state(struct dsession *ds, enum swi_state st)
 {
 	struct mpath_maps *ms = &ds->t->maps;
-	for (size_t k = 0; k < ms->n; k++) {
-		struct mpath_lun *m = ms->map[k];
-		bool returned = false;
-		for (size_t i = 0; i < m->sel.npaths; i++) {
-			struct mpath_route *r = &m->route[i];
+	for (size_t k = 0; k < ms->n; k++)
+		for (size_t i = 0; i < ms->map[k]->sel.npaths; i++) {
+			struct mpath_route *r = &ms->map[k]->route[i];
 			if (r->sid != ds->sid)
 				continue;
-			bool was_up = m->sel.path[i].up, down = st != SWI_STATE_LOGGED_IN;
-			mpath_path_from_session(&m->sel, i, st, now_ms());
-			/* (its commands' path errors may have taken it out already) */
+			bool down = st != SWI_STATE_LOGGED_IN;
+			mpath_path_from_session(&ms->map[k]->sel, i, st, now_ms());
+			/* once per outage (its commands' path errors may have taken it out already) */
 			if (down != r->session_down)
-				dlog(LOG_INFO, "multipath map %s: path %zu (session %u, iface %s) is %s",
-				     m->info.id.name, i + 1, ds->sid, r->iface, down ? "down" : "back");
+				dlog(LOG_INFO, "multipath map %s: path %zu (session %u, iface %s): its "
+				     "session is %s", ms->map[k]->info.id.name, i + 1, ds->sid, r->iface,
+				     down ? "down" : "back, the path returns once a TEST UNIT READY succeeds");
 			r->session_down = down;
-			returned |= !was_up && m->sel.path[i].up;
+			if (!down && ds->t->checker)
+				mpath_checker_check(ds->t->checker, r->handle);   /* back after a TUR */
 		}
-		if (returned && m->io)
-			mpath_io_kick(m->io);
-	}
 }
 
 void session_mpath_device(const struct dsession *ds, struct ctl_device *c)

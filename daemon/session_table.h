@@ -70,7 +70,8 @@ struct sessions {
 	void *drained_arg;
 	struct lunfs *fs;        /* the LUN filesystem; NULL: sessions without files */
 	struct mpath_maps maps;  /* the sessions' LUNs by identity (session_mpath.c) */
-	struct ev_timer mpath_kick;   /* the maps' held commands and no_path_retry timers */
+	struct ev_timer mpath_kick;   /* every second: the path checker's rounds, failback N */
+	struct mpath_checker *checker;   /* TEST UNIT READY on the maps' paths (mpath_checker.h) */
 	const struct swiscsid_config *cfg;   /* the multipath policies; NULL: the defaults */
 	bool leaving;            /* sessions_logout_all ran: a login that completes logs out */
 };
@@ -101,8 +102,8 @@ void session_mpath_release(struct dsession *ds, void (*then)(struct dsession *ds
 /* The maps' dispatchers, by-id files and timer: from sessions_new to sessions_free. */
 void sessions_mpath_start(struct sessions *t);
 void sessions_mpath_stop(struct sessions *t);
-/* The session's state as its paths' state (mpath_path_from_session): the one place a
- * session's failure or recovery reaches multipath. */
+/* The session's state as its paths' state: the one place a session's failure or recovery
+ * reaches multipath. Out at once; back once the path checker's TUR on it succeeds. */
 void session_mpath_state(struct dsession *ds, enum swi_state st);
 /* The map and path state of the session's LUN in a ctl_device ("" when it has no map). */
 void session_mpath_device(const struct dsession *ds, struct ctl_device *c);
