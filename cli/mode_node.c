@@ -38,12 +38,12 @@ int mode_node(const struct cli_opts *o)
 	int rc = login_options_check(o);
 	if (rc != EXIT_OK)
 		return rc;
-	if (o->seen['R'] || o->seen['s'])
-		return node_no_session(o);
 	struct node_selector sel;
 	rc = node_selector_from(o, &sel);
 	if (rc != EXIT_OK)
 		return rc;
+	if (o->seen['R'] || o->seen['s'])
+		return node_sessions_rescan_or_stats(&sel, !o->seen['R']);
 	if (o->seen['l'] || o->seen['u'] || o->seen['L'] || o->seen['U'])
 		return node_session_ops(o, &sel);
 	if (o->nops > 1) {

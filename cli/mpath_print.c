@@ -31,7 +31,9 @@ void mpath_print_map(FILE *f, const struct ctl_mpath *m, const struct ctl_mpath_
 {
 	char size[32];
 	mpath_print_size(size, sizeof(size), (unsigned long long)m->blocks * m->block_size);
-	fprintf(f, "%s (%s) %s %s,%s\n", m->name, m->wwid, m->loop[0] ? m->loop : "-", m->vendor,
+	/* where multipath shows the map's dm-N: its loop device, as "loopN" */
+	const char *loop = strncmp(m->loop, "/dev/", 5) == 0 ? m->loop + 5 : m->loop;
+	fprintf(f, "%s (%s) %s %s,%s\n", m->name, m->wwid, loop[0] ? loop : "-", m->vendor,
 		m->product);
 	fprintf(f, "size=%s features='%s' hwhandler='0' wp=%s\n", size,
 		m->queue_if_no_path ? "1 queue_if_no_path" : "0", m->read_only ? "ro" : "rw");

@@ -12,13 +12,6 @@ int mode_host(const struct cli_opts *o)
 	return EXIT_NO_OBJS_FOUND;
 }
 
-int node_no_session(const struct cli_opts *o)
-{
-	(void)o;
-	msg_error("No session found.");
-	return EXIT_NO_OBJS_FOUND;
-}
-
 int mode_fw(const struct cli_opts *o)
 {
 	(void)o;

@@ -1,6 +1,5 @@
 /* What swiscsiadm answers, in iscsiadm's words, where the answer needs a session or an iSCSI
- * host that swiscsi does not have: kernel iSCSI hosts and boot firmware tables, and (until the
- * daemon rescans and counts per node) -m node -R and -s. */
+ * host that swiscsi does not have: kernel iSCSI hosts and boot firmware tables. */
 #ifndef SWISCSI_NO_SESSION_H
 #define SWISCSI_NO_SESSION_H
 
@@ -9,9 +8,6 @@
 /* -m host: "No iSCSI hosts." (21); swiscsi has no kernel hosts, and its sessions will not
  * make any. */
 int mode_host(const struct cli_opts *o);
-
-/* -m node -R (rescan) or -s (stats): "No session found." (21), whatever the selectors. */
-int node_no_session(const struct cli_opts *o);
 
 /* -m fw (and -m discovery -t fw; o may be NULL): "Could not get list of targets from
  * firmware." (22): swiscsiadm reads no boot firmware tables (iBFT). */

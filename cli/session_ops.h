@@ -22,6 +22,11 @@ int node_logoutall(const char *which);
 int session_logout_sid(unsigned sid);
 /* -m session [-r SID] -R (sid 0: every session) */
 int session_rescan(unsigned sid);
+/* One session's rescan, its "Rescanning session [...]" line first; an exit code. */
+int session_rescan_one(const struct ctl_session *s);
+/* -m node -R (stats false) or -s (true) on the sessions of the records sel picks
+ * (node_sessions.c): 21 with "No session found." when none matches. */
+int node_sessions_rescan_or_stats(const struct node_selector *sel, bool stats);
 
 /* The daemon's sessions (sid 0: all). Exit code: 0 with call filled (maybe no session), 20
  * when no daemon runs (nothing printed), another code after its message. */
@@ -34,5 +39,6 @@ int sessions_fetch_some(unsigned sid, bool secrets, struct ctl_call *call);
 void session_print_flat(const struct ctl_reply *r);
 void session_print_tree(const struct ctl_reply *r, int level, bool secrets);
 void session_print_stats(const struct ctl_reply *r);
+void session_print_stats_one(const struct ctl_session *s);
 
 #endif

@@ -90,7 +90,7 @@ static void print_level2(const struct ctl_session *s, bool secrets)
 
 /* No SCSI host exists in user space: the session stands in for it (host number = SID), and
  * each LUN shows its file and, when attached, its loop device as the disk, and the multipath
- * map it is a path of with the path's state. */
+ * map it is a path of with the path's state and the map's own loop device. */
 static void print_level3(const struct ctl_reply *r, size_t i)
 {
 	const struct ctl_session *s = r->sessions[i];
@@ -107,6 +107,10 @@ static void print_level3(const struct ctl_reply *r, size_t i)
 		if (d->mpath[0])      /* the words of swiscsi-multipath -ll for a path */
 			printf("\t\t\tMultipath map: %s\tPath: %s\n", d->mpath,
 			       d->path_up ? "active ready running" : "failed faulty running");
+		const char *map_loop = strncmp(d->mpath_loop, "/dev/", 5) == 0 ? d->mpath_loop + 5
+									 : d->mpath_loop;
+		if (d->mpath[0] && map_loop[0])   /* the map's disk: its by-id file's loop device */
+			printf("\t\t\tMultipath disk: %s\n", map_loop);
 	}
 }
 
@@ -156,25 +160,28 @@ static void print_recovery(const struct ctl_counters *c)
 }
 
 /* iscsiadm's layout; libswiscsi counts PDUs in total, not per opcode. */
+void session_print_stats_one(const struct ctl_session *s)
+{
+	const struct ctl_counters *c = &s->counters;
+	printf("Stats for session [sid: %u, target: %s, portal: %s,%d]\n", s->sid,
+	       s->node.target, s->node.address, s->node.port);
+	printf("iSCSI SNMP:\n");
+	printf("\ttxdata_octets: %llu\n", (unsigned long long)c->bytes_tx);
+	printf("\trxdata_octets: %llu\n", (unsigned long long)c->bytes_rx);
+	printf("\tscsicmd_pdus: %llu\n", (unsigned long long)c->commands);
+	printf("\tdigest_err: %llu\n", (unsigned long long)c->digest_errors);
+	printf("\ttimeout_err: %llu\n", (unsigned long long)c->timeouts);
+	/* iscsiadm's own names above; what libswiscsi counts beyond them below, in the
+	 * free-form section the kernel drivers use for theirs */
+	printf("iSCSI Extended Stats:\n");
+	printf("\ttx_pdus: %llu\n", (unsigned long long)c->pdus_tx);
+	printf("\trx_pdus: %llu\n", (unsigned long long)c->pdus_rx);
+	printf("\tcommand_errors: %llu\n", (unsigned long long)c->errors);
+	print_recovery(c);
+}
+
 void session_print_stats(const struct ctl_reply *r)
 {
-	for (size_t i = 0; i < r->nsessions; i++) {
-		const struct ctl_session *s = r->sessions[i];
-		const struct ctl_counters *c = &s->counters;
-		printf("Stats for session [sid: %u, target: %s, portal: %s,%d]\n", s->sid,
-		       s->node.target, s->node.address, s->node.port);
-		printf("iSCSI SNMP:\n");
-		printf("\ttxdata_octets: %llu\n", (unsigned long long)c->bytes_tx);
-		printf("\trxdata_octets: %llu\n", (unsigned long long)c->bytes_rx);
-		printf("\tscsicmd_pdus: %llu\n", (unsigned long long)c->commands);
-		printf("\tdigest_err: %llu\n", (unsigned long long)c->digest_errors);
-		printf("\ttimeout_err: %llu\n", (unsigned long long)c->timeouts);
-		/* iscsiadm's own names above; what libswiscsi counts beyond them below, in the
-		 * free-form section the kernel drivers use for theirs */
-		printf("iSCSI Extended Stats:\n");
-		printf("\ttx_pdus: %llu\n", (unsigned long long)c->pdus_tx);
-		printf("\trx_pdus: %llu\n", (unsigned long long)c->pdus_rx);
-		printf("\tcommand_errors: %llu\n", (unsigned long long)c->errors);
-		print_recovery(c);
-	}
+	for (size_t i = 0; i < r->nsessions; i++)
+		session_print_stats_one(r->sessions[i]);
 }

@@ -6,7 +6,7 @@
 #include "msg.h"
 #include "session_ops.h"
 
-static int rescan_one(const struct ctl_session *s)
+int session_rescan_one(const struct ctl_session *s)
 {
 	printf("Rescanning session [sid: %u, target: %s, portal: %s,%d]\n", s->sid,
 	       s->node.target, s->node.address, s->node.port);
@@ -31,7 +31,7 @@ int session_rescan(unsigned sid)
 		return rc;
 	int first = EXIT_OK;
 	for (size_t i = 0; i < call.r.nsessions; i++) {
-		rc = rescan_one(call.r.sessions[i]);
+		rc = session_rescan_one(call.r.sessions[i]);
 		if (rc != EXIT_OK && first == EXIT_OK)
 			first = rc;
 	}

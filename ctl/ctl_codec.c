@@ -122,7 +122,8 @@ static bool session_valid(const struct ctl_session *s)
 static bool device_valid(const struct ctl_device *d)
 {
 	return TERMINATED(d->file) && TERMINATED(d->loop) && TERMINATED(d->vendor) &&
-	       TERMINATED(d->product) && TERMINATED(d->mpath);
+	       TERMINATED(d->product) && TERMINATED(d->mpath) &&
+	       TERMINATED(d->mpath_loop);
 }
 
 static int walk_sessions(const char *p, size_t left, struct ctl_reply *r, char *err,

@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #define CTL_MAGIC 0x53574943u /* "SWIC" */
-#define CTL_VERSION 3
+#define CTL_VERSION 4
 #define CTL_SOCKET_NAME "swiscsid.sock"
 #define CTL_PIDFILE_NAME "swiscsid.pid"
 /* Requests are small; a reply lists every session, each with its devices. */
@@ -98,6 +98,7 @@ struct ctl_device {
 	char mpath[264];        /* the multipath map the LUN is a path of ("" none) */
 	int32_t path_up;        /* with mpath: the path works (else failed) */
 	uint32_t reserved;
+	char mpath_loop[32];    /* with mpath: the map's by-id loop device ("" none) */
 };
 
 struct ctl_counters {

@@ -1,6 +1,13 @@
-/* Reads, writes and cache flushes as pieces of at most MaxBurstLength, all submitted at once
- * (up to a cap per session; the rest wait in the session's queue and go out as pieces
- * complete). A request completes when its last piece does, with the first error seen. */
+/* Reads, writes and cache flushes as pieces of at most MaxBurstLength (the session's current
+ * login's: a recovery's re-login may negotiate another), all submitted at once (up to a cap
+ * per session; the rest wait in the session's queue and go out as pieces complete). A request
+ * completes when its last piece does, with the first error seen.
+ *
+ * Transient conditions are libswiscsi's to retry (BUSY, TASK SET FULL, a power-on/reset unit
+ * attention: the session's scsi_retries, a delay apart): what comes back of those is final here.
+ * Any other unit attention is news it passes on (REPORTED LUNS DATA HAS CHANGED, CAPACITY DATA
+ * HAS CHANGED, ...): the command was not run and each attention is reported once, so the piece
+ * is sent again, a few times at most for attentions queued one behind another. */
 #include "lun_io.h"
 #include "lun_sense.h"
 
@@ -12,9 +19,10 @@
 #include "swiscsi/swiscsi.h"
 
 /* Below libswiscsi's 1024 task slots, leaving room for probes and rescans. */
-enum { MAX_INFLIGHT = 768, MAX_RETRIES = 8 };
+enum { MAX_INFLIGHT = 768, MAX_NEWS_RESENDS = 4, DEFAULT_BURST = 262144 };
+enum { ASC_POWER_ON_RESET = 0x29 };   /* libswiscsi retries this attention itself */
 
-enum req_kind { REQ_READ, REQ_WRITE, REQ_SYNC };
+enum req_kind { REQ_READ, REQ_WRITE, REQ_SYNC, REQ_TUR };
 
 struct lun_req {
 	struct lun_io *q;
@@ -24,6 +32,7 @@ struct lun_req {
 	uint8_t *buf;
 	uint64_t lba;
 	uint32_t blocks, next_block;   /* next_block: where the next unsubmitted piece starts */
+	unsigned swi_flags;            /* SWI_CMD_FAILFAST_TRANSPORT for a multipath path's */
 	unsigned pending;              /* pieces in flight */
 	bool submitted_all;
 	int err;
@@ -36,12 +45,11 @@ struct lun_req {
 struct piece {
 	struct lun_req *req;
 	uint32_t first, blocks;        /* relative to req->lba */
-	unsigned tries;
+	unsigned resends;              /* after unit attentions that were news */
 };
 
 struct lun_io {
 	struct swi_session *s;
-	uint32_t piece_blocks_bytes;   /* MaxBurstLength */
 	unsigned inflight, requests;
 	struct lun_req *wait_head, *wait_tail;
 	void (*on_luns_changed)(void *arg);
@@ -53,12 +61,9 @@ struct lun_io {
 struct lun_io *lun_io_new(struct swi_session *s, void (*on_luns_changed)(void *arg), void *arg)
 {
 	struct lun_io *q = calloc(1, sizeof(*q));
-	struct swi_negotiated n;
 	if (!q)
 		return NULL;
 	q->s = s;
-	q->piece_blocks_bytes = swi_negotiated(s, &n) == 0 && n.max_burst_length ? n.max_burst_length
-										 : 262144;
 	q->on_luns_changed = on_luns_changed;
 	q->arg = arg;
 	return q;
@@ -92,7 +97,8 @@ void lun_io_when_idle(struct lun_io *q, void (*fn)(void *arg), void *arg)
 
 static const char *kind_name(enum req_kind k)
 {
-	return k == REQ_READ ? "READ" : k == REQ_WRITE ? "WRITE" : "SYNCHRONIZE CACHE";
+	return k == REQ_READ ? "READ" : k == REQ_WRITE ? "WRITE" :
+	       k == REQ_SYNC ? "SYNCHRONIZE CACHE" : "TEST UNIT READY";
 }
 
 static int send_piece(struct piece *p);
@@ -118,6 +124,11 @@ static void note_failure(struct lun_req *r, const struct piece *p, int status,
 	if (r->err)
 		return;
 	r->err = err;
+	if (r->kind == REQ_TUR) {   /* the path checker's, which fails the path: no blocks */
+		dlog(LOG_WARNING, "LUN %" PRIu64 ": TEST UNIT READY failed: %s", r->lun,
+		     status < 0 ? swi_error(r->q->s) : swi_status_text(res, text, sizeof(text)));
+		return;
+	}
 	dlog(LOG_ERR, "LUN %" PRIu64 ": %s of %" PRIu32 " blocks at LBA %" PRIu64 " failed: %s",
 		r->lun, kind_name(r->kind), p->blocks, r->lba + p->first,
 		status < 0 ? swi_error(r->q->s) : swi_status_text(res, text, sizeof(text)));
@@ -132,17 +143,22 @@ static void piece_done(struct swi_session *s, int status, const struct swi_scsi_
 	struct lun_io *q = r->q;
 	q->inflight--;
 	int err = status < 0 ? -EIO : lun_errno(res);
+	bool news = false;
 	if (status == 0 && res->status == 0x02) {
 		struct lun_sense k;
 		lun_sense_decode(res, &k);
 		if (lun_sense_luns_changed(&k) && q->on_luns_changed)
 			q->on_luns_changed(q->arg);
+		news = k.key == SK_UNIT_ATTENTION && k.asc != ASC_POWER_ON_RESET;
 	}
-	if (err == -EAGAIN && ++p->tries < MAX_RETRIES && send_piece(p) == 0) {
-		pump(q);
-		return;
-	}
-	if (err)
+	if (err == -EAGAIN && news && ++p->resends <= MAX_NEWS_RESENDS) {
+		if (send_piece(p) == 0) {
+			pump(q);
+			return;
+		}
+		/* the session refused the resend (a fail-fast piece after a loss): the path's fault */
+		note_failure(r, p, -1, NULL, MPATH_PATH_ERROR, -EIO);
+	} else if (err)
 		note_failure(r, p, status, res, lun_outcome(status, res),
 			     err == -EAGAIN ? -EBUSY : err);
 	free(p);
@@ -162,13 +178,16 @@ static int send_piece(struct piece *p)
 	uint8_t *buf = NULL;
 	if (r->kind == REQ_SYNC) {
 		len = swi_cdb_sync_cache(cdb, false);
+	} else if (r->kind == REQ_TUR) {
+		len = swi_cdb_test_unit_ready(cdb);
 	} else {
 		len = swi_cdb_rw(cdb, r->kind == REQ_WRITE, r->lba + p->first, p->blocks, true);
 		dir = r->kind == REQ_WRITE ? SWI_DIR_WRITE : SWI_DIR_READ;
 		bytes = p->blocks * r->block_size;
 		buf = r->buf + (size_t)p->first * r->block_size;
 	}
-	if (swi_scsi_async(r->q->s, r->lun, cdb, len, dir, buf, bytes, piece_done, p) < 0)
+	if (swi_scsi_async_ex(r->q->s, r->lun, cdb, len, dir, buf, bytes, r->swi_flags, piece_done,
+			      p) < 0)
 		return -1;
 	r->q->inflight++;
 	return 0;
@@ -179,7 +198,8 @@ static int send_piece(struct piece *p)
 static int submit_more(struct lun_req *r)
 {
 	struct lun_io *q = r->q;
-	uint32_t per = q->piece_blocks_bytes / r->block_size;
+	uint32_t burst = swi_max_burst_length(q->s);
+	uint32_t per = (burst ? burst : DEFAULT_BURST) / r->block_size;
 	if (per == 0)
 		per = 1;
 	while (!r->submitted_all) {
@@ -224,14 +244,15 @@ static void pump(struct lun_io *q)
 }
 
 static int start(struct lun_io *q, enum req_kind kind, const struct lun_info *l, void *buf,
-		 uint64_t lba, uint32_t blocks, lun_io_fn done, void *arg)
+		 uint64_t lba, uint32_t blocks, unsigned swi_flags, lun_io_fn done, void *arg)
 {
 	struct lun_req *r = calloc(1, sizeof(*r));
 	if (!r)
 		return -1;
 	*r = (struct lun_req){ .q = q, .kind = kind, .lun = l->lun, .block_size = l->block_size,
-			       .buf = buf, .lba = lba, .blocks = kind == REQ_SYNC ? 1 : blocks,
-			       .done = done, .arg = arg };
+			       .buf = buf, .lba = lba,
+			       .blocks = kind == REQ_SYNC || kind == REQ_TUR ? 1 : blocks,
+			       .swi_flags = swi_flags, .done = done, .arg = arg };
 	q->requests++;
 	if (q->wait_head) {            /* keep the order: behind those already waiting */
 		q->wait_tail->next_waiting = r;
@@ -252,17 +273,40 @@ static int start(struct lun_io *q, enum req_kind kind, const struct lun_info *l,
 	return 0;
 }
 
-int lun_rw(struct lun_io *q, const struct lun_info *l, bool write, void *buf, uint64_t lba,
-	   uint32_t blocks, lun_io_fn done, void *arg)
+static int rw(struct lun_io *q, const struct lun_info *l, bool write, void *buf, uint64_t lba,
+	      uint32_t blocks, unsigned swi_flags, lun_io_fn done, void *arg)
 {
 	if (blocks == 0 || lba + blocks > l->blocks) {
 		errno = EINVAL;
 		return -1;
 	}
-	return start(q, write ? REQ_WRITE : REQ_READ, l, buf, lba, blocks, done, arg);
+	return start(q, write ? REQ_WRITE : REQ_READ, l, buf, lba, blocks, swi_flags, done, arg);
+}
+
+int lun_rw(struct lun_io *q, const struct lun_info *l, bool write, void *buf, uint64_t lba,
+	   uint32_t blocks, lun_io_fn done, void *arg)
+{
+	return rw(q, l, write, buf, lba, blocks, 0, done, arg);
 }
 
 int lun_sync(struct lun_io *q, const struct lun_info *l, lun_io_fn done, void *arg)
 {
-	return start(q, REQ_SYNC, l, NULL, 0, 1, done, arg);
+	return start(q, REQ_SYNC, l, NULL, 0, 1, 0, done, arg);
+}
+
+int lun_rw_failfast(struct lun_io *q, const struct lun_info *l, bool write, void *buf,
+		    uint64_t lba, uint32_t blocks, lun_io_fn done, void *arg)
+{
+	return rw(q, l, write, buf, lba, blocks, SWI_CMD_FAILFAST_TRANSPORT, done, arg);
+}
+
+int lun_sync_failfast(struct lun_io *q, const struct lun_info *l, lun_io_fn done, void *arg)
+{
+	return start(q, REQ_SYNC, l, NULL, 0, 1, SWI_CMD_FAILFAST_TRANSPORT, done, arg);
+}
+
+int lun_tur(struct lun_io *q, const struct lun_info *l, lun_io_fn done, void *arg)
+{
+	/* the checker's verdict on a connection that drops under it is "failed", at once */
+	return start(q, REQ_TUR, l, NULL, 0, 1, SWI_CMD_FAILFAST_TRANSPORT, done, arg);
 }

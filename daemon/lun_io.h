@@ -56,6 +56,15 @@ int lun_rw(struct lun_io *q, const struct lun_info *l, bool write, void *buf, ui
 	   uint32_t blocks, lun_io_fn done, void *arg);
 /* SYNCHRONIZE CACHE over the whole LUN. */
 int lun_sync(struct lun_io *q, const struct lun_info *l, lun_io_fn done, void *arg);
+/* The same for a multipath path: a lost connection fails the request at once (a path error)
+ * instead of holding it for the reconnect, and a session recovering its connection refuses it
+ * (-1), so the dispatcher can re-issue it on another path (SWI_CMD_FAILFAST_TRANSPORT). */
+int lun_rw_failfast(struct lun_io *q, const struct lun_info *l, bool write, void *buf,
+		    uint64_t lba, uint32_t blocks, lun_io_fn done, void *arg);
+int lun_sync_failfast(struct lun_io *q, const struct lun_info *l, lun_io_fn done, void *arg);
+/* TEST UNIT READY (the path checker's): err 0 only for GOOD; unit attentions and BUSY are
+ * sent again first, as for every command. */
+int lun_tur(struct lun_io *q, const struct lun_info *l, lun_io_fn done, void *arg);
 
 /* The errno a SCSI outcome means: 0 for GOOD (and recovered errors), -EAGAIN for what is worth
  * resending (UNIT ATTENTION, BUSY, TASK SET FULL), else -EIO, -EROFS, -ENOSPC, ... */

@@ -16,7 +16,7 @@
 #include "loopdev.h"
 #include "lunfs_buf.h"
 
-enum { REQUESTS_PER_WAKEUP = 64, STOP_WAIT_MS = 10000 };
+enum { REQUESTS_PER_WAKEUP = 64 };
 
 /* Reads requests until the device has none (it is non-blocking), a bounded number per wakeup
  * so the sessions' own descriptors get their turn; then the commands they queued go out. */
@@ -147,26 +147,29 @@ struct lunfs *lunfs_start(struct evloop *loop, const char *dir, const struct lun
 	return fs;
 }
 
-void lunfs_stop(struct lunfs *fs)
+void lunfs_stop(struct lunfs *fs, uint64_t deadline)
 {
 	if (!fs)
 		return;
+	byid_detach_all_loops(fs);   /* first: their paths are the sessions' files */
 	for (struct lunfs_session *ls = fs->sessions, *next; ls; ls = next) {
 		next = ls->next;
-		lunfs_detach_session(ls, NULL, NULL);
+		(void)lunfs_detach_session(ls, NULL, NULL);   /* joins one under way */
 	}
 	/* the loop keeps serving FUSE and the sessions while loop devices detach and I/O drains */
-	uint64_t deadline = ev_now_ms() + STOP_WAIT_MS;
-	while ((fs->sessions || loopdev_pending(fs->loops)) && ev_now_ms() < deadline)
-		if (evloop_run_once(fs->loop, 100) < 0)
+	uint64_t started = ev_now_ms();
+	while ((fs->sessions || loopdev_pending(fs->loops)) && ev_now_ms() < deadline) {
+		uint64_t left = deadline - ev_now_ms();
+		if (evloop_run_once(fs->loop, left < 100 ? (int)left : 100) < 0)
 			break;
+	}
 	if (!fs->sessions && !loopdev_pending(fs->loops)) {
 		release(fs);
 		return;
 	}
 	/* completions still to come would find fs freed: unmount, and leave the memory */
-	dlog(LOG_WARNING, "%s: unmounting with work still pending after %d s", fs->dir,
-		STOP_WAIT_MS / 1000);
+	dlog(LOG_WARNING, "%s: unmounting with work still pending after %llu ms", fs->dir,
+		(unsigned long long)(ev_now_ms() - started));
 	if (fs->w)
 		ev_io_del(fs->w);
 	fs->w = NULL;

@@ -6,6 +6,7 @@
  *   lunfs_start                once at start-up (mounts $SWISCSI_RUNDIR/disks)
  *   lunfs_attach_session       after a session reached full feature phase
  *   lunfs_session_devices      to list a session's LUN files and loop devices (-m session -P 3)
+ *   lunfs_session_on_rescan    to hear of every rescan (-R or the target's unit attention)
  *   lunfs_rescan_session       for -m session -r SID -R
  *   lunfs_detach_session       before logging the session out
  *   lunfs_stop                 at shutdown (detaches loop devices, unmounts)
@@ -36,8 +37,10 @@ struct lunfs_config {
 /* Mounts the filesystem at dir (created if missing). NULL with a sentence in err. */
 struct lunfs *lunfs_start(struct evloop *loop, const char *dir, const struct lunfs_config *cfg,
 			  char *err, size_t errlen);
-/* Detaches every loop device, unmounts, frees. Sessions still attached are detached first. */
-void lunfs_stop(struct lunfs *fs);
+/* Detaches every loop device, unmounts, frees. Sessions still attached are detached first.
+ * Waits for that (serving FUSE and the loop meanwhile) until deadline_ms (ev_now_ms's clock)
+ * at most: then it unmounts with work pending and leaves the memory to the process's exit. */
+void lunfs_stop(struct lunfs *fs, uint64_t deadline_ms);
 /* fn runs after each wake-up's batch of FUSE requests has been handled: the sessions send the
  * commands those requests queued there, together (libswiscsi batches them, see swi_flush),
  * rather than after everything else the loop turn handles. */
@@ -66,12 +69,20 @@ int lunfs_attach_session(struct lunfs *fs, struct swi_session *s, const struct l
 			 lunfs_done_fn done, void *arg, struct lunfs_session **out);
 /* Re-reads the LUN list: files appear and disappear to match. While another operation of
  * the session runs, the rescan waits for it (one waiting rescan at most: -1 for a second one
- * with a callback). Also started by the LUN side itself on a REPORTED LUNS DATA HAS CHANGED
- * unit attention. */
+ * with a callback; one without joins it); a detach asked for meanwhile goes first and the
+ * waiting rescan's done gets -1. -1 (done never called) once a detach is asked for. Also
+ * started by the LUN side itself on a REPORTED LUNS DATA HAS CHANGED unit attention. */
 int lunfs_rescan_session(struct lunfs_session *ls, lunfs_done_fn done, void *arg);
+/* fn(arg) is called as each rescan of the session ends (asked for or started by the target,
+ * whatever its outcome), before the rescan's own done: the LUN files now are the list's. */
+void lunfs_session_on_rescan(struct lunfs_session *ls, void (*fn)(void *arg), void *arg);
 /* Removes the session's files and loop devices; I/O already submitted completes first (done is
- * called then), new I/O on open files fails with EIO. After done, the session may be logged out. */
-void lunfs_detach_session(struct lunfs_session *ls, lunfs_done_fn done, void *arg);
+ * called then, status 0), new I/O on open files fails with EIO. After done, the session may be
+ * logged out. Asked for while another operation runs, the detach waits for it (a waiting rescan
+ * then fails, its requester told so); asked for while an attach is failing, done runs after the
+ * attach's own (failed) done, once nothing of the session is left. A detach without a callback
+ * joins one already coming; -1 (done never called) for a second one with a callback. */
+int lunfs_detach_session(struct lunfs_session *ls, lunfs_done_fn done, void *arg);
 
 struct lunfs_device {
 	uint64_t lun;
@@ -88,7 +99,9 @@ struct lunfs_device {
 size_t lunfs_session_devices(const struct lunfs_session *ls, struct lunfs_device *out, size_t max);
 
 /* Multipath (lunfs_map.c). A path is a session's LUN file, held by a reference so commands in
- * flight on it outlive its removal; once it is removed, new commands on it are refused (-1). */
+ * flight on it outlive its removal; once it is removed, new commands on it are refused (-1).
+ * Its commands fail fast on a lost connection (lun_rw_failfast): the dispatcher re-issues them
+ * on another path instead of waiting for the session's reconnect. */
 struct lunfs_lun;
 struct mpath_io;
 struct lunfs_lun *lunfs_path_get(struct lunfs_session *ls, uint64_t lun);
@@ -96,10 +109,36 @@ void lunfs_path_put(struct lunfs_lun *path);
 int lunfs_path_rw(struct lunfs_lun *path, bool write, void *buf, uint64_t lba, uint32_t blocks,
 		  lun_io_fn done, void *arg);
 int lunfs_path_sync(struct lunfs_lun *path, lun_io_fn done, void *arg);
+/* The path is still its session's LUN file (a rescan did not remove it). */
+bool lunfs_path_current(const struct lunfs_lun *path);
+/* The path checker's TEST UNIT READY on the path: done(arg, good) once, later; good only for
+ * GOOD on a session still logged in when the answer came. -1 when the session is not logged
+ * in (recovering, logging out, failed) or the path was removed: nothing is sent. */
+int lunfs_path_tur(struct lunfs_lun *path, void (*done)(void *arg, bool good), void *arg);
 /* The map's file by-id/<info->id.name>, of the LUN's size, whose reads, writes and fsync go
- * through the dispatcher io; NULL when the name is taken or memory runs out. */
+ * through the dispatcher io; NULL when the name is taken or memory runs out. With
+ * loop_devices on, a loop device is attached over it (on a worker thread, as for the LUN
+ * files; lunfs_byid_loop says which once it is there). */
 struct lunfs_lun *lunfs_byid_add(struct lunfs *fs, const struct lun_info *info, struct mpath_io *io);
-/* The name goes; open files get EIO; the dispatcher is no longer used once this returns. */
+/* The by-id file is open, or its loop device is (mounted, say), or that device is coming or
+ * going: a map that swiscsi-multipath -f must not drop. */
+bool lunfs_byid_in_use(const struct lunfs_lun *file);
+/* The by-id file's loop device ("/dev/loopN"), or "" while it has none. */
+const char *lunfs_byid_loop(const struct lunfs_lun *file);
+/* Calls done once no loop device job of the by-id file runs: its device is attached (or
+ * could not be), or gone; maybe before this returns. */
+void lunfs_byid_settled(struct lunfs *fs, struct lunfs_lun *file, void (*done)(void *arg),
+			void *arg);
+/* Calls done once no by-id file's loop device job runs at all (maybe before this returns):
+ * after a rescan, the maps that came and went have their devices attached or gone. */
+void lunfs_byid_idle(struct lunfs *fs, void (*done)(void *arg), void *arg);
+/* Detaches the by-id file's loop device for good, then calls done (maybe before this returns:
+ * at once when it has none). For the map's last paths to go after it, so that what the
+ * device still flushes reaches the LUN. */
+void lunfs_byid_detach_loop(struct lunfs *fs, struct lunfs_lun *file, void (*done)(void *arg),
+			    void *arg);
+/* The name goes; open files get EIO; the dispatcher is no longer used once this returns; a
+ * loop device still attached is detached (on a worker thread, lunfs_stop waits for it). */
 void lunfs_byid_remove(struct lunfs *fs, struct lunfs_lun *file);
 
 #endif

@@ -26,8 +26,12 @@ struct lunfs_lun {
 	char name[256];             /* ip-<addr>:<port>-iscsi-<target>-lun-<n> */
 	char loop[32];              /* "/dev/loopN" or "" */
 	bool loop_direct;
-	unsigned refs;              /* open files + requests in flight */
+	unsigned refs;              /* open files + requests in flight (+ a by-id loop job) */
 	unsigned nlink;
+	/* a by-id file's loop device (lunfs_map.c): one attach or detach job at a time */
+	bool loop_job;
+	bool loop_unwanted;         /* detach it as soon as no job runs */
+	struct byid_waiter *loop_waiters;   /* told when it has gone */
 	struct lunfs_lun *next;     /* in the session's list */
 };
 
@@ -41,7 +45,9 @@ struct lunfs_entry {
 
 enum lunfs_op_kind { OP_ATTACH, OP_RESCAN, OP_DETACH };
 
-/* One multi-step operation on a session (attach, rescan, detach): done when pending is 0. */
+/* One multi-step operation on a session (attach, rescan, detach): done when pending is 0.
+ * done is its requester's; a detach's is the failed attach it cleans up after, if any (the
+ * detach's own requester is lunfs_session.detach_done). */
 struct lunfs_op {
 	enum lunfs_op_kind kind;
 	lunfs_done_fn done;
@@ -61,10 +67,15 @@ struct lunfs_session {
 	struct lunfs_lun *luns;
 	struct lunfs_op op;
 	bool busy, attached, detaching;
-	/* asked for while busy: run when the current operation ends (a detach first) */
+	/* asked for while busy: run when the current operation ends (a detach first; a waiting
+	 * rescan that a detach overtakes fails, its requester told so) */
 	bool rescan_wanted, detach_wanted;
-	lunfs_done_fn deferred_done;
-	void *deferred_arg;
+	lunfs_done_fn rescan_done;  /* the waiting rescan's requester (NULL: none, or lunfs's own) */
+	void *rescan_arg;
+	lunfs_done_fn detach_done;  /* the detach's requester, waiting or running (NULL: none) */
+	void *detach_arg;
+	void (*rescanned)(void *arg);   /* lunfs_session_on_rescan's */
+	void *rescanned_arg;
 	struct ev_timer rescan_timer, free_timer;
 	struct lunfs_session *next;
 };
@@ -84,6 +95,8 @@ struct lunfs {
 	size_t nentries, entries_cap;
 	fuse_ino_t next_ino;
 	struct lunfs_session *sessions;
+	unsigned byid_jobs;          /* by-id loop device jobs running (lunfs_map.c) */
+	struct byid_waiter *byid_idle;   /* told when none runs */
 	bool mounted;
 	time_t born;                /* every inode's times: when the filesystem was mounted */
 	void (*after_requests)(void *arg);   /* lunfs_after_requests */
@@ -104,6 +117,10 @@ void tree_attr(const struct lunfs *fs, fuse_ino_t ino, const struct lunfs_lun *l
 void lun_unref(struct lunfs_lun *l);
 /* The LUN file still serves I/O: its session's, or its map's. */
 bool lun_live(const struct lunfs_lun *l);
+
+/* ---- lunfs_map.c ---- */
+/* Every by-id file's loop device detaches (shutdown), before the sessions' paths go. */
+void byid_detach_all_loops(struct lunfs *fs);
 
 /* ---- lunfs_ops.c ---- */
 extern const struct fuse_lowlevel_ops lunfs_ops;

@@ -1,6 +1,8 @@
 /* A session's LUN files: attach, rescan and detach, each a sequence of SCSI probes and loop
  * device jobs. One such operation runs at a time per session; a rescan or a detach asked for
- * meanwhile runs when the current one ends. */
+ * meanwhile runs when the current one ends. Every request with a callback hears exactly once:
+ * a waiting rescan that a detach overtakes fails, and a detach asked for while an attach is
+ * failing completes when the failed attach's leftovers are gone. */
 #include "lunfs_int.h"
 
 #include <inttypes.h>
@@ -206,23 +208,45 @@ static void detach_idle(void *arg)
 	ev_timer_start(ls->fs->loop, &ls->free_timer, 0);
 }
 
+/* The session is freed first: neither callback may touch it. A failed attach's requester
+ * hears its failure, then the detach's requester that the files are gone. */
 static void detach_finished(struct ev_timer *t, void *arg)
 {
 	(void)t;
 	struct lunfs_session *ls = arg;
 	struct lunfs_op op = ls->op;
+	lunfs_done_fn detach_done = ls->detach_done;
+	void *detach_arg = ls->detach_arg;
 	free_session(ls);
 	if (op.done)
 		op.done(op.arg, op.status, op.status ? op.message : NULL);
+	if (detach_done)
+		detach_done(detach_arg, 0, NULL);
 }
 
-static void start_detach(struct lunfs_session *ls, lunfs_done_fn done, void *arg, int status,
-			 const char *message)
+/* A waiting rescan that will never run: its requester hears it failed. */
+static void drop_waiting_rescan(struct lunfs_session *ls)
 {
-	op_begin(ls, OP_DETACH, done, arg);
-	if (status < 0)
-		op_fail(ls, message);
-	ls->detaching = true;
+	lunfs_done_fn done = ls->rescan_done;
+	void *arg = ls->rescan_arg;
+	ls->rescan_wanted = false;
+	ls->rescan_done = NULL;
+	ls->rescan_arg = NULL;
+	if (done)
+		done(arg, -1, "the session's LUN files were detached before the rescan could run");
+}
+
+/* attach_done and attach_message: the failed attach this detach cleans up after (NULL for a
+ * detach someone asked for); the detach's own requester is ls->detach_done either way. */
+static void start_detach(struct lunfs_session *ls, lunfs_done_fn attach_done, void *attach_arg,
+			 const char *attach_message)
+{
+	op_begin(ls, OP_DETACH, attach_done, attach_arg);
+	if (attach_message)
+		op_fail(ls, attach_message);
+	ls->detaching = true;        /* from here on rescans are refused, detaches merged */
+	ls->detach_wanted = false;
+	drop_waiting_rescan(ls);
 	for (struct lunfs_lun *l = ls->luns, *next; l; l = next) {
 		next = l->next;
 		remove_lun(ls, l);
@@ -246,12 +270,14 @@ static void op_finish(struct lunfs_session *ls)
 	switch (op.kind) {
 	case OP_ATTACH:
 		if (op.status < 0) {      /* nothing of a failed attach stays behind */
-			start_detach(ls, op.done, op.arg, -1, op.message);
+			start_detach(ls, op.done, op.arg, op.message);
 			return;
 		}
 		ls->attached = true;
 		break;
 	case OP_RESCAN:
+		if (ls->rescanned)
+			ls->rescanned(ls->rescanned_arg);
 		break;
 	case OP_DETACH:
 		lun_io_when_idle(ls->io, detach_idle, ls);
@@ -268,11 +294,14 @@ static void run_deferred(struct lunfs_session *ls)
 	if (ls->busy)
 		return;
 	if (ls->detach_wanted) {
-		ls->detach_wanted = false;
-		start_detach(ls, ls->deferred_done, ls->deferred_arg, 0, NULL);
+		start_detach(ls, NULL, NULL, NULL);
 	} else if (ls->rescan_wanted) {
+		lunfs_done_fn done = ls->rescan_done;
+		void *arg = ls->rescan_arg;
 		ls->rescan_wanted = false;
-		start_rescan(ls, ls->deferred_done, ls->deferred_arg);
+		ls->rescan_done = NULL;
+		ls->rescan_arg = NULL;
+		start_rescan(ls, done, arg);
 	}
 }
 
@@ -327,12 +356,12 @@ int lunfs_rescan_session(struct lunfs_session *ls, lunfs_done_fn done, void *arg
 	if (ls->detaching || ls->detach_wanted)
 		return -1;
 	if (ls->busy) {
-		if (ls->rescan_wanted && ls->deferred_done)
-			return -1;        /* one rescan waiting is enough; its caller hears of it */
-		ls->rescan_wanted = true;
+		if (ls->rescan_wanted && ls->rescan_done && done)
+			return -1;        /* one requester of a waiting rescan: it hears of it */
+		ls->rescan_wanted = true;   /* one without a callback joins the waiting one */
 		if (done) {
-			ls->deferred_done = done;
-			ls->deferred_arg = arg;
+			ls->rescan_done = done;
+			ls->rescan_arg = arg;
 		}
 		return 0;
 	}
@@ -340,19 +369,28 @@ int lunfs_rescan_session(struct lunfs_session *ls, lunfs_done_fn done, void *arg
 	return 0;
 }
 
-void lunfs_detach_session(struct lunfs_session *ls, lunfs_done_fn done, void *arg)
+void lunfs_session_on_rescan(struct lunfs_session *ls, void (*fn)(void *arg), void *arg)
 {
-	if (ls->detaching || ls->detach_wanted)
-		return;
-	if (ls->busy) {
-		/* a rescan waiting is dropped: its caller (if any) hears the detach's outcome */
-		ls->rescan_wanted = false;
-		ls->detach_wanted = true;
-		ls->deferred_done = done;
-		ls->deferred_arg = arg;
-		return;
+	ls->rescanned = fn;
+	ls->rescanned_arg = arg;
+}
+
+int lunfs_detach_session(struct lunfs_session *ls, lunfs_done_fn done, void *arg)
+{
+	if (done && ls->detach_done)
+		return -1;                /* one requester hears of the detach */
+	if (done) {
+		ls->detach_done = done;
+		ls->detach_arg = arg;
 	}
-	start_detach(ls, done, arg, 0, NULL);
+	if (ls->detaching || ls->detach_wanted)
+		return 0;                 /* joins the detach already coming */
+	if (ls->busy) {
+		ls->detach_wanted = true; /* a waiting rescan fails when the detach starts */
+		return 0;
+	}
+	start_detach(ls, NULL, NULL, NULL);
+	return 0;
 }
 
 size_t lunfs_session_devices(const struct lunfs_session *ls, struct lunfs_device *out, size_t max)

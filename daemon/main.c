@@ -1,7 +1,7 @@
 /* swiscsid, the session daemon: one process, one event loop driving every session, its timers,
  * the control socket and the LUN filesystem at $SWISCSI_RUNDIR/disks. `--foreground` logs to
  * stderr; otherwise it daemonises and logs to syslog. SIGTERM/SIGINT detach every session's
- * LUN files, log it out, unmount and exit 0 (bounded by SHUTDOWN_MS). */
+ * LUN files, log it out, unmount and exit 0 within 10 s (the phases below). */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -22,7 +22,15 @@
 #include "rundir.h"
 #include "sessions.h"
 
-#define SHUTDOWN_MS 7000   /* detaches and logouts get this long; the promise is 10 s */
+/* SIGTERM's promise is an exit within 10 s, however the targets behave. Its phases, from the
+ * signal: detaches and logouts get LOGOUT_MS; the sessions still there are then aborted (no
+ * logout; their commands fail) and get until ABORT_MS to let go of their files; the LUN
+ * filesystem's own end (loop devices, unmount) gets until STOP_MS. Past STOP_MS it unmounts
+ * whatever is pending; 1.5 s is left for the process's exit. */
+#define LOGOUT_MS 5000
+#define ABORT_MS 7000
+#define STOP_MS 8500
+#define STOP_UNSIGNALLED_MS 3000   /* lunfs_stop's share when the loop ended for another reason */
 #define DISKS_DIR "disks"  /* the LUN filesystem's mount point in the run directory */
 
 struct daemon {
@@ -34,7 +42,8 @@ struct daemon {
 	struct ev_io *sigio;
 	int sigfd;
 	struct ev_timer deadline;
-	bool stopping;
+	bool stopping, aborted;
+	uint64_t stop_by;   /* STOP_MS after the signal */
 };
 
 static void all_out(void *arg)
@@ -45,9 +54,16 @@ static void all_out(void *arg)
 
 static void too_slow(struct ev_timer *t, void *arg)
 {
-	(void)t;
 	struct daemon *d = arg;
-	dlog(LOG_WARNING, "sessions did not log out within %d ms; closing them", SHUTDOWN_MS);
+	if (!d->aborted) {
+		d->aborted = true;
+		dlog(LOG_WARNING, "sessions did not log out within %d ms; aborting them", LOGOUT_MS);
+		ev_timer_start(d->loop, t, ABORT_MS - LOGOUT_MS);
+		sessions_abort_all(d->sessions, "swiscsid is shutting down and the target did "
+						 "not let the session go in time");
+		return;
+	}
+	dlog(LOG_WARNING, "aborted sessions still there after %d ms; unmounting anyway", ABORT_MS);
 	evloop_stop(d->loop);
 }
 
@@ -64,8 +80,9 @@ static void on_signal(struct ev_io *w, uint32_t revents, void *arg)
 		dlog(LOG_INFO, "caught %s, logging every session out", strsignal((int)si.ssi_signo));
 		control_stop(d->control);   /* no new requests while going down */
 		d->control = NULL;
+		d->stop_by = ev_now_ms() + STOP_MS;
 		ev_timer_init(&d->deadline, too_slow, d);
-		ev_timer_start(d->loop, &d->deadline, SHUTDOWN_MS);
+		ev_timer_start(d->loop, &d->deadline, LOGOUT_MS);
 		sessions_logout_all(d->sessions, all_out, d);
 	}
 }
@@ -148,9 +165,11 @@ static int start(struct daemon *d)
 static void stop(struct daemon *d)
 {
 	control_stop(d->control);
-	/* after logout_all nothing is attached; after its deadline lunfs_stop takes them down,
-	 * the loop still driving the sessions meanwhile */
-	lunfs_stop(d->fs);
+	if (d->sessions && d->fs)   /* nothing may hold the LUN files from here on */
+		sessions_abort_all(d->sessions, "swiscsid is stopping");
+	/* after logout_all nothing is attached; otherwise lunfs_stop takes the files down, the
+	 * loop still driving the (aborted) sessions meanwhile */
+	lunfs_stop(d->fs, d->stopping ? d->stop_by : ev_now_ms() + STOP_UNSIGNALLED_MS);
 	sessions_set_lunfs(d->sessions, NULL);
 	sessions_free(d->sessions);
 	if (d->sigio)

@@ -22,6 +22,7 @@ struct mpath_route {
 	int32_t port;
 	char target[224];
 	void *handle;              /* the caller's, for I/O on this path */
+	bool session_down;         /* the caller's: its session is out of LOGGED_IN (logged once) */
 };
 
 struct mpath_lun {
@@ -31,6 +32,9 @@ struct mpath_lun {
 	char loop[32];             /* the by-id file's loop device, "" without */
 	struct mpath_io *io;       /* the caller's: the map's dispatcher */
 	void *file;                /* the caller's: the by-id file */
+	uint64_t next_check_ms;    /* the path checker's next round (0: not planned yet) */
+	bool check_outage;         /* the checker saw the outage that began at check_outage_ms */
+	uint64_t check_outage_ms;  /* (its rounds count from then) */
 };
 
 struct mpath_maps {

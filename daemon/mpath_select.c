@@ -29,8 +29,10 @@ static size_t first_up(const struct mpath_map *m)
 static void note_all_down(struct mpath_map *m, uint64_t now_ms)
 {
 	bool down = mpath_paths_up(m) == 0;
-	if (down && !m->all_down)
+	if (down && !m->all_down) {
 		m->all_down_ms = now_ms;
+		m->retries = 0;
+	}
 	m->all_down = down;
 }
 
@@ -76,7 +78,8 @@ void mpath_path_set(struct mpath_map *m, size_t i, bool up, uint64_t now_ms)
 
 void mpath_path_from_session(struct mpath_map *m, size_t i, enum swi_state st, uint64_t now_ms)
 {
-	mpath_path_set(m, i, st == SWI_STATE_LOGGED_IN, now_ms);
+	if (st != SWI_STATE_LOGGED_IN)
+		mpath_path_set(m, i, false, now_ms);
 }
 
 /* Is a's load (its bytes plus this command, per unit of throughput) lighter than b's? Ties go
@@ -112,27 +115,35 @@ static size_t pick_multibus(struct mpath_map *m, uint64_t bytes)
 	return best;
 }
 
-static bool retry_ran_out(const struct mpath_map *m, uint64_t now_ms)
+/* Counted in the checker's rounds, as multipathd counts them, not in time: a checker that
+ * could not run (a busy daemon) has not retried the paths. */
+static bool retry_ran_out(const struct mpath_map *m)
 {
 	int n = m->pol.no_path_retry;
 	if (n == MPATH_NO_PATH_RETRY_QUEUE)
 		return false;
-	/* a clock read before the outage began counts as no time spent in it */
-	uint64_t spent = now_ms > m->all_down_ms ? now_ms - m->all_down_ms : 0;
-	return n == MPATH_NO_PATH_RETRY_FAIL || spent >= (uint64_t)n * m->pol.checker_interval * 1000;
+	return n == MPATH_NO_PATH_RETRY_FAIL || m->retries >= (unsigned)n;
+}
+
+void mpath_retry_round(struct mpath_map *m)
+{
+	if (m->all_down && m->retries < (unsigned)MPATH_MAX_RETRY)
+		m->retries++;
 }
 
 bool mpath_queueing(const struct mpath_map *m, uint64_t now_ms)
 {
+	(void)now_ms;
 	if (m->pol.no_path_retry == MPATH_NO_PATH_RETRY_FAIL)
 		return false;
-	return !m->all_down || !retry_ran_out(m, now_ms);
+	return !m->all_down || !retry_ran_out(m);
 }
 
 enum mpath_verdict mpath_choose(struct mpath_map *m, uint64_t bytes, uint64_t now_ms, size_t *path)
 {
+	(void)now_ms;
 	if (m->all_down || m->npaths == 0)
-		return retry_ran_out(m, now_ms) ? MPATH_FAIL : MPATH_QUEUE;
+		return retry_ran_out(m) ? MPATH_FAIL : MPATH_QUEUE;
 	size_t i = m->pol.grouping == MPATH_FAILOVER ? m->active : pick_multibus(m, bytes);
 	m->path[i].in_flight++;
 	m->path[i].in_flight_bytes += bytes;
@@ -155,7 +166,7 @@ bool mpath_tick(struct mpath_map *m, uint64_t now_ms)
 	if (m->pol.failback > 0 && best < m->active && now_ms >= m->path[best].restored_ms &&
 	    now_ms - m->path[best].restored_ms >= (uint64_t)m->pol.failback * 1000)
 		m->active = best;
-	return m->all_down && retry_ran_out(m, now_ms);
+	return m->all_down && retry_ran_out(m);
 }
 
 void mpath_failback_now(struct mpath_map *m)

@@ -29,7 +29,8 @@ struct mpath_map {
 	size_t active;        /* failover: the path every command goes to */
 	size_t cursor;        /* where the next search starts: round-robin, and fair ties */
 	bool all_down;
-	uint64_t all_down_ms; /* since when no path works (no_path_retry N) */
+	uint64_t all_down_ms; /* since when no path works */
+	unsigned retries;     /* path checker rounds run since then (no_path_retry N) */
 };
 
 enum mpath_verdict { MPATH_SEND, MPATH_QUEUE, MPATH_FAIL };
@@ -53,8 +54,9 @@ void mpath_map_remove_path(struct mpath_map *m, size_t i, uint64_t now_ms);
  * failed with a path error. Idempotent. */
 void mpath_path_set(struct mpath_map *m, size_t i, bool up, uint64_t now_ms);
 
-/* The recovery's state callback (swi_session_on_state) as path state: only a logged-in session
- * carries commands; while it reconnects, logs out or has failed, the path is out. */
+/* The recovery's state callback (swi_session_on_state) as path state: while the session
+ * reconnects, logs out or has failed, the path is out. A session logged in again does not put
+ * its path back by itself: the path checker does, once a TEST UNIT READY on it succeeds. */
 void mpath_path_from_session(struct mpath_map *m, size_t i, enum swi_state st, uint64_t now_ms);
 
 /* For a command of bytes: MPATH_SEND with *path (the command is counted in flight on it),
@@ -62,9 +64,12 @@ void mpath_path_from_session(struct mpath_map *m, size_t i, enum swi_state st, u
 enum mpath_verdict mpath_choose(struct mpath_map *m, uint64_t bytes, uint64_t now_ms, size_t *path);
 /* A command that mpath_choose sent on path i completed (whatever its outcome). */
 void mpath_done(struct mpath_map *m, size_t i, uint64_t bytes);
-/* Runs the timers: a delayed failback comes due, no_path_retry N runs out. Call at least every
- * checker interval. true when commands held for want of a path must now fail. */
+/* Runs the timers: a delayed failback comes due. true when commands held for want of a path
+ * must now fail (no_path_retry ran out). */
 bool mpath_tick(struct mpath_map *m, uint64_t now_ms);
+/* The path checker ran a round of the map: while no path works, one of no_path_retry's N
+ * retries is spent (N rounds, one checker interval apart, after the last path failed). */
+void mpath_retry_round(struct mpath_map *m);
 /* failback manual's operator switch: back to the first working path (failover). */
 void mpath_failback_now(struct mpath_map *m);
 /* Whether commands without a path are held now (queue_if_no_path): no_path_retry queue, or N

@@ -1,6 +1,7 @@
 /* Where a session meets the LUN filesystem (lunfs.h): its files are attached after login,
  * detached before logout, rescanned on request (-m session -r SID -R). */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,18 +14,37 @@ struct luns_wait {
 	void (*ready)(struct dsession *ds, int status, const char *message);
 };
 
+/* The maps' by-id loop devices are there too: the login is done. */
+static void disks_ready(struct dsession *ds)
+{
+	void (*ready)(struct dsession *, int, const char *) = ds->luns_ready;
+	ds->luns_ready = NULL;
+	ds->attaching = false;
+	ready(ds, 0, "");
+}
+
 static void attached(void *arg, int status, const char *message)
 {
 	struct luns_wait *lw = arg;
 	struct dsession *ds = lw->ds;
 	void (*ready)(struct dsession *, int, const char *) = lw->ready;
 	free(lw);
-	ds->attaching = false;
-	if (status < 0)
+	if (status < 0) {
+		ds->attaching = false;
 		ds->ls = NULL;   /* lunfs freed it: nothing of a failed attach stays */
-	else
-		session_mpath_join(ds);
-	ready(ds, status, message ? message : "");
+		ready(ds, status, message ? message : "");
+		return;
+	}
+	session_mpath_join(ds);
+	ds->luns_ready = ready;
+	session_mpath_loops_ready(ds, disks_ready);
+}
+
+/* Any rescan, -R or the target's REPORTED LUNS DATA HAS CHANGED: the paths follow the files.
+ * ds outlives its lunfs session, whose detach ends before ds is freed. */
+static void rescan_ended(void *arg)
+{
+	session_mpath_rescanned(arg);
 }
 
 void session_luns_attach(struct dsession *ds,
@@ -49,7 +69,9 @@ void session_luns_attach(struct dsession *ds,
 		ds->attaching = false;
 		ds->ls = NULL;
 		ready(ds, -1, "cannot send the commands that find its LUNs");
+		return;
 	}
+	lunfs_session_on_rescan(ds->ls, rescan_ended, ds);
 }
 
 static void detached(void *arg, int status, const char *message)
@@ -65,6 +87,15 @@ static void detached(void *arg, int status, const char *message)
 	go_on(ds);
 }
 
+static void detach_files(struct dsession *ds)
+{
+	/* -1 only for a second requester with a callback: a session detaches once (its state
+	 * leaves DS_READY/DS_FAILED first), and lunfs_stop's own detach has none */
+	if (lunfs_detach_session(ds->ls, detached, ds) < 0)
+		dlog(LOG_ERR, "session %u: its LUN files are already being detached for another "
+			      "request", ds->sid);
+}
+
 void session_luns_detach(struct dsession *ds, void (*go_on)(struct dsession *ds))
 {
 	if (!ds->ls) {
@@ -72,7 +103,7 @@ void session_luns_detach(struct dsession *ds, void (*go_on)(struct dsession *ds)
 		return;
 	}
 	ds->after_detach = go_on;
-	lunfs_detach_session(ds->ls, detached, ds);
+	session_mpath_release(ds, detach_files);
 }
 
 /* ---- rescan ---- */
@@ -82,25 +113,34 @@ struct rescan_wait {
 	struct sessions *t;
 	uint32_t sid;
 	bool in_call, ended;   /* done may run before lunfs_rescan_session returns */
+	int status;
+	char message[300];
 };
+
+static void rescan_reply(void *arg)
+{
+	struct rescan_wait *rw = arg;
+	if (rw->w.done)
+		rw->w.done(rw->w.arg, rw->status < 0 ? EXIT_INTERNAL : 0, rw->sid, rw->message);
+	if (rw->in_call)
+		rw->ended = true;
+	else
+		free(rw);
+}
 
 static void rescanned(void *arg, int status, const char *message)
 {
 	struct rescan_wait *rw = arg;
 	if (status < 0)
 		dlog(LOG_ERR, "session %u: rescan failed: %s", rw->sid, message ? message : "");
-	struct dsession *ds = session_table_find_sid(rw->t, rw->sid);
-	if (status == 0 && ds && ds->ls) {   /* the LUN list changed: its paths are the new list's */
-		session_mpath_leave(ds);
-		session_mpath_join(ds);
-	}
-	if (rw->w.done)
-		rw->w.done(rw->w.arg, status < 0 ? EXIT_INTERNAL : 0, rw->sid,
-			   status < 0 && message ? message : "");
-	if (rw->in_call)
-		rw->ended = true;
+	rw->status = status;
+	snprintf(rw->message, sizeof(rw->message), "%s", status < 0 && message ? message : "");
+	/* the paths already follow the new list (rescan_ended); the reply waits for the loop
+	 * devices of maps that came or went */
+	if (rw->t->fs)
+		lunfs_byid_idle(rw->t->fs, rescan_reply, rw);
 	else
-		free(rw);
+		rescan_reply(rw);
 }
 
 void *sessions_rescan(struct sessions *t, uint32_t sid, sessions_done_fn done, void *arg)

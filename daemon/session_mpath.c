@@ -2,13 +2,17 @@
  * identity, from the moment its files are made until they go; the maps' listing and -f. */
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "dlog.h"
+#include "mpath_checker.h"
 #include "mpath_io.h"
 #include "session_table.h"
 
-enum { KICK_MS = 1000 };   /* held commands and no_path_retry N: at least every checker interval */
+/* The checker's clock: its intervals and failback N are whole seconds, so it looks every
+ * second, as multipathd's checker loop does. */
+enum { TICK_MS = 1000 };
 
 static uint64_t now_ms(void)
 {
@@ -39,6 +43,35 @@ static uint64_t ops_now(void *ctx)
 
 static const struct mpath_io_ops path_ops = { .submit = path_submit, .sync = path_sync,
 					      .now_ms = ops_now };
+
+/* How the checker sends its TUR: on the path's LUN file's session (lunfs_map.c). */
+static int path_tur(void *ctx, void *handle, mpath_checker_fn done, void *arg)
+{
+	(void)ctx;
+	return lunfs_path_tur(handle, done, arg);
+}
+
+static void path_checked(void *ctx, struct mpath_lun *m, size_t i)
+{
+	(void)ctx;
+	const struct mpath_route *r = &m->route[i];
+	bool up = m->sel.path[i].up;
+	dlog(up ? LOG_INFO : LOG_WARNING, "multipath map %s: path %zu (session %u, iface %s) %s",
+	     m->info.id.name, i + 1, r->sid, r->iface,
+	     up ? "reinstated: TEST UNIT READY succeeded" : "failed: TEST UNIT READY did not succeed");
+	if (up && m->io)
+		mpath_io_kick(m->io);   /* commands held for want of a path go out on it */
+}
+
+static void round_ran(void *ctx, struct mpath_lun *m)
+{
+	(void)ctx;
+	if (m->io)
+		mpath_io_kick(m->io);   /* held ones fail here once no_path_retry ran out */
+}
+
+static const struct mpath_checker_ops checker_ops = { .tur = path_tur, .changed = path_checked,
+						      .round = round_ran, .now_ms = ops_now };
 
 /* A new map's dispatcher and by-id file (a map without them still lists). */
 static void map_open(struct sessions *t, struct mpath_lun *m)
@@ -71,26 +104,31 @@ static bool map_closing(struct mpath_lun *m, void *arg)
 	return false;
 }
 
-static void kick(struct ev_timer *tm, void *arg)
+static void tick(struct ev_timer *tm, void *arg)
 {
 	struct sessions *t = arg;
-	for (size_t k = 0; k < t->maps.n; k++)
-		if (t->maps.map[k]->io)
-			mpath_io_kick(t->maps.map[k]->io);
-	ev_timer_start(t->loop, tm, KICK_MS);
+	mpath_checker_tick(t->checker);
+	ev_timer_start(t->loop, tm, TICK_MS);
 }
 
 void sessions_mpath_start(struct sessions *t)
 {
 	t->maps.dropping = map_closing;
 	t->maps.dropping_arg = t;
-	ev_timer_init(&t->mpath_kick, kick, t);
-	ev_timer_start(t->loop, &t->mpath_kick, KICK_MS);
+	ev_timer_init(&t->mpath_kick, tick, t);
+	if (!(t->checker = mpath_checker_new(&t->maps, &checker_ops, NULL))) {
+		/* without it failed paths would never come back: say so loudly */
+		dlog(LOG_ERR, "multipath: out of memory for the path checker; failed paths stay failed");
+		return;
+	}
+	ev_timer_start(t->loop, &t->mpath_kick, TICK_MS);
 }
 
 void sessions_mpath_stop(struct sessions *t)
 {
 	ev_timer_stop(t->loop, &t->mpath_kick);
+	mpath_checker_free(t->checker);
+	t->checker = NULL;
 }
 
 /* The session's LUNs as lunfs lists them (malloc'd, *n of them), or NULL. */
@@ -134,6 +172,16 @@ static void join_one(struct dsession *ds, const struct lunfs_device *d, const st
 		mpath_io_kick(m->io);   /* commands held for want of a path go out on this one */
 }
 
+/* Whether session sid's LUN lun is a path of some map already. */
+static bool is_path(const struct mpath_maps *ms, uint32_t sid, uint64_t lun)
+{
+	for (size_t k = 0; k < ms->n; k++)
+		for (size_t i = 0; i < ms->map[k]->sel.npaths; i++)
+			if (ms->map[k]->route[i].sid == sid && ms->map[k]->route[i].lun == lun)
+				return true;
+	return false;
+}
+
 void session_mpath_join(struct dsession *ds)
 {
 	struct mpath_policy pol;
@@ -144,7 +192,7 @@ void session_mpath_join(struct dsession *ds)
 	size_t n;
 	struct lunfs_device *d = devices(ds, &n);
 	for (size_t i = 0; i < n; i++)
-		if (d[i].has_id)
+		if (d[i].has_id && !is_path(&ds->t->maps, ds->sid, d[i].lun))
 			join_one(ds, &d[i], &pol);
 	free(d);
 }
@@ -161,13 +209,140 @@ void session_mpath_leave(struct dsession *ds)
 	mpath_maps_remove_session(&ds->t->maps, ds->sid, now_ms());
 }
 
+/* A path stays across a rescan when its LUN file is still the session's and the LUN there
+ * still has the map's identity. */
+static bool still_there(const struct mpath_lun *m, const struct mpath_route *r,
+			const struct lunfs_device *d, size_t n)
+{
+	if (!lunfs_path_current(r->handle))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (d[i].lun == r->lun)
+			return d[i].has_id && strcmp(d[i].id.name, m->info.id.name) == 0;
+	return false;
+}
+
+void session_mpath_rescanned(struct dsession *ds)
+{
+	struct mpath_maps *ms = &ds->t->maps;
+	size_t n;
+	struct lunfs_device *d = devices(ds, &n);
+	if (!d && ds->ls)
+		return;   /* out of memory: leave the paths as they are rather than drop them all */
+	for (size_t k = ms->n; k-- > 0;) {
+		struct mpath_lun *m = ms->map[k];
+		for (size_t i = m->sel.npaths; i-- > 0;) {
+			struct mpath_route *r = &m->route[i];
+			if (r->sid != ds->sid || still_there(m, r, d, n))
+				continue;
+			dlog(LOG_INFO, "session %u: LUN %" PRIu64 " leaves multipath map %s", ds->sid,
+			     r->lun, m->info.id.name);
+			lunfs_path_put(r->handle);
+			r->handle = NULL;
+			bool last = m->sel.npaths == 1;
+			mpath_maps_remove(ms, ds->sid, r->lun, now_ms());
+			if (last)
+				break;   /* the map went */
+		}
+	}
+	free(d);
+	session_mpath_join(ds);   /* the new LUNs (and those of a new identity) join */
+}
+
+/* ---- the by-id loop devices of a session's maps: waited for after login, detached first at
+ * logout ---- */
+
+struct loops_wait {
+	struct dsession *ds;
+	void (*then)(struct dsession *ds);
+	unsigned pending;
+};
+
+static void loop_settled(void *arg)
+{
+	struct loops_wait *w = arg;
+	if (--w->pending)
+		return;
+	struct dsession *ds = w->ds;
+	void (*then)(struct dsession *) = w->then;
+	free(w);
+	then(ds);
+}
+
+static bool has_path_of(const struct mpath_lun *m, uint32_t sid)
+{
+	for (size_t i = 0; i < m->sel.npaths; i++)
+		if (m->route[i].sid == sid)
+			return true;
+	return false;
+}
+
+static bool only_paths_of(const struct mpath_lun *m, uint32_t sid)
+{
+	for (size_t i = 0; i < m->sel.npaths; i++)
+		if (m->route[i].sid != sid)
+			return false;
+	return m->sel.npaths > 0;
+}
+
+/* release: detach the devices of the maps whose every path is ds's; else wait until those of
+ * the maps ds is a path of are attached. */
+static void loops_of(struct dsession *ds, bool release, void (*then)(struct dsession *ds))
+{
+	struct loops_wait *w = malloc(sizeof(*w));
+	if (!w || !ds->t->fs) {
+		free(w);
+		then(ds);
+		return;
+	}
+	*w = (struct loops_wait){ .ds = ds, .then = then, .pending = 1 };
+	const struct mpath_maps *ms = &ds->t->maps;
+	for (size_t k = 0; k < ms->n; k++) {
+		struct mpath_lun *m = ms->map[k];
+		if (!m->file || !(release ? only_paths_of(m, ds->sid) : has_path_of(m, ds->sid)))
+			continue;
+		w->pending++;
+		if (release)
+			lunfs_byid_detach_loop(ds->t->fs, m->file, loop_settled, w);
+		else
+			lunfs_byid_settled(ds->t->fs, m->file, loop_settled, w);
+	}
+	loop_settled(w);
+}
+
+void session_mpath_loops_ready(struct dsession *ds, void (*then)(struct dsession *ds))
+{
+	loops_of(ds, false, then);
+}
+
+void session_mpath_release(struct dsession *ds, void (*then)(struct dsession *ds))
+{
+	loops_of(ds, true, then);
+}
+
+/* Each recovery step (and a failure) moves the session's paths: out at once when it leaves
+ * LOGGED_IN (its fail-fast commands come back as path errors and go elsewhere), in again when
+ * it is reinstated, and then the commands held for want of a path go out at once rather than
+ * at the next tick. */
 void session_mpath_state(struct dsession *ds, enum swi_state st)
 {
 	struct mpath_maps *ms = &ds->t->maps;
 	for (size_t k = 0; k < ms->n; k++)
-		for (size_t i = 0; i < ms->map[k]->sel.npaths; i++)
-			if (ms->map[k]->route[i].sid == ds->sid)
-				mpath_path_from_session(&ms->map[k]->sel, i, st, now_ms());
+		for (size_t i = 0; i < ms->map[k]->sel.npaths; i++) {
+			struct mpath_route *r = &ms->map[k]->route[i];
+			if (r->sid != ds->sid)
+				continue;
+			bool down = st != SWI_STATE_LOGGED_IN;
+			mpath_path_from_session(&ms->map[k]->sel, i, st, now_ms());
+			/* once per outage (its commands' path errors may have taken it out already) */
+			if (down != r->session_down)
+				dlog(LOG_INFO, "multipath map %s: path %zu (session %u, iface %s): its "
+				     "session is %s", ms->map[k]->info.id.name, i + 1, ds->sid, r->iface,
+				     down ? "down" : "back, the path returns once a TEST UNIT READY succeeds");
+			r->session_down = down;
+			if (!down && ds->t->checker)
+				mpath_checker_check(ds->t->checker, r->handle);   /* back after a TUR */
+		}
 }
 
 void session_mpath_device(const struct dsession *ds, struct ctl_device *c)
@@ -179,6 +354,7 @@ void session_mpath_device(const struct dsession *ds, struct ctl_device *c)
 			if (m->route[i].sid != ds->sid || m->route[i].lun != c->lun)
 				continue;
 			CTL_SET(c->mpath, m->info.id.name);
+			CTL_SET(c->mpath_loop, lunfs_byid_loop(m->file));
 			c->path_up = m->sel.path[i].up && ds->state == DS_READY;
 			return;
 		}
@@ -187,10 +363,15 @@ void session_mpath_device(const struct dsession *ds, struct ctl_device *c)
 
 uint32_t sessions_mpath_describe(const struct sessions *t, const char *name, struct ctl_buf *b)
 {
+	for (size_t k = 0; k < t->maps.n; k++)   /* the by-id file's device, attached by now? */
+		CTL_SET(t->maps.map[k]->loop, lunfs_byid_loop(t->maps.map[k]->file));
 	return mpath_maps_describe(&t->maps, name, now_ms(), b);
 }
 
 int sessions_mpath_flush(struct sessions *t, const char *name)
 {
+	const struct mpath_lun *m = mpath_maps_find(&t->maps, name);
+	if (m && lunfs_byid_in_use(m->file))
+		return -2;   /* multipath -f leaves a map in use alone too */
 	return mpath_maps_flush(&t->maps, name);
 }

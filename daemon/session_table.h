@@ -56,6 +56,7 @@ struct dsession {
 	char hwaddr[32];
 	struct lunfs_session *ls;   /* its LUN files, from attach until detach's end */
 	bool attaching;             /* logged in, its LUN files being made (still DS_LOGIN) */
+	void (*luns_ready)(struct dsession *ds, int status, const char *message);
 	void (*after_detach)(struct dsession *ds);
 	int end_status;             /* a login failed after login: its waiter hears this once */
 	char end_message[300];      /* the session has logged out again */
@@ -69,7 +70,8 @@ struct sessions {
 	void *drained_arg;
 	struct lunfs *fs;        /* the LUN filesystem; NULL: sessions without files */
 	struct mpath_maps maps;  /* the sessions' LUNs by identity (session_mpath.c) */
-	struct ev_timer mpath_kick;   /* the maps' held commands and no_path_retry timers */
+	struct ev_timer mpath_kick;   /* every second: the path checker's rounds, failback N */
+	struct mpath_checker *checker;   /* TEST UNIT READY on the maps' paths (mpath_checker.h) */
 	const struct swiscsid_config *cfg;   /* the multipath policies; NULL: the defaults */
 	bool leaving;            /* sessions_logout_all ran: a login that completes logs out */
 };
@@ -88,11 +90,20 @@ void sessions_check_drained(struct sessions *t);
  * and leave them before the files go. */
 void session_mpath_join(struct dsession *ds);
 void session_mpath_leave(struct dsession *ds);
+/* After a rescan: paths whose LUN is still there (same LUN file, same identity) stay, so their
+ * maps and open by-id files are untouched; the others leave, new LUNs join. */
+void session_mpath_rescanned(struct dsession *ds);
+/* After join: then(ds) once the by-id loop devices of the session's maps are attached (or
+ * could not be), so a login returns with its disks there. */
+void session_mpath_loops_ready(struct dsession *ds, void (*then)(struct dsession *ds));
+/* Before the session's files go: the by-id loop devices of the maps whose every path is the
+ * session's are detached (their last I/O still has the paths), then then(ds). */
+void session_mpath_release(struct dsession *ds, void (*then)(struct dsession *ds));
 /* The maps' dispatchers, by-id files and timer: from sessions_new to sessions_free. */
 void sessions_mpath_start(struct sessions *t);
 void sessions_mpath_stop(struct sessions *t);
-/* The session's state as its paths' state (mpath_path_from_session): the one place a
- * session's failure or recovery reaches multipath. */
+/* The session's state as its paths' state: the one place a session's failure or recovery
+ * reaches multipath. Out at once; back once the path checker's TUR on it succeeds. */
 void session_mpath_state(struct dsession *ds, enum swi_state st);
 /* The map and path state of the session's LUN in a ctl_device ("" when it has no map). */
 void session_mpath_device(const struct dsession *ds, struct ctl_device *c);

@@ -397,3 +397,16 @@ void sessions_logout_all(struct sessions *t, void (*done)(void *arg), void *arg)
 	 * lunfs's to take down */
 	sessions_check_drained(t);
 }
+
+void sessions_abort_all(struct sessions *t, const char *why)
+{
+	for (struct dsession *ds = t->head; ds; ds = ds->next) {
+		if (ds->state == DS_DEAD || !ds->s)
+			continue;
+		dlog(LOG_WARNING, "session %u (%s, %s,%d): aborting: %s", ds->sid, ds->node.target,
+		     ds->node.address, ds->node.port, why);
+		/* what it was waiting for (a logout's answer, a detach's I/O, a login) completes
+		 * with an error and takes its usual way out from there */
+		swi_session_abort(ds->s, why);
+	}
+}

@@ -43,6 +43,10 @@ void *sessions_rescan(struct sessions *t, uint32_t sid, sessions_done_fn done, v
 
 /* Logs every session out; done(arg) when the last one is gone. */
 void sessions_logout_all(struct sessions *t, void (*done)(void *arg), void *arg);
+/* A shutdown out of time: every session still there ends now, without a logout; its commands
+ * fail (EIO to the LUN files' users), so its files can go and the logout_all in progress ends
+ * (done(arg) as above). */
+void sessions_abort_all(struct sessions *t, const char *why);
 /* Logs in every node record with node.startup = automatic. */
 void sessions_login_automatic(struct sessions *t);
 

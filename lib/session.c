@@ -221,6 +221,14 @@ void swi_session_free(struct swi_session *s)
 	free(s);
 }
 
+void swi_session_abort(struct swi_session *s, const char *why)
+{
+	if (s->state == SS_FAILED)
+		return;   /* already ended: its commands failed with it */
+	s->rec.armed = false;   /* a failure now is final, not a reason to reconnect */
+	session_fail(s, SWI_ERR, "%s", why);
+}
+
 const char *swi_error(const struct swi_session *s)
 {
 	return s->err;
@@ -649,6 +657,11 @@ int swi_negotiated(const struct swi_session *s, struct swi_negotiated *out)
 		inet_ntop(local.ss_family, a, out->local_address, sizeof(out->local_address));
 	}
 	return 0;
+}
+
+uint32_t swi_max_burst_length(const struct swi_session *s)
+{
+	return s->neg.max_burst;
 }
 
 int swi_test_login_on_fd(struct swi_session *s, int fd, swi_done_fn done, void *arg)

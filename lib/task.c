@@ -186,13 +186,43 @@ int task_kick(struct swi_session *s)
 	return 0;
 }
 
+/* A task that never became the caller's: gone without a callback (a refused submission). */
+static void discard(struct swi_session *s, struct task *t)
+{
+	if (t->counted)
+		s->tasks.read_expected -= t->len - t->received;
+	release_buffer(s, t);
+	t->used = false;
+	s->tasks.inflight--;
+}
+
 int swi_scsi_async(struct swi_session *s, uint64_t lun, const uint8_t *cdb, size_t cdb_len,
 		   enum swi_dir dir, void *buf, uint32_t len, swi_scsi_fn done, void *arg)
 {
+	return swi_scsi_async_ex(s, lun, cdb, cdb_len, dir, buf, len, 0, done, arg);
+}
+
+int swi_scsi_async_ex(struct swi_session *s, uint64_t lun, const uint8_t *cdb, size_t cdb_len,
+		      enum swi_dir dir, void *buf, uint32_t len, unsigned flags, swi_scsi_fn done,
+		      void *arg)
+{
 	if (s->state == SS_FAILED)
 		return -1; /* s->err holds why the session failed: a new message would hide it */
+	if (flags & ~(unsigned)SWI_CMD_FAILFAST_TRANSPORT) {
+		snprintf(s->err, sizeof(s->err), "SCSI command: unknown flags 0x%x", flags);
+		s->err_class = SWI_ERR_INVAL;
+		return -1;
+	}
+	bool failfast = flags & SWI_CMD_FAILFAST_TRANSPORT;
 	if (s->rec.armed && recovery_accepts(s) < 0)
 		return -1;
+	if (failfast && s->rec.active) {
+		snprintf(s->err, sizeof(s->err),
+			 "SCSI command: the connection to %s is lost and being recovered (a fail-fast command is not held)",
+			 s->o.portal);
+		s->err_class = SWI_ERR_TRANS;
+		return -1;
+	}
 	if (s->logout_requested) {
 		snprintf(s->err, sizeof(s->err), "SCSI command: the target asked us to log out (Async Message)");
 		s->err_class = SWI_ERR;
@@ -223,6 +253,7 @@ int swi_scsi_async(struct swi_session *s, uint64_t lun, const uint8_t *cdb, size
 	t->len = len;
 	t->done = done;
 	t->arg = arg;
+	t->failfast = failfast;
 	t->deadline_ms = session_now_ms() + s->o.timeout_ms;
 	/* arm the command timer: swi_timeout_ms() knows of no deadline until it is set, and with
 	 * the keepalive off a stalled command would wait forever */
@@ -237,8 +268,17 @@ int swi_scsi_async(struct swi_session *s, uint64_t lun, const uint8_t *cdb, size
 		s->tasks.queue_tail = t;
 		return 0;
 	}
-	/* a send that lost the connection holds the command (recovery): it is submitted */
-	return send_command(s, t) < 0 && !s->rec.active ? -1 : 0;
+	/* a send that lost the connection holds the command (recovery): it is submitted; a
+	 * fail-fast one, or any when the session failed for good, is refused instead, here, so
+	 * that no callback runs inside this call besides the -1 */
+	s->tasks.submitting = t;
+	int rc = send_command(s, t);
+	s->tasks.submitting = NULL;
+	if (rc < 0 && t->used && (failfast || !s->rec.active)) {
+		discard(s, t);
+		return -1;
+	}
+	return 0;
 }
 
 uint64_t task_read_expected(const struct swi_session *s)
@@ -544,8 +584,8 @@ void task_fail_all(struct swi_session *s)
 	struct task_table *tt = &s->tasks;
 	tt->queue_head = tt->queue_tail = NULL;
 	for (uint32_t i = 0; tt->slots && i < TASK_SLOTS; i++)
-		if (tt->slots[i].used)
-			finish(s, &tt->slots[i], -1);
+		if (tt->slots[i].used && &tt->slots[i] != tt->submitting)
+			finish(s, &tt->slots[i], -1);   /* (swi_scsi_async_ex refuses that one) */
 }
 
 static int by_cmdsn(const void *a, const void *b)
@@ -559,21 +599,45 @@ static int by_cmdsn(const void *a, const void *b)
  * every time): it fails instead of looping through recoveries for ever. */
 enum { HOLD_MAX = 4 };
 
+/* Takes the fail-fast commands out of the queue (they never reached the target): into out. */
+static size_t unqueue_failfast(struct task_table *tt, struct task **out, size_t n)
+{
+	struct task **pp = &tt->queue_head;
+	tt->queue_tail = NULL;
+	while (*pp) {
+		struct task *t = *pp;
+		if (t->failfast && t != tt->submitting) {
+			*pp = t->next_queued;
+			t->queued = false;
+			out[n++] = t;
+			continue;
+		}
+		tt->queue_tail = t;
+		pp = &t->next_queued;
+	}
+	return n;
+}
+
 void task_hold_all(struct swi_session *s)
 {
 	struct task_table *tt = &s->tasks;
-	struct task *held[TASK_SLOTS];
-	size_t n = 0;
+	struct task *held[TASK_SLOTS], *fast[TASK_SLOTS];
+	size_t n = 0, nfast = 0;
 	bool doomed[TASK_SLOTS] = { false };
 	for (uint32_t i = 0; tt->slots && i < TASK_SLOTS; i++) {
 		struct task *t = &tt->slots[i];
-		if (!t->used || t->queued)
-			continue;
-		if (++t->holds > HOLD_MAX)
+		if (!t->used || t->queued || (t->failfast && t == tt->submitting))
+			continue;   /* (swi_scsi_async_ex refuses that one itself) */
+		if (t->failfast)
+			fast[nfast++] = t;
+		else if (++t->holds > HOLD_MAX)
 			doomed[i] = true;
 		else
 			held[n++] = t;
 	}
+	/* the sent ones first (by CmdSN), then those that waited for the window, in queue order */
+	qsort(fast, nfast, sizeof(fast[0]), by_cmdsn);
+	nfast = unqueue_failfast(tt, fast, nfast);
 	qsort(held, n, sizeof(held[0]), by_cmdsn);
 	/* back to front, each pushed on the head: the oldest CmdSN ends up first */
 	for (size_t i = n; i-- > 0;) {
@@ -587,6 +651,17 @@ void task_hold_all(struct swi_session *s)
 	}
 	char cause[sizeof(s->err)];
 	snprintf(cause, sizeof(cause), "%s", s->err);
+	int cause_class = s->err_class;
+	for (size_t i = 0; i < nfast; i++) {
+		task_rewind(s, fast[i]);   /* its PDUs go with the lost connection */
+		snprintf(s->err, sizeof(s->err), "SCSI command (fail-fast): connection lost: %.400s",
+			 cause);
+		s->err_class = SWI_ERR_TRANS;
+		finish(s, fast[i], -1);
+	}
+	/* the session's own error stays the loss itself (the recovery reports it) */
+	memcpy(s->err, cause, sizeof(s->err));
+	s->err_class = cause_class;
 	for (uint32_t i = 0; tt->slots && i < TASK_SLOTS; i++) {
 		if (!doomed[i] || !tt->slots[i].used)
 			continue;

@@ -44,6 +44,7 @@ struct task {
 	bool counted;              /* a sent read: its data is in task_table.read_expected */
 	uint8_t retries;           /* times re-sent after BUSY, TASK SET FULL, UNIT ATTENTION */
 	uint8_t holds;             /* times held by a lost connection */
+	bool failfast;             /* SWI_CMD_FAILFAST_TRANSPORT: fails, not held, on a loss */
 	long long not_before_ms;   /* a queued retry waits until then */
 	swi_scsi_fn done;
 	void *arg;
@@ -58,6 +59,9 @@ struct task_table {
 	unsigned inflight;
 	uint64_t read_expected;    /* Data-In bytes the sent reads still wait for */
 	struct task *queue_head, *queue_tail; /* waiting for the command window */
+	struct task *submitting;   /* the task swi_scsi_async_ex is sending now: a failure
+				    * during its send refuses it there (-1) rather than calling
+				    * back as well */
 };
 
 void task_table_free(struct swi_session *s);
@@ -67,7 +71,9 @@ uint64_t task_read_expected(const struct swi_session *s);
 /* Fails every task (session failure or free): callbacks run with status -1. */
 void task_fail_all(struct swi_session *s);
 /* Connection lost (recovery): every sent command goes back to the front of the queue, in CmdSN
- * order, with a new ITT and its transfer state reset; nothing is copied, no callback runs. */
+ * order, with a new ITT and its transfer state reset; nothing is copied, no callback runs.
+ * Fail-fast commands, sent or queued, fail instead (status -1, SWI_ERR_TRANS), in CmdSN order,
+ * after the queue is whole again (their callbacks may submit). */
 void task_hold_all(struct swi_session *s);
 /* Gives every queued command a fresh deadline (after a reinstatement). */
 void task_rearm_deadlines(struct swi_session *s, long long now);

@@ -32,6 +32,14 @@ if [ "${SWISCSI_FUZZ:-1}" = 1 ]; then
     rm -rf "$scratch"
   done
 fi
+# Both builds first, with their unit tests; then their integration suites side by side: most of
+# an integration test is waiting (on targets, timeouts, the network), so two suites share two
+# cores well. Every test has its own rundir, database, ports and namespaces, so the two never
+# meet. SWISCSI_SERIAL=1 runs them one after the other.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1   # a finding fails its test
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+first=${builds%% *}
+pids=()
 for kind in $builds; do
   dir="build-test-$kind"
   case "$kind" in
@@ -44,16 +52,29 @@ for kind in $builds; do
   fi
   ninja -C "$dir"
   echo "=== $kind: unit tests"
-  # halt_on_error makes a sanitizer finding fail the test that caused it
-  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
-  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   meson test -C "$dir" --print-errorlogs || status=1
-  echo "=== $kind: integration tests"
+done
+integration() {   # kind: the suite against that build, its output in build-test-KIND/integration.log
+  local kind=$1 dir="build-test-$1" once=()
   # The Debian packaging test builds the packages from the source tree itself, whatever
   # SWISCSI_BUILD says, so it runs with the first build only.
-  once=()
-  [ "$kind" = "${builds%% *}" ] || once=(--ignore=tests/integration/test_debian_package.py)
-  SWISCSI_BUILD="$PWD/$dir" pytest-3 -q -p no:cacheprovider "${once[@]}" tests/integration || status=1
+  [ "$kind" = "$first" ] || once=(--ignore=tests/integration/test_debian_package.py)
+  SWISCSI_BUILD="$PWD/$dir" pytest-3 -q -p no:cacheprovider "${once[@]}" tests/integration
+}
+for kind in $builds; do
+  if [ "${SWISCSI_SERIAL:-0}" = 1 ]; then
+    echo "=== $kind: integration tests"
+    integration "$kind" || status=1
+  else
+    integration "$kind" > "build-test-$kind/integration.log" 2>&1 &
+    pids+=("$kind:$!")
+  fi
+done
+for entry in "${pids[@]}"; do
+  kind=${entry%%:*}
+  wait "${entry#*:}" || status=1
+  echo "=== $kind: integration tests"
+  cat "build-test-$kind/integration.log"
 done
 
 exit $status

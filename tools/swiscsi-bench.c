@@ -70,12 +70,19 @@ static void done(struct swi_session *s, int status, const struct swi_scsi_result
 	struct req *r = arg;
 	struct bench *b = r->b;
 	double t = now();
-	if (status < 0 || res->status != 0) {
+	/* a command that moved fewer bytes than asked is not an I/O of bs bytes: counting it
+	 * would overstate the throughput */
+	bool short_io = status == 0 && res->status == 0 && res->transferred < b->bs;
+	if (status < 0 || res->status != 0 || short_io) {
 		/* the first failure says what went wrong; the count says how often */
 		if (!b->errors++) {
 			char why[256];
-			fprintf(stderr, "swiscsi-bench: %s\n",
-				status < 0 ? swi_error(s) : swi_status_text(res, why, sizeof(why)));
+			if (short_io)
+				fprintf(stderr, "swiscsi-bench: short transfer: %u of %u bytes\n",
+					res->transferred, b->bs);
+			else
+				fprintf(stderr, "swiscsi-bench: %s\n",
+					status < 0 ? swi_error(s) : swi_status_text(res, why, sizeof(why)));
 		}
 	} else {
 		b->ios++;

@@ -93,6 +93,11 @@ struct swi_options {
 struct swi_session *swi_session_new(const struct swi_options *opts, const char **err);
 /* Closes the connection without logout; pending callbacks run with an error. */
 void swi_session_free(struct swi_session *s);
+/* Ends the session now, without a logout, for a caller that cannot wait any longer (a
+ * shutdown's deadline): recovery stops, a pending login or logout completes with -1, every
+ * command (held ones too) fails with -1 (why in swi_error), and swi_service returns -1 from
+ * now on. The session stays allocated until swi_session_free. */
+void swi_session_abort(struct swi_session *s, const char *why);
 
 const char *swi_error(const struct swi_session *s);
 int swi_error_class(const struct swi_session *s);
@@ -182,6 +187,10 @@ struct swi_negotiated {
 	char local_address[64];   /* the address our side of the connection uses */
 };
 int swi_negotiated(const struct swi_session *s, struct swi_negotiated *out);
+/* The MaxBurstLength of the session's latest login (0 before the first). A recovery's re-login
+ * may negotiate another: a field read, cheap enough to ask per command (swi_negotiated also
+ * asks the socket for its address). */
+uint32_t swi_max_burst_length(const struct swi_session *s);
 
 /* The session's ISID (RFC 7143 §11.12.5). A new session has a random one; a caller that logs
  * the same node in again (a daemon restarting, a reconnect) sets the one it used before, so
@@ -237,6 +246,21 @@ typedef void (*swi_scsi_fn)(struct swi_session *s, int status, const struct swi_
  * target's command window wait in a queue. 0, or -1 (not logged in, bad arguments). */
 int swi_scsi_async(struct swi_session *s, uint64_t lun, const uint8_t *cdb, size_t cdb_len,
 		   enum swi_dir dir, void *buf, uint32_t len, swi_scsi_fn done, void *arg);
+/* Flags of swi_scsi_async_ex. */
+enum {
+	/* Fail fast on transport loss, for multipath (Linux's REQ_FAILFAST_TRANSPORT): with ERL 0
+	 * recovery on, a lost connection completes such a command at once (status -1,
+	 * SWI_ERR_TRANS) instead of holding it for the reconnect, whether it was sent or still
+	 * waiting for the command window; and while the connection is being recovered
+	 * (TRANSPORT_WAIT, REOPEN) such a command is refused at once (-1, SWI_ERR_TRANS, no
+	 * callback). Its callback never runs inside the swi_scsi_async_ex call that submits it.
+	 * Commands without the flag keep the hold-and-reissue semantics. */
+	SWI_CMD_FAILFAST_TRANSPORT = 1u << 0,
+};
+/* swi_scsi_async with flags (SWI_CMD_*; an unknown one is refused, SWI_ERR_INVAL). */
+int swi_scsi_async_ex(struct swi_session *s, uint64_t lun, const uint8_t *cdb, size_t cdb_len,
+		      enum swi_dir dir, void *buf, uint32_t len, unsigned flags, swi_scsi_fn done,
+		      void *arg);
 /* Synchronous form. Returns 0 when the target answered (check r->status), else -1. */
 int swi_scsi(struct swi_session *s, uint64_t lun, const uint8_t *cdb, size_t cdb_len,
 	     enum swi_dir dir, void *buf, uint32_t len, struct swi_scsi_result *r);

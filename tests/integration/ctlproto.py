@@ -6,7 +6,7 @@ import socket
 import struct
 import threading
 
-MAGIC, VERSION, REPLY = 0x53574943, 3, 0x8000
+MAGIC, VERSION, REPLY = 0x53574943, 4, 0x8000
 PING, LOGIN, LOGOUT, LIST, RESCAN, MPATH_LIST, MPATH_FLUSH = 1, 2, 3, 4, 5, 6, 7
 
 
@@ -24,7 +24,8 @@ class Device(C.Structure):
     _fields_ = [("lun", C.c_uint64), ("blocks", C.c_uint64), ("block_size", C.c_uint32),
                 ("read_only", C.c_int32), ("file", C.c_char * 512), ("loop", C.c_char * 32),
                 ("vendor", C.c_char * 9), ("product", C.c_char * 17), ("pad", C.c_char * 6),
-                ("mpath", C.c_char * 264), ("path_up", C.c_int32), ("reserved", C.c_uint32)]
+                ("mpath", C.c_char * 264), ("path_up", C.c_int32), ("reserved", C.c_uint32),
+                ("mpath_loop", C.c_char * 32)]
 
 
 class Counters(C.Structure):

@@ -16,8 +16,13 @@ Tests script misbehaviour through hooks, called on the connection's own thread:
 
 and settings: `params` (the target's operational values, negotiated honestly), `chap`
 (credentials and algorithms), `redirect`, `r2t_chunk`, `r2t_order`, `r2t_burst`, `answer_tmf`,
-`window` (the command window, MaxCmdSN - ExpCmdSN + 1).
-What the target saw is kept for assertions: `lun` (the LUN's bytes), `chap_offers`,
+`window` (the command window, MaxCmdSN - ExpCmdSN + 1), `read_errors` and `write_errors`
+({LBA: sense data segment}: a READ or WRITE that covers the LBA answers CHECK CONDITION with
+it, e.g. sense(0x03, 0x11) MEDIUM ERROR, sense(0x07, 0x27) WRITE PROTECTED; the LUN is left
+as it was) and `watched` (more LBAs to count commands of).
+What the target saw is kept for assertions: `lun` (the LUN's bytes), `reads` and `writes`
+(collections.Counter: LBA of read_errors, write_errors or watched -> how many READs or
+WRITEs covering it arrived, answered or not), `chap_offers`,
 `nop_echoes`, `logouts`, `commands`, `r2ts`, `errors` (exceptions raised in its threads), and
 `wire`, one ordered log across connections (conn.no counts them from 1): ("login", no, isid,
 tsih) for each connection's first Login Request, ("full", no) when it reaches full feature
@@ -25,6 +30,7 @@ phase, ("cmd", no, cdb) for each SCSI Command, ("tmf", no, function), ("nop", no
 NOP-Out ping. A login with the ISID of a session in full feature phase and TSIH 0 reinstates
 it: the old session's connection is dropped, as RFC 7143 §6.3.5 has a target do.
 """
+import collections
 import hashlib
 import os
 import random
@@ -552,6 +558,9 @@ class FakeTarget:
         self.r2t_burst = None
         self.answer_tmf = True
         self.window = 64                    # commands the initiator may have in flight
+        self.read_errors, self.write_errors = {}, {}   # LBA -> sense data segment
+        self.watched = set()
+        self.reads, self.writes = collections.Counter(), collections.Counter()
         self.on_login = self.on_full_feature = self.on_command = self.on_pdu = None
         self.chap_offers, self.nop_echoes, self.logouts = [], [], []
         self.commands, self.r2ts, self.tmfs, self.errors = [], [], [], []
@@ -661,6 +670,9 @@ class FakeTarget:
             if lba + n > blocks:
                 return b"", CHECK_CONDITION, sense(0x05, 0x21)
             start, end = lba * self.block_size, (lba + n) * self.block_size
+            failed = self.count_rw(op in (0x2A, 0x8A), lba, n)
+            if failed:
+                return b"", CHECK_CONDITION, failed
             if op in (0x2A, 0x8A):
                 if task.edtl != end - start:
                     self.errors.append(f"WRITE of {n} blocks with EDTL {task.edtl}")
@@ -668,6 +680,17 @@ class FakeTarget:
                 return b"", GOOD, b""
             return bytes(self.lun[start:end]), GOOD, b""
         return b"", CHECK_CONDITION, sense(0x05, 0x20)
+
+    def count_rw(self, write, lba, n):
+        """Counts a READ or WRITE of n blocks at lba against the LBAs being watched; the sense
+        data it must fail with (its first LBA with an error), or None."""
+        errors = self.write_errors if write else self.read_errors
+        counter = self.writes if write else self.reads
+        covered = [b for b in set(errors) | self.watched if lba <= b < lba + n]
+        with self._lock:
+            counter.update(covered)
+        bad = sorted(b for b in covered if b in errors)
+        return errors[bad[0]] if bad else None
 
     def vpd(self, page):
         if page == 0x00:

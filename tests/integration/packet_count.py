@@ -4,7 +4,10 @@ segments to and from a port (`tcp PORT`). Unlike the devices' own counters, ARP 
 background traffic do not move these numbers.
 
 Prints "ready" once listening; on end of stdin prints {"out": {dev: n}, "in": {dev: n},
-"src": {dev: [source addresses of the packets counted out]}} as JSON and exits."""
+"src": {dev: [source addresses of the packets counted out]}, "bytes": {"out": {dev: n},
+"in": {dev: n}}} as JSON and exits (bytes: of the frames counted, headers included; a
+segmentation-offloaded frame is one packet of many segments' bytes, so compare bytes when
+how much went where matters)."""
 import json
 import select
 import socket
@@ -14,6 +17,7 @@ ETH_P_ALL = 0x0003
 ETHERTYPE_IPV4, ETHERTYPE_IPV6 = 0x0800, 0x86DD
 ECHO = {ETHERTYPE_IPV4: (1, 8, 0), ETHERTYPE_IPV6: (58, 128, 129)}   # proto, request, reply
 TCP = 6
+SO_RCVBUFFORCE = 33
 
 
 def ip_payload(frame):
@@ -63,6 +67,7 @@ def count(sock, counts, port):
         return
     way, source = seen
     counts[way][ifname] = counts[way].get(ifname, 0) + 1
+    counts["bytes"][way][ifname] = counts["bytes"][way].get(ifname, 0) + len(frame)
     if way == "out":
         sources = counts["src"].setdefault(ifname, [])
         if source not in sources:
@@ -72,7 +77,11 @@ def count(sock, counts, port):
 def main():
     port = int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[1] == "tcp" else None
     sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
-    counts = {"out": {}, "in": {}, "src": {}}
+    try:   # room for bulk transfers' 64 KiB offloaded frames while this reads them
+        sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 32 << 20)
+    except OSError:
+        pass
+    counts = {"out": {}, "in": {}, "src": {}, "bytes": {"out": {}, "in": {}}}
     print("ready", flush=True)
     while True:
         readable, _, _ = select.select([sock, sys.stdin], [], [])

@@ -18,7 +18,9 @@ SECRET = "alicesecret12"
 TSECRET = "disksecret123"
 CHAP_ENV = {"SWISCSI_CHAP_USERNAME": "alice", "SWISCSI_CHAP_PASSWORD": SECRET}
 MUTUAL_ENV = dict(CHAP_ENV, SWISCSI_CHAP_TARGET_USERNAME="disk", SWISCSI_CHAP_TARGET_PASSWORD=TSECRET)
-FAST = {"SWISCSI_TIMEOUT_MS": "500"}
+# short deadlines, with room for a login to a Python target on a loaded machine (two test
+# suites side by side, one under ASan): 500 ms was seen to run out in the login
+FAST = {"SWISCSI_TIMEOUT_MS": "1000"}
 READS = (0x28, 0x88)
 MiB = 1 << 20
 
@@ -305,10 +307,10 @@ def test_stalled_read_is_aborted(targets):
     pings = keepalive_pings(t)
     r = run("swiscsi-readcap", t.url(), env=FAST, timeout=20)
     assert r.rc == 1, r
-    assert "READ CAPACITY: SCSI command timed out after 500 ms and was aborted" in r.err, r
+    assert "READ CAPACITY: SCSI command timed out after 1000 ms and was aborted" in r.err, r
     assert [fn for fn, _ in t.tmfs] == [1, 1], "ABORT TASK for each stalled command"
     assert t.logouts, "the session outlives an aborted command"
-    assert not pings, "two 500 ms deadlines, not the 5 s keepalive, bound the wait"
+    assert not pings, "two 1000 ms deadlines, not the 5 s keepalive, bound the wait"
 
 
 @pytest.mark.parametrize("tool_args", [("swiscsi-cp", "{url}", "{out}"),
@@ -322,9 +324,9 @@ def test_stalled_read_ends_at_its_deadline_in_pipelined_tools(targets, tmp_path,
     pings = keepalive_pings(t)
     r = run(tool_args[0], *args, env=FAST, timeout=25)
     assert r.rc != 0, r
-    assert "timed out after 500 ms and was aborted" in r.err, r
+    assert "timed out after 1000 ms and was aborted" in r.err, r
     assert t.tmfs and t.tmfs[0][0] == 1, "ABORT TASK sent"
-    assert not pings, "the 500 ms deadline, not a wait of 5 s or more, ended the tool"
+    assert not pings, "the 1000 ms deadline, not a wait of 5 s or more, ended the tool"
 
 
 def test_stalled_read_and_unanswered_abort_and_reset(targets):
@@ -335,10 +337,10 @@ def test_stalled_read_and_unanswered_abort_and_reset(targets):
     r = run("swiscsi-readcap", t.url(), env=FAST, timeout=20)
     assert r.rc == 1, r
     assert ("READ CAPACITY: the target did not answer a command, its abort or a LUN reset "
-            "within 500 ms") in r.err, r
+            "within 1000 ms") in r.err, r
     assert [fn for fn, _ in t.tmfs] == [1, 5], "ABORT TASK, then LUN RESET, then give up"
     assert t.tmfs[1][1] == 0xFFFFFFFF, "LUN RESET references no task"
-    assert not pings, "three 500 ms deadlines, not the 5 s keepalive, bound the wait"
+    assert not pings, "three 1000 ms deadlines, not the 5 s keepalive, bound the wait"
 
 
 @pytest.mark.parametrize("answer", [{5: 0}, {1: 5, 5: 0}])
@@ -366,7 +368,7 @@ def test_stalled_login(targets):
     t = targets()
     t.on_login = lambda conn, req, keys: True
     r = readcap(t, env=FAST)
-    assert r.rc == 11 and "login to" in r.err and "timed out after 500 ms" in r.err, r
+    assert r.rc == 11 and "login to" in r.err and "timed out after 1000 ms" in r.err, r
 
 
 # ---- 5. malformed PDUs ----
@@ -563,9 +565,11 @@ def test_short_reads_are_not_held_back_by_the_low_water_mark(targets, tmp_path):
     t.on_command = short
     r = run("swiscsi-bench", "--bs", str(MiB), "--qd", "8", "--time", "1",
             t.url(), env={"SWISCSI_TIMEOUT_MS": "8000"}, timeout=30)
-    assert r.rc == 0, r
     assert "timed out" not in r.out + r.err, r
     assert len(t.commands) > 100, "short reads kept flowing, a few ms each at most"
+    # and the benchmark does not count them as I/Os of --bs bytes
+    assert r.rc != 0 and f"short transfer: 16384 of {MiB} bytes" in r.err, r
+    assert "(0 I/Os in " in r.out, r
 
 
 def test_check_condition_is_reported(targets, tmp_path):

@@ -6,6 +6,7 @@ import errno
 import mmap
 import os
 import threading
+import time
 
 import pytest
 
@@ -72,6 +73,69 @@ def test_transfers_split_at_max_burst_length_all_in_flight(lunserve, request):
     lengths = [int.from_bytes(c[10:14], "big") for c in rw]
     assert lengths == [128] * 32, "1 MiB each way in 64 KiB pieces"
     assert bytes(t.lun[512 * 100:512 * 100 + len(data)]) == data
+    assert s.stop() == 0
+
+
+def wire_rw_lengths(t, since):
+    """The transfer lengths (blocks) of the READ/WRITE 16 commands the target saw after since."""
+    return [int.from_bytes(c[10:14], "big") for c in t.commands[since:] if c[0] in (0x88, 0x8A)]
+
+
+def test_pieces_follow_max_burst_length_of_a_recovery_relogin(lunserve, request):
+    """The first login negotiates 64 KiB, the connection drops, the recovery's re-login
+    negotiates 128 KiB: a 1 MiB read after it goes in 128 KiB pieces, not the first login's."""
+    t = FakeTarget(blocks=BLOCKS, params={"MaxBurstLength": 65536})
+    request.addfinalizer(t.stop)
+    t.start()
+    s = lunserve([t.url()], conf=NO_LOOPS)
+    fd = direct_fd(s.devices[0]["file"], os.O_RDONLY)
+    buf = aligned(1 << 20)
+    try:
+        first = len(t.commands)
+        assert os.preadv(fd, [buf], 0) == 1 << 20
+        assert wire_rw_lengths(t, first) == [128] * 8 * 2
+        t.params["MaxBurstLength"] = 131072
+        with t._lock:
+            conns = list(t._conns)
+        for c in conns:
+            c.drop()
+        # ERL 0 recovery: Time2Wait (2 s) then a login; 30 s bounds a hang only
+        deadline = time.monotonic() + 30
+        while ("full", 2) not in t.wire:
+            assert time.monotonic() < deadline, ("no re-login", t.wire[-4:])
+            time.sleep(0.05)
+        first = len(t.commands)
+        assert os.preadv(fd, [buf], 0) == 1 << 20
+        assert wire_rw_lengths(t, first) == [256] * 4 * 2
+    finally:
+        os.close(fd)
+    assert s.stop() == 0
+    assert not t.errors, t.errors
+
+
+def test_busy_is_resent_by_libswiscsi_alone(fake, lunserve):
+    """BUSY is libswiscsi's to retry (8 times by default, 250 ms apart): the LUN side does not
+    retry on top (it did, 8 x 9 = 72 sends); the read then fails with EBUSY."""
+    bad_lba = 1024
+    sent = []
+
+    def busy_at(conn, task):
+        if task.op in (0x28, 0x88) and rw_lba(task) == bad_lba:
+            sent.append(task.itt)
+            conn.respond(task, 0x08)      # BUSY
+            return True
+        return False
+    fake.on_command = busy_at
+    s = lunserve([fake.url()], conf=NO_LOOPS)
+    fd = direct_fd(s.devices[0]["file"], os.O_RDONLY)
+    buf = aligned(4096)
+    try:
+        with pytest.raises(OSError) as e:
+            os.preadv(fd, [buf], bad_lba * 512)
+        assert e.value.errno == errno.EBUSY
+    finally:
+        os.close(fd)
+    assert len(sent) == 1 + 8, sent
     assert s.stop() == 0
 
 

@@ -17,7 +17,7 @@ def run(adm, *args):
                           timeout=60)
 
 
-def mpath(npaths, selector=b"round-robin 0", grouping=b"multibus", queue=1, loop=b"loop7"):
+def mpath(npaths, selector=b"round-robin 0", grouping=b"multibus", queue=1, loop=b"/dev/loop7"):
     m = Mpath(blocks=524288, block_size=512, npaths=npaths, queue_if_no_path=queue)
     m.name, m.wwid, m.vendor, m.product = NAME.encode(), WWID.encode(), b"IET", b"VIRTUAL-DISK"
     m.loop, m.grouping, m.selector = loop, grouping, selector

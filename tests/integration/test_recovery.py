@@ -213,7 +213,7 @@ def test_stalled_command_abort_reset_then_recovery(target, tmp_path):
     def no_tmf(conn, p):
         return conn.no == 1 and p.opcode == OP_TMF_REQ
     t.on_command, t.on_pdu = stall, no_tmf
-    r, back = read_lun(t, tmp_path, env={"SWISCSI_TIMEOUT_MS": "500"})
+    r, back = read_lun(t, tmp_path, env={"SWISCSI_TIMEOUT_MS": "1000"})
     assert r.rc == 0, r
     assert back == bytes(t.lun)
     assert [e[2] for e in t.wire if e[0] == "tmf"] == [1, 5], "ABORT TASK, then LUN RESET"

@@ -56,6 +56,7 @@ def test_multipath_path_state(adm, daemon):
     devices = [device(1, "/dev/loop3"), device(2, ""), device(3, "")]
     for d, up in zip(devices[:2], (1, 0)):
         d.mpath, d.path_up = b"wwn-0x60000000000000000e00000000010001", up
+    devices[0].mpath_loop = b"/dev/loop9"     # the map's by-id loop device, as "loop9"
     body = bytes(session(2, 3)) + b"".join(bytes(d) for d in devices)
     daemon(lambda kind: reply(kind, Status(nsessions=1), body))
     out = adm.run("-m", "session", "-P", "3").out
@@ -65,6 +66,8 @@ def test_multipath_path_state(adm, daemon):
         "\t\t\tMultipath map: wwn-0x60000000000000000e00000000010001\tPath: active ready running",
         "\t\t\tMultipath map: wwn-0x60000000000000000e00000000010001\tPath: failed faulty running",
     ], out
+    assert lines[lines.index(maps[0]) + 1] == "\t\t\tMultipath disk: loop9", out
+    assert lines[lines.index(maps[1]) + 1].startswith("\t\tscsi2 Channel 00 Id 0 Lun: 3"), out
     assert lines[lines.index(maps[0]) - 1].endswith("-lun-1") and lines[-1].endswith("-lun-3"), out
 
 

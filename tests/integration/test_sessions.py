@@ -225,11 +225,12 @@ def expected_tree(portal, level, sid=1, target=T1, local="127.0.0.1", dev="lo",
     if level == 3:
         lines += ["\t\t************************", "\t\tAttached SCSI devices:",
                   "\t\t************************", f"\t\tHost Number: {sid}\tState: running"]
-        for lun, loop, path, mpath in devices:
+        for lun, loop, path, mpath, mpath_loop in devices:
             lines += [f"\t\tscsi{sid} Channel 00 Id 0 Lun: {lun}",
                       f"\t\t\tAttached scsi disk {loop}\t\tState: running",
                       f"\t\t\tLUN file: {path}",
-                      f"\t\t\tMultipath map: {mpath}\tPath: active ready running"]
+                      f"\t\t\tMultipath map: {mpath}\tPath: active ready running",
+                      f"\t\t\tMultipath disk: {mpath_loop}"]
     return "\n".join(lines) + "\n"
 
 
@@ -248,12 +249,17 @@ def test_session_tree_formats(adm, target, swiscsid, level):
     # tgtd's LUN 1 (LUN 0 is its controller, no disk): its file and the loop device over it
     path = (f"{swiscsid.rundir}/disks/by-iface/default/"
             f"ip-{target.portal.replace(',', ':')}-iscsi-{T1}-lun-1")
-    loop = subprocess.run(["losetup", "-n", "-O", "NAME", "-j", path], capture_output=True,
-                          text=True, check=True).stdout.strip().removeprefix("/dev/")
-    assert loop.startswith("loop"), loop
-    # a LUN with one path is a map too; tgtd's NAA 6 designator names tid 1, LUN 1
+
+    def loop_over(path):
+        loop = subprocess.run(["losetup", "-n", "-O", "NAME", "-j", path], capture_output=True,
+                              text=True, check=True).stdout.strip().removeprefix("/dev/")
+        assert loop.startswith("loop"), loop
+        return loop
+    # a LUN with one path is a map too; tgtd's NAA 6 designator names tid 1, LUN 1; the map's
+    # by-id file has a loop device of its own
     mpath = "wwn-0x60000000000000000e00000000010001"
-    expected = expected_tree(target.portal, level, devices=[(1, loop, path, mpath)])
+    loops = loop_over(path), loop_over(f"{swiscsid.rundir}/disks/by-id/{mpath}")
+    expected = expected_tree(target.portal, level, devices=[(1, loops[0], path, mpath, loops[1])])
     assert r.out == expected, r.out
     r = adm_run(adm, "-m", "session", "-r", "1", "-P", str(level))
     assert r.out == expected, r.out
@@ -478,3 +484,45 @@ def test_no_wait(adm, target, swiscsid):
     swiscsid.wait_log(f"session 1 logged in to {T1}")
     r = adm_run(adm, "-m", "session")
     assert r.out == f"tcp: [1] {target.portal},1 {T1} (non-flash)\n", r
+
+
+def test_node_rescan_and_stats_act_on_the_records_sessions(adm, swiscsid):
+    """-m node -T T -p P -R and -s, as iscsiadm: the sessions of the records selected (REPORT
+    LUNS goes to that target only), every session without selectors, and "No session found."
+    (21) only when no session matches: another target's record, or none logged in."""
+    report_luns = 0xA0
+    with FakeTarget(iqn=T1) as a, FakeTarget(iqn=T2) as b:
+        (adm.root / "swiscsid.conf").write_text("[global]\nloop_devices = no\n")
+        for t in (a, b):
+            assert adm_run(adm, "-m", "node", "-o", "new", "-T", t.iqn, "-p", f"{t.portal},1").rc == 0
+        swiscsid.start()
+        r = adm_run(adm, "-m", "node", "-T", T1, "-p", a.portal, "-R")
+        assert (r.rc, r.err) == (21, "swiscsiadm: No session found.\n"), r   # none logged in
+        assert adm_run(adm, "-m", "node", "-l").rc == 0
+        # "tcp: [SID] PORTAL,TPGT TARGET (non-flash)"
+        sid = {line.split()[3]: line.split()[1].strip("[]")
+               for line in adm_run(adm, "-m", "session").out.splitlines()}
+        reports = [sum(c[0] == report_luns for c in t.commands) for t in (a, b)]
+
+        r = adm_run(adm, "-m", "node", "-T", T1, "-p", a.portal, "-R")
+        assert r.rc == 0, r
+        assert r.out == f"Rescanning session [sid: {sid[T1]}, target: {T1}, portal: {a.portal.replace(':', ',')}]\n", r
+        assert [sum(c[0] == report_luns for c in t.commands) for t in (a, b)] == [reports[0] + 1, reports[1]]
+
+        r = adm_run(adm, "-m", "node", "-T", T2, "-s")
+        assert r.rc == 0, r
+        assert r.out.startswith(f"Stats for session [sid: {sid[T2]}, target: {T2}, "
+                                f"portal: {b.portal.replace(':', ',')}]\n"), r
+        assert r.out.count("Stats for session") == 1 and "\tscsicmd_pdus: " in r.out, r
+
+        r = adm_run(adm, "-m", "node", "-R")   # no selector: every session
+        assert r.rc == 0 and r.out.count("Rescanning session") == 2, r
+        assert adm_run(adm, "-m", "node", "-s").out.count("Stats for session") == 2
+
+        for extra in (("-T", "iqn.2026-12.test.sess:none", "-R"), ("-T", T1, "-p", b.portal, "-s")):
+            r = adm_run(adm, "-m", "node", *extra)
+            assert (r.rc, r.out, r.err) == (21, "", "swiscsiadm: No session found.\n"), (extra, r)
+        assert adm_run(adm, "-m", "node", "-u").rc == 0
+        r = adm_run(adm, "-m", "node", "-T", T2, "-s")
+        assert (r.rc, r.err) == (21, "swiscsiadm: No session found.\n"), r
+        assert not a.errors and not b.errors, (a.errors, b.errors)

@@ -96,8 +96,10 @@ def the_loop(adm):
     assert f.stat().st_size == SIZE
     by_path = adm.disks / "by-path" / lun_name(adm)
     assert by_path.stat().st_ino == f.stat().st_ino   # udev's name: the same file
-    loops = loops_over(adm.disks)
+    loops = loops_over(adm.disks / "by-iface")
     assert len(loops) == 1, loops
+    # and the LUN's multipath map (one path) has its own over its by-id file
+    assert len(loops_over(adm.disks / "by-id")) == 1, loops_over(adm.disks)
     return loops[0]
 
 
@@ -186,13 +188,15 @@ def test_restart_after_sigkill_clears_the_stale_mount_and_logs_automatic_back_in
     assert mounted(adm.disks)
     with pytest.raises(OSError):
         os.stat(lun_file(adm))
-    assert loops_over(adm.disks) == [old_loop]
+    assert loops_over(adm.disks / "by-iface") == [old_loop]
+    [old_map_loop] = loops_over(adm.disks / "by-id")
 
     adm.daemon = Daemon(adm)
     adm.daemon.start()
     adm.daemon.wait_log(f"automatic login of {adm.target.iqn}")
     assert "stale LUN filesystem detached" in adm.daemon.text()
     assert f"{old_loop}: detached" in adm.daemon.text()
+    assert f"{old_map_loop}: detached" in adm.daemon.text()
     the_loop(adm)   # one loop device: the new one; one mount
     with open("/proc/self/mounts") as f:
         assert [l.split()[1] for l in f].count(str(adm.disks)) == 1
@@ -214,13 +218,15 @@ def test_rescan_adds_and_removes_lun_files(e2e, tmp_path):
     assert r.out == (f"Rescanning session [sid: 1, target: {adm.target.iqn}, "
                      f"portal: {adm.target.portal.replace(':', ',')}]\n"), r
     assert two.stat().st_size == 8 * MiB
-    assert len(loops_over(adm.disks)) == 2
+    assert len(loops_over(adm.disks / "by-iface")) == 2
+    assert len(loops_over(adm.disks / "by-id")) == 2     # there when -R returns
     assert maps(adm) == ["wwn-0x60000000000000000e00000000010001",
                          "wwn-0x60000000000000000e00000000010002"]   # each LUN a map
     tgtd.adm("--op", "delete", "--mode", "logicalunit", "--tid", "1", "--lun", "2")
     ok(adm, "-m", "session", "-R")   # every session
     assert not two.exists()
-    assert len(loops_over(adm.disks)) == 1
+    assert len(loops_over(adm.disks / "by-iface")) == 1
+    assert len(loops_over(adm.disks / "by-id")) == 1     # gone when -R returns
     assert maps(adm) == ["wwn-0x60000000000000000e00000000010001"]
     r = adm.run("-m", "session", "-r", "7", "-R")
     assert (r.rc, r.err) == (22, "swiscsiadm: Could not get session info for sid 7\n"), r

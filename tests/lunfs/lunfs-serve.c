@@ -32,6 +32,7 @@ struct served {
 	struct lunfs_session *ls;
 	char host[256];
 	int port;
+	bool new_conn;   /* a recovery step ran: the session's socket may be another one */
 };
 
 static struct served sessions[MAX_SESSIONS];
@@ -44,8 +45,20 @@ static void on_session_io(struct ev_io *w, uint32_t revents, void *arg)
 	struct served *sv = arg;
 	if (swi_service(sv->s, (short)revents) < 0) {
 		fprintf(stderr, "lunfs-serve: session failed: %s\n", swi_error(sv->s));
-		ev_io_set(sv->w, 0);
+		if (sv->w)
+			ev_io_set(sv->w, 0);
 	}
+}
+
+/* Each step of an ERL 0 recovery, told on stderr as the tools do; every step may have
+ * replaced the connection (a new socket may even reuse the old one's number). */
+static void on_recovery_step(struct swi_session *s, enum swi_state st, const char *cause,
+			     void *arg)
+{
+	(void)s;
+	struct served *sv = arg;
+	sv->new_conn = true;
+	fprintf(stderr, "lunfs-serve: %s (connection %s)\n", cause, swi_state_conn_name(st));
 }
 
 static void on_session_timer(struct ev_timer *t, void *arg)
@@ -60,7 +73,17 @@ static void on_prepare(struct ev_prepare *p, void *arg)
 {
 	(void)p;
 	struct served *sv = arg;
-	ev_io_set(sv->w, (uint32_t)swi_events(sv->s) & (EPOLLIN | EPOLLOUT));
+	if (sv->new_conn && sv->w) {   /* watch whatever socket the session has now afresh */
+		ev_io_del(sv->w);
+		sv->w = NULL;
+	}
+	sv->new_conn = false;
+	int fd = swi_fd(sv->s);
+	uint32_t ev = (uint32_t)swi_events(sv->s) & (EPOLLIN | EPOLLOUT);
+	if (fd >= 0 && !sv->w)
+		sv->w = ev_io_add(loop, fd, ev, on_session_io, sv);
+	else if (sv->w)
+		ev_io_set(sv->w, ev);
 	ev_timer_start(loop, &sv->timer, swi_timeout_ms(sv->s));
 }
 
@@ -126,6 +149,7 @@ static void login(struct served *sv, const char *url)
 	if (swi_login(sv->s) < 0)
 		tool_fail(&sv->t, sv->s);
 	split_portal(sv->t.url.portal, sv->host, sizeof(sv->host), &sv->port);
+	swi_session_on_state(sv->s, on_recovery_step, sv);
 	sv->w = ev_io_add(loop, swi_fd(sv->s), EPOLLIN, on_session_io, sv);
 	if (!sv->w) {
 		perror("lunfs-serve: epoll");
@@ -188,11 +212,13 @@ int main(int argc, char **argv)
 		}
 	}
 	int rc = evloop_run(loop);
-	lunfs_stop(fs);   /* detaches every session, serving FUSE and the sessions meanwhile */
+	/* detaches every session, serving FUSE and the sessions meanwhile */
+	lunfs_stop(fs, ev_now_ms() + 10000);
 	for (int i = 0; i < nsessions; i++) {
 		ev_prepare_del(loop, &sessions[i].prep);
 		ev_timer_stop(loop, &sessions[i].timer);
-		ev_io_del(sessions[i].w);
+		if (sessions[i].w)
+			ev_io_del(sessions[i].w);
 		swi_logout(sessions[i].s);
 		swi_session_free(sessions[i].s);
 		tool_done(&sessions[i].t);

@@ -140,7 +140,7 @@ static void test_held_without_paths(void **state)
 	(void)state;
 	static struct mpath_lun m;
 	struct script s = { .refuse = { true, false } };
-	/* no_path_retry 2 at 5 s: held, sent when a path returns, failed after 10 s without */
+	/* no_path_retry 2: held, sent when a path returns, failed after 2 checker rounds without */
 	struct mpath_io *io = mpath_io_new(map_of(&m, MPATH_FAILOVER, 2), &ops, &s);
 	assert_int_equal(mpath_io_rw(io, true, NULL, 0, 8, 512, done, &s), 0);
 	assert_false(m.sel.path[0].up);          /* refused at once: out, and sent on path 1 */
@@ -150,6 +150,7 @@ static void test_held_without_paths(void **state)
 	assert_int_equal(s.nresults, 0);
 	assert_int_equal(mpath_io_busy(io), 1);
 	s.now = 5000;
+	mpath_retry_round(&m.sel);
 	mpath_io_kick(io);
 	assert_int_equal(s.nresults, 0);
 	mpath_path_set(&m.sel, 1, true, 6000);
@@ -163,10 +164,11 @@ static void test_held_without_paths(void **state)
 	s.now = 20000;
 	mpath_path_set(&m.sel, 1, false, 20000);
 	assert_int_equal(mpath_io_rw(io, false, NULL, 0, 8, 512, done, &s), 0);
-	s.now = 29999;
+	s.now = 99999;
+	mpath_retry_round(&m.sel);
 	mpath_io_kick(io);
-	assert_int_equal(s.nresults, 1);
-	s.now = 30000;
+	assert_int_equal(s.nresults, 1);         /* one round: still held, however late */
+	mpath_retry_round(&m.sel);
 	mpath_io_kick(io);
 	assert_int_equal(s.nresults, 2);
 	assert_int_equal(s.results[1], -EIO);

@@ -138,6 +138,50 @@ static void test_failover_order_and_failback(void **state)
 	assert_int_equal(send(&m, 4096), 0);
 }
 
+/* Failback through the recovery's session states (what swiscsid feeds in): a session leaving
+ * LOGGED_IN fails its path over at once; back, the map returns to it as failback says. Under
+ * failback N a path that fails again before its N seconds never becomes active, and its next
+ * return starts the count again. */
+/* A session back in LOGGED_IN does not bring its path back by itself: the checker's TEST UNIT
+ * READY does (mpath_path_set), and failback counts from then. */
+static void back_after_tur(struct mpath_map *m, size_t i, uint64_t now)
+{
+	mpath_path_from_session(m, i, SWI_STATE_LOGGED_IN, now);
+	assert_false(m->path[i].up);
+	mpath_path_set(m, i, true, now);
+}
+
+static void test_failback_through_session_states(void **state)
+{
+	(void)state;
+	struct mpath_map m = map_with(MPATH_FAILOVER, MPATH_ROUND_ROBIN, 2);
+	mpath_path_from_session(&m, 0, SWI_STATE_TRANSPORT_WAIT, 1000);
+	assert_int_equal(send(&m, 512), 1);
+	mpath_path_from_session(&m, 0, SWI_STATE_REOPEN, 1500);   /* an attempt: still out */
+	assert_int_equal(send(&m, 512), 1);
+	back_after_tur(&m, 0, 2000);
+	assert_int_equal(send(&m, 512), 0);                        /* immediate */
+
+	m.pol.failback = 10;
+	mpath_path_from_session(&m, 0, SWI_STATE_TRANSPORT_WAIT, 3000);
+	back_after_tur(&m, 0, 4000);
+	mpath_tick(&m, 4000 + 9000);
+	mpath_path_from_session(&m, 0, SWI_STATE_TRANSPORT_WAIT, 4000 + 9500);
+	mpath_tick(&m, 4000 + 10000);                              /* down again: not chosen */
+	assert_int_equal(send(&m, 512), 1);
+	back_after_tur(&m, 0, 20000);
+	mpath_tick(&m, 20000 + 9999);                              /* counted from this return */
+	assert_int_equal(send(&m, 512), 1);
+	mpath_tick(&m, 20000 + 10000);
+	assert_int_equal(send(&m, 512), 0);
+	/* the only path left is used whatever the policy */
+	m.pol.failback = MPATH_FAILBACK_MANUAL;
+	mpath_path_from_session(&m, 1, SWI_STATE_FAILED, 40000);
+	mpath_path_from_session(&m, 0, SWI_STATE_TRANSPORT_WAIT, 40000);
+	back_after_tur(&m, 1, 41000);
+	assert_int_equal(send(&m, 512), 1);
+}
+
 static void test_no_path_retry(void **state)
 {
 	(void)state;
@@ -157,17 +201,30 @@ static void test_no_path_retry(void **state)
 	assert_int_equal(mpath_choose(&m, 512, 300, &path), MPATH_SEND);
 	assert_int_equal(path, 1);
 
-	/* N: queue for N checker intervals from the moment the last path failed, then fail */
+	/* N: queue for N path checker rounds after the last path failed, then fail; time alone
+	 * spends none of them */
 	m.pol.no_path_retry = 3;
 	m.pol.checker_interval = 5;
+	mpath_retry_round(&m);                      /* a round with a path up counts nothing */
 	mpath_path_set(&m, 1, false, 10000);
-	assert_int_equal(mpath_choose(&m, 512, 10000 + 14999, &path), MPATH_QUEUE);
-	assert_false(mpath_tick(&m, 10000 + 14999));
-	assert_true(mpath_tick(&m, 10000 + 15000));
-	assert_int_equal(mpath_choose(&m, 512, 10000 + 15000, &path), MPATH_FAIL);
+	assert_false(mpath_tick(&m, 10000 + 999999));
+	for (int round = 1; round < 3; round++) {
+		mpath_retry_round(&m);
+		assert_int_equal(mpath_choose(&m, 512, 0, &path), MPATH_QUEUE);
+		assert_false(mpath_tick(&m, 0));
+		assert_true(mpath_queueing(&m, 0));
+	}
+	mpath_retry_round(&m);
+	assert_true(mpath_tick(&m, 0));
+	assert_false(mpath_queueing(&m, 0));
+	assert_int_equal(mpath_choose(&m, 512, 0, &path), MPATH_FAIL);
 	/* a path returning ends it; the next outage counts from its own start */
 	mpath_path_set(&m, 0, true, 40000);
+	mpath_retry_round(&m);
 	mpath_path_set(&m, 0, false, 50000);
+	assert_int_equal(mpath_choose(&m, 512, 50001, &path), MPATH_QUEUE);
+	mpath_retry_round(&m);
+	mpath_retry_round(&m);
 	assert_int_equal(mpath_choose(&m, 512, 50001, &path), MPATH_QUEUE);
 
 	/* a map without paths queues as an all-failed one does */
@@ -203,8 +260,10 @@ static void test_session_states(void **state)
 		assert_false(m.path[0].up);
 		for (int i = 0; i < 3; i++)
 			assert_int_equal(send(&m, 512), 1);
-		mpath_path_from_session(&m, 0, SWI_STATE_LOGGED_IN, 0);   /* reinstated */
-		assert_true(m.path[0].up);
+		/* logged in again: still out, until the path checker's TUR puts it back */
+		mpath_path_from_session(&m, 0, SWI_STATE_LOGGED_IN, 0);
+		assert_false(m.path[0].up);
+		mpath_path_set(&m, 0, true, 0);
 	}
 }
 
@@ -261,7 +320,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults), cmocka_unit_test(test_round_robin),
 		cmocka_unit_test(test_queue_length), cmocka_unit_test(test_service_time),
-		cmocka_unit_test(test_failover_order_and_failback), cmocka_unit_test(test_no_path_retry),
+		cmocka_unit_test(test_failover_order_and_failback),
+		cmocka_unit_test(test_failback_through_session_states),
+		cmocka_unit_test(test_no_path_retry),
 		cmocka_unit_test(test_remove_path), cmocka_unit_test(test_session_states),
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_policy_names),

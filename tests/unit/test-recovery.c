@@ -28,16 +28,21 @@ static const char ops[] = "HeaderDigest=None\0DataDigest=None\0MaxRecvDataSegmen
 
 struct cmd {
 	int done, status, calls;
+	int order;            /* the how-manieth callback of the test it was */
+	int err_class;        /* swi_error_class when it ran */
 	struct swi_scsi_result r;
 };
 
+static int callbacks;
+
 static void cmd_done(struct swi_session *s, int status, const struct swi_scsi_result *r, void *arg)
 {
-	(void)s;
 	struct cmd *c = arg;
 	c->done = 1;
 	c->calls++;
 	c->status = status;
+	c->order = ++callbacks;
+	c->err_class = swi_error_class(s);
 	c->r = *r;
 }
 
@@ -311,6 +316,90 @@ static void held_commands_reissued_in_order(void **state)
 	close(lfd);
 }
 
+/* The target's command window (MaxCmdSN = ExpCmdSN + 63 in peer.c) */
+enum { WINDOW = 64 };
+
+/* Fail-fast commands (multipath's) are not held by a lost connection: those sent and the one
+ * still waiting for the command window fail at once, in order, with SWI_ERR_TRANS, while a
+ * plain command beside them is held and re-issued; during the recovery a new fail-fast command
+ * is refused without a callback and a plain one is taken; after the reinstatement fail-fast
+ * commands are taken again. */
+static void failfast_commands_fail_on_loss(void **state)
+{
+	(void)state;
+	char portal[32];
+	struct peer p;
+	int lfd = recovering_login(&p, portal, 60000);
+	static struct cmd fast[WINDOW + 1];
+	static uint8_t buf[WINDOW + 2][512];
+	struct cmd plain;
+	uint8_t cdb[16];
+	memset(fast, 0, sizeof(fast));
+	memset(&plain, 0, sizeof(plain));
+	callbacks = 0;
+	size_t cl = swi_cdb_rw(cdb, false, 7, 1, false);
+	assert_int_equal(swi_scsi_async_ex(p.s, 0, cdb, cl, SWI_DIR_READ, buf[0], 512, 0x80,
+					   cmd_done, &plain), -1);
+	assert_int_equal(swi_error_class(p.s), SWI_ERR_INVAL);
+	for (int i = 0; i <= WINDOW; i++)   /* the last one waits for the window */
+		assert_int_equal(swi_scsi_async_ex(p.s, 0, cdb, cl, SWI_DIR_READ, buf[i], 512,
+						   SWI_CMD_FAILFAST_TRANSPORT, cmd_done, &fast[i]), 0);
+	assert_int_equal(swi_scsi_async(p.s, 0, cdb, cl, SWI_DIR_READ, buf[WINDOW + 1], 512,
+					cmd_done, &plain), 0);
+	assert_int_equal(callbacks, 0);
+	close(p.fd);
+	p.fd = -1;
+	for (int i = 0; i < 200 && !fast[WINDOW].done; i++)
+		assert_int_equal(peer_pump(&p, 5), 0);
+	for (int i = 0; i <= WINDOW; i++) {
+		assert_int_equal(fast[i].calls, 1);
+		assert_int_equal(fast[i].status, -1);
+		assert_int_equal(fast[i].order, i + 1);
+		assert_int_equal(fast[i].err_class, SWI_ERR_TRANS);
+	}
+	assert_false(plain.done);
+	assert_int_equal(swi_inflight(p.s), 1);
+	enum swi_state st = swi_session_state(p.s);
+	assert_true(st == SWI_STATE_TRANSPORT_WAIT || st == SWI_STATE_REOPEN);
+	/* while it recovers: a fail-fast command is refused, a plain one held */
+	struct cmd late, held;
+	memset(&late, 0, sizeof(late));
+	memset(&held, 0, sizeof(held));
+	assert_int_equal(swi_scsi_async_ex(p.s, 0, cdb, cl, SWI_DIR_READ, buf[0], 512,
+					   SWI_CMD_FAILFAST_TRANSPORT, cmd_done, &late), -1);
+	assert_int_equal(swi_error_class(p.s), SWI_ERR_TRANS);
+	assert_int_equal(swi_scsi_async_ex(p.s, 0, cdb, cl, SWI_DIR_READ, buf[1], 512, 0, cmd_done,
+					   &held), 0);
+	assert_int_equal(swi_inflight(p.s), 2);
+	/* reinstated: the plain ones come again and complete; fail-fast commands work again */
+	assert_int_equal(listen(lfd, 1), 0);
+	peer_accept_login(&p, lfd, KEYS(ops), NULL);
+	for (int i = 0; i < 2; i++) {
+		struct bhs h;
+		assert_true(peer_recv(&p, &h, NULL, 0));
+		assert_int_equal(h.opcode, OP_SCSI_CMD);
+		read_data(&p, h.itt, (uint8_t)(0x30 + i));
+	}
+	wait_done(&p, &plain);
+	wait_done(&p, &held);
+	assert_int_equal(plain.status, 0);
+	assert_int_equal(held.status, 0);
+	assert_int_equal(buf[WINDOW + 1][0], 0x30);
+	assert_int_equal(buf[1][0], 0x31);
+	assert_false(late.done);
+	memset(&late, 0, sizeof(late));
+	assert_int_equal(swi_scsi_async_ex(p.s, 0, cdb, cl, SWI_DIR_READ, buf[2], 512,
+					   SWI_CMD_FAILFAST_TRANSPORT, cmd_done, &late), 0);
+	struct bhs h;
+	assert_true(peer_recv(&p, &h, NULL, 0));
+	read_data(&p, h.itt, 0x42);
+	wait_done(&p, &late);
+	assert_int_equal(late.status, 0);
+	assert_int_equal(buf[2][0], 0x42);
+	peer_close(&p);
+	close(lfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +408,7 @@ int main(void)
 		cmocka_unit_test(lost_connection_holds_commands),
 		cmocka_unit_test(replacement_timeout_fails_held_commands),
 		cmocka_unit_test(held_commands_reissued_in_order),
+		cmocka_unit_test(failfast_commands_fail_on_loss),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

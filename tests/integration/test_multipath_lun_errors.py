@@ -1,0 +1,68 @@
+"""A LUN's own error through a multipath map's by-id file (the fake target logged in through two
+ifaces bound to the loopback device): a MEDIUM ERROR on a READ and WRITE PROTECTED on a WRITE
+reach the application once (EIO, EROFS), exactly one command of that LBA reached the target
+(no retry on the other path), no path is blamed, and the other LBAs read and write fine."""
+import errno
+import mmap
+import os
+
+import pytest
+
+from faketarget import sense
+from test_multipath_checker import BOTH_UP, path_states, read_direct, two_paths
+from test_multipath_checker import target  # noqa: F401 (a fixture)
+
+BAD = 3000                          # an LBA well inside the LUN, in no probe's way
+
+
+def write_direct(path, offset, data):
+    fd = os.open(path, os.O_WRONLY | os.O_DIRECT)
+    try:
+        buf = mmap.mmap(-1, len(data))
+        buf[:] = data
+        assert os.pwritev(fd, [buf], offset) == len(data)
+    finally:
+        os.close(fd)
+
+
+@pytest.fixture
+def byid(adm, swiscsid, target):
+    # round-robin: a retry, were there one, would go to the other path; no_path_retry fail:
+    # a LUN error taken for a path error would fail both paths and end the read, not hold it
+    return two_paths(adm, swiscsid, target, "path_selector = round-robin\nno_path_retry = fail\n")
+
+
+def test_a_medium_error_is_returned_once(adm, byid, target):
+    target.lun[:] = os.urandom(len(target.lun))
+    target.read_errors[BAD] = sense(0x03, 0x11)          # UNRECOVERED READ ERROR
+    around = (BAD // 128) * 128 * 512                    # the 64 KiB that hold the bad LBA
+    with pytest.raises(OSError) as e:
+        read_direct(byid, around, 65536)
+    assert e.value.errno == errno.EIO
+    assert target.reads[BAD] == 1, "one READ of it reached the target: not retried elsewhere"
+    assert path_states(adm) == BOTH_UP, "a LUN's error blames no path"
+    # the blocks on either side of it are fine, through both paths
+    for offset in (around - 65536, around + 65536, 0, len(target.lun) - 65536):
+        assert read_direct(byid, offset, 65536) == target.lun[offset:offset + 65536]
+    assert target.reads[BAD] == 1
+    # it fails again when read again (the LUN's answer each time), once each time
+    with pytest.raises(OSError) as e:
+        read_direct(byid, BAD * 512 // 4096 * 4096, 4096)
+    assert e.value.errno == errno.EIO
+    assert target.reads[BAD] == 2
+
+
+def test_write_protected_is_returned_once(adm, byid, target):
+    target.write_errors[BAD] = sense(0x07, 0x27)          # WRITE PROTECTED
+    around = (BAD // 128) * 128 * 512
+    before = bytes(target.lun)
+    with pytest.raises(OSError) as e:
+        write_direct(byid, around, os.urandom(65536))
+    assert e.value.errno == errno.EROFS
+    assert target.writes[BAD] == 1, "one WRITE of it reached the target: not retried elsewhere"
+    assert bytes(target.lun) == before
+    assert path_states(adm) == BOTH_UP
+    data = os.urandom(65536)
+    write_direct(byid, around + 65536, data)
+    assert bytes(target.lun[around + 65536:around + 131072]) == data
+    assert target.writes[BAD] == 1

@@ -1,0 +1,285 @@
+/* The LUN side's per-session operations (daemon/lunfs_session.c): attach, rescan and detach
+ * against scripted probes, so the order in which they meet can be chosen. What is checked is
+ * the contract of lunfs.h: every request with a callback hears exactly once, whatever else is
+ * asked for meanwhile (a detach while an attach fails, a detach overtaking a waiting rescan).
+ *
+ * lunfs_session.c is compiled in; the pieces it drives (the SCSI probe, the session's I/O
+ * queue, loop devices, the FUSE tree, the log) are stubs below, the event loop is the real one. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dlog.h"
+#include "lunfs_int.h"
+#include "loopdev.h"
+
+/* ---- stubs ---- */
+
+static struct {
+	lun_probe_fn done;   /* the probe in flight, answered by the test */
+	void *arg;
+	int sent;
+} probe;
+
+int lun_probe_async(struct swi_session *s, lun_probe_fn done, void *arg)
+{
+	(void)s;
+	probe.done = done;
+	probe.arg = arg;
+	probe.sent++;
+	return 0;
+}
+
+static void answer_probe(int status)
+{
+	lun_probe_fn done = probe.done;
+	assert_non_null(done);
+	probe.done = NULL;
+	struct lun_info lun = { .lun = 1, .blocks = 2048, .block_size = 512 };
+	done(probe.arg, status, status < 0 ? NULL : &lun, status < 0 ? 0 : 1,
+	     status < 0 ? "INQUIRY failed: hardware error" : NULL);
+}
+
+struct lun_io {
+	int unused;
+};
+
+struct lun_io *lun_io_new(struct swi_session *s, void (*on_luns_changed)(void *arg), void *arg)
+{
+	(void)s;
+	(void)on_luns_changed;
+	(void)arg;
+	return calloc(1, sizeof(struct lun_io));
+}
+
+void lun_io_free(struct lun_io *q)
+{
+	free(q);
+}
+
+void lun_io_when_idle(struct lun_io *q, void (*fn)(void *arg), void *arg)
+{
+	(void)q;
+	fn(arg);   /* no I/O in these tests */
+}
+
+int loopdev_attach_async(struct loopdev_pool *p, const char *path, bool read_only, bool direct,
+			 uint32_t block_size, loopdev_fn done, void *arg)
+{
+	(void)p, (void)path, (void)read_only, (void)direct, (void)block_size, (void)done, (void)arg;
+	fail_msg("loop devices are off in these tests");
+	return -1;
+}
+
+int loopdev_detach_async(struct loopdev_pool *p, const char *dev, loopdev_fn done, void *arg)
+{
+	(void)p, (void)dev, (void)done, (void)arg;
+	fail_msg("loop devices are off in these tests");
+	return -1;
+}
+
+static unsigned linked;   /* LUN files named in the tree */
+
+fuse_ino_t tree_dir(struct lunfs *fs, fuse_ino_t parent, const char *name)
+{
+	(void)fs, (void)parent, (void)name;
+	return 100;
+}
+
+int tree_link(struct lunfs *fs, fuse_ino_t parent, struct lunfs_lun *l)
+{
+	(void)fs, (void)l;
+	if (parent != INO_BY_PATH)
+		linked++;
+	return 0;
+}
+
+void tree_unlink_lun(struct lunfs *fs, struct lunfs_lun *l)
+{
+	(void)fs, (void)l;
+	linked--;
+}
+
+void dlog(int priority, const char *fmt, ...)
+{
+	(void)priority;
+	(void)fmt;
+}
+
+/* ---- what the requesters heard ---- */
+
+struct heard {
+	int calls, status;
+	char message[300];
+	int order;           /* when, among all completions */
+};
+
+static int completions;
+
+static void note(void *arg, int status, const char *message)
+{
+	struct heard *h = arg;
+	h->calls++;
+	h->status = status;
+	h->order = ++completions;
+	snprintf(h->message, sizeof(h->message), "%s", message ? message : "");
+}
+
+static struct lunfs fs;
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&probe, 0, sizeof(probe));
+	linked = 0;
+	completions = 0;
+	fs = (struct lunfs){ .loop = evloop_new(), .dir = "/nowhere", .next_ino = INO_FIRST_FREE,
+			     .cfg = { .loop_devices = 0 } };
+	return fs.loop ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	evloop_free(fs.loop);
+	return 0;
+}
+
+/* Runs the loop until the sessions are all freed (the detach's last step is a timer). */
+static void run_until_freed(void)
+{
+	uint64_t deadline = ev_now_ms() + 5000;
+	while (fs.sessions && ev_now_ms() < deadline)
+		assert_true(evloop_run_once(fs.loop, 50) >= 0);
+	assert_null(fs.sessions);
+}
+
+static struct lunfs_session *attach(struct heard *h)
+{
+	struct lunfs_session_id id = { .iface = "default", .address = "127.0.0.1", .port = 3260,
+				       .target = "iqn.2026-12.test:unit" };
+	struct lunfs_session *ls = NULL;
+	assert_int_equal(lunfs_attach_session(&fs, (struct swi_session *)&fs, &id, note, h, &ls), 0);
+	assert_non_null(ls);
+	return ls;
+}
+
+/* (a) A detach asked for while the attach's probe is out, the probe then failing: the attach
+ * hears its failure, then the detach that the session is gone. */
+static void test_detach_during_a_failing_attach_completes(void **state)
+{
+	(void)state;
+	struct heard att = { 0 }, det = { 0 };
+	struct lunfs_session *ls = attach(&att);
+	assert_int_equal(lunfs_detach_session(ls, note, &det), 0);
+	answer_probe(-1);
+	run_until_freed();
+	assert_int_equal(att.calls, 1);
+	assert_int_equal(att.status, -1);
+	assert_string_equal(att.message, "INQUIRY failed: hardware error");
+	assert_int_equal(det.calls, 1);
+	assert_int_equal(det.status, 0);
+	assert_true(att.order < det.order);
+	assert_int_equal(linked, 0);
+}
+
+/* The same with a detach without a callback first (lunfs_stop's): the requester with one that
+ * comes after still hears. */
+static void test_detach_joins_a_detach_without_callback(void **state)
+{
+	(void)state;
+	struct heard att = { 0 }, det = { 0 }, second = { 0 };
+	struct lunfs_session *ls = attach(&att);
+	assert_int_equal(lunfs_detach_session(ls, NULL, NULL), 0);
+	assert_int_equal(lunfs_detach_session(ls, note, &det), 0);
+	assert_int_equal(lunfs_detach_session(ls, note, &second), -1);   /* one requester hears */
+	answer_probe(-1);
+	run_until_freed();
+	assert_int_equal(att.calls, 1);
+	assert_int_equal(det.calls, 1);
+	assert_int_equal(second.calls, 0);
+}
+
+/* (b) A rescan waiting behind the attach, then a detach: the attach succeeds, the detach goes
+ * first, the waiting rescan's requester hears it failed, and no rescan is sent. */
+static void test_a_waiting_rescan_overtaken_by_a_detach_fails(void **state)
+{
+	(void)state;
+	struct heard att = { 0 }, res = { 0 }, det = { 0 };
+	struct lunfs_session *ls = attach(&att);
+	assert_int_equal(lunfs_rescan_session(ls, note, &res), 0);
+	assert_int_equal(lunfs_detach_session(ls, note, &det), 0);
+	assert_int_equal(lunfs_rescan_session(ls, note, &res), -1);   /* refused once detaching */
+	answer_probe(0);
+	assert_int_equal(att.calls, 1);
+	assert_int_equal(att.status, 0);
+	run_until_freed();
+	assert_int_equal(probe.sent, 1);
+	assert_int_equal(res.calls, 1);
+	assert_int_equal(res.status, -1);
+	assert_non_null(strstr(res.message, "detached"));
+	assert_int_equal(det.calls, 1);
+	assert_int_equal(det.status, 0);
+	assert_int_equal(linked, 0);
+}
+
+/* A rescan waiting behind an attach that fails: the session is gone, the rescan hears so. */
+static void test_a_waiting_rescan_hears_of_a_failed_attach(void **state)
+{
+	(void)state;
+	struct heard att = { 0 }, res = { 0 };
+	struct lunfs_session *ls = attach(&att);
+	assert_int_equal(lunfs_rescan_session(ls, note, &res), 0);
+	answer_probe(-1);
+	run_until_freed();
+	assert_int_equal(att.calls, 1);
+	assert_int_equal(att.status, -1);
+	assert_int_equal(res.calls, 1);
+	assert_int_equal(res.status, -1);
+	assert_int_equal(probe.sent, 1);
+}
+
+/* A waiting rescan runs after the attach; one without a callback (the unit attention's) joins
+ * it rather than being refused, and a second with a callback is refused. */
+static void test_a_waiting_rescan_runs_once_for_its_requester(void **state)
+{
+	(void)state;
+	struct heard att = { 0 }, res = { 0 }, other = { 0 }, det = { 0 };
+	struct lunfs_session *ls = attach(&att);
+	assert_int_equal(lunfs_rescan_session(ls, NULL, NULL), 0);
+	assert_int_equal(lunfs_rescan_session(ls, note, &res), 0);
+	assert_int_equal(lunfs_rescan_session(ls, NULL, NULL), 0);
+	assert_int_equal(lunfs_rescan_session(ls, note, &other), -1);
+	answer_probe(0);
+	assert_int_equal(probe.sent, 2);    /* the rescan's REPORT LUNS */
+	answer_probe(0);
+	assert_int_equal(res.calls, 1);
+	assert_int_equal(res.status, 0);
+	assert_int_equal(other.calls, 0);
+	assert_int_equal(lunfs_detach_session(ls, note, &det), 0);
+	run_until_freed();
+	assert_int_equal(det.calls, 1);
+	assert_int_equal(att.calls, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_detach_during_a_failing_attach_completes,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_detach_joins_a_detach_without_callback, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_a_waiting_rescan_overtaken_by_a_detach_fails,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_waiting_rescan_hears_of_a_failed_attach,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_waiting_rescan_runs_once_for_its_requester,
+						setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
