@@ -336,9 +336,9 @@ void session_mpath_state(struct dsession *ds, enum swi_state st)
 			mpath_path_from_session(&ms->map[k]->sel, i, st, now_ms());
 			/* once per outage (its commands' path errors may have taken it out already) */
 			if (down != r->session_down)
-				dlog(LOG_INFO, "multipath map %s: path %zu (session %u, iface %s): its "
-				     "session is %s", ms->map[k]->info.id.name, i + 1, ds->sid, r->iface,
-				     down ? "down" : "back, the path returns once a TEST UNIT READY succeeds");
+				dlog(LOG_INFO, "multipath map %s: path %zu (session %u, iface %s) is %s",
+				     ms->map[k]->info.id.name, i + 1, ds->sid, r->iface,
+				     down ? "down" : "back (in use once a TEST UNIT READY succeeds)");
 			r->session_down = down;
 			if (!down && ds->t->checker)
 				mpath_checker_check(ds->t->checker, r->handle);   /* back after a TUR */
