@@ -43,7 +43,7 @@ from tgt import Tgtd  # noqa: E402
 
 sys.path.insert(0, HERE)
 from compare import process_cpu  # noqa: E402  (the same CPU accounting as compare.py)
-from compare_block import swiscsi_env, wait_for  # noqa: E402
+from compare_block import TGTD_MALLOC, swiscsi_env, wait_for  # noqa: E402
 
 BUILD = os.environ.get("SWISCSI_BUILD", os.path.join(REPO, "build"))
 SWISCSID = os.path.join(BUILD, "daemon", "swiscsid")
@@ -206,7 +206,7 @@ def failover(path, seconds, down_after, window, take_down):
 
 def throughput_table(results, seconds, replacement_timeout):
     cols = [c[0] for c in CONFIGS]
-    out = [f"One tgtd RAM LUN (rdwr on /dev/shm) behind two addresses, each through its own veth",
+    out = [f"One tgtd RAM LUN (rdwr on /dev/shm, glibc mmap threshold 32 MiB as in compare_block) behind two addresses, each through its own veth",
            f"NIC and iface; fio libaio O_DIRECT on the map's by-id file, {seconds} s per cell.",
            "CPU = swiscsid's user+system time per I/O. Paths: nic1 alone, or nic1 + nic2 multibus.",
            "", "| workload | " + " | ".join(cols) + " | 2 paths / 1 (best) |",
@@ -268,7 +268,10 @@ def main():
     tgtd = daemon = None
     down_after = args.failover_seconds / 6
     try:
-        tgtd = Tgtd(work, netns=lab.target, addresses=[p[2] for p in PATHS]).start()
+        tgtd = Tgtd(work, netns=lab.target, addresses=[p[2] for p in PATHS])
+        # the target keeps its freed buffers, as in compare_block: not its allocator's ceiling
+        tgtd.start_cmd_prefix += ["env", TGTD_MALLOC]
+        tgtd.start()
         tgtd.target(1, IQN, luns=[("rdwr", backing.name)])
         results, fails = {}, []
         for column, npaths, selector in CONFIGS:
