@@ -15,6 +15,7 @@ import pathlib
 import secrets
 import subprocess
 import sys
+import time
 
 TARGET_V4 = {"h0": "10.91.1.254", "h1": "10.91.2.254", "h2": "10.91.3.254", "h3": "10.91.3.254"}
 TARGET_V6 = "fd91:1::fe"
@@ -28,18 +29,21 @@ def sh(*args, check=True):
 
 
 class NetLab:
-    def __init__(self):
+    def __init__(self, name=""):
+        """name: a word in the namespaces' names (swi-<name>h-..., swi-<name>t-...), so that a
+        leftover one says which lab made it."""
         tag = f"{os.getpid() % 100000}-{secrets.token_hex(2)}"
-        self.host = f"swi-h-{tag}"
-        self.target = f"swi-t-{tag}"
+        self.host = f"swi-{name}h-{tag}"
+        self.target = f"swi-{name}t-{tag}"
         self.created = []
         try:
+            self._namespaces()
             self._build()
         except BaseException:
             self.close()
             raise
 
-    def _build(self):
+    def _namespaces(self):
         for ns in (self.host, self.target):
             sh("ip", "netns", "add", ns)
             self.created.append(ns)
@@ -47,6 +51,8 @@ class NetLab:
             # MLD reports, so the per-device packet counters move only with the test's traffic.
             self.sysctl(ns, "net.ipv6.conf.default.disable_ipv6", 1)
             sh("ip", "-n", ns, "link", "set", "lo", "up")
+
+    def _build(self):
         sh("ip", "-n", self.target, "link", "add", "br0", "type", "bridge", "stp_state", "0")
         for i in range(4):
             sh("ip", "-n", self.host, "link", "add", f"h{i}", "type", "veth", "peer", "name",
@@ -122,6 +128,33 @@ class NetLab:
                 subprocess.run(["kill", "-9", pid], capture_output=True)
             sh("ip", "netns", "del", ns, check=False)
         self.created = []
+
+
+class TwoNicLab(NetLab):
+    """Two NICs and nothing else, for multipath: host devs[i] {net}.{i+1}.1/24 ==== its target
+    side peers[i] {net}.{i+1}.254/24, one veth pair each, up with carrier."""
+
+    def __init__(self, name, devs, peers, net):
+        self.devs, self.peers, self.net = devs, peers, net
+        super().__init__(name)
+
+    def _build(self):
+        for i, (dev, peer) in enumerate(zip(self.devs, self.peers)):
+            sh("ip", "-n", self.host, "link", "add", dev, "type", "veth", "peer", "name", peer,
+               "netns", self.target)
+            self.addr(self.host, dev, f"{self.net}.{i + 1}.1/24")
+            self.addr(self.target, peer, f"{self.net}.{i + 1}.254/24")
+            sh("ip", "-n", self.target, "link", "set", peer, "up")
+            sh("ip", "-n", self.host, "link", "set", dev, "up")
+        for dev in self.devs:
+            self.wait_carrier(dev)
+
+    def wait_carrier(self, dev, seconds=10):
+        """A veth just set up has no carrier for a moment: swiscsiadm refuses such a NIC."""
+        deadline = time.monotonic() + seconds
+        while "LOWER_UP" not in sh("ip", "-n", self.host, "link", "show", "dev", dev):
+            assert time.monotonic() < deadline, f"{dev}: no carrier after {seconds} s"
+            time.sleep(0.05)
 
 
 @contextlib.contextmanager

@@ -8,14 +8,13 @@ import contextlib
 import hashlib
 import os
 import re
-import secrets
 import subprocess
 import threading
 
 import pytest
 
 from conftest import Adm, have, require
-from netlab import NetLab, sh
+from netlab import TwoNicLab, sh
 from sessiond import Daemon
 from test_multipath_tool import TOOL
 from tgt import Tgtd, backing_file
@@ -27,35 +26,10 @@ MiB = 1 << 20
 LUN_SIZE = 272 * MiB                # the 256 MiB read and some to spare
 
 
-class SpreadLab(NetLab):
+def spread_lab():
     """host ns  sp0 10.94.1.1/24  ====  tp0 10.94.1.254/24  target ns
-                sp1 10.94.2.1/24  ====  tp1 10.94.2.254/24
-    (names and subnets of this file's own, so its runs do not meet other tests' labs)"""
-
-    def __init__(self):
-        tag = f"{os.getpid() % 100000}-{secrets.token_hex(2)}"
-        self.host, self.target = f"swi-sph-{tag}", f"swi-spt-{tag}"
-        self.created = []
-        try:
-            self._build()
-        except BaseException:
-            self.close()
-            raise
-
-    def _build(self):
-        for ns in (self.host, self.target):
-            sh("ip", "netns", "add", ns)
-            self.created.append(ns)
-            # no IPv6 chatter: the packet counters move only with the test's traffic
-            self.sysctl(ns, "net.ipv6.conf.default.disable_ipv6", 1)
-            sh("ip", "-n", ns, "link", "set", "lo", "up")
-        for i in (0, 1):
-            sh("ip", "-n", self.host, "link", "add", f"sp{i}", "type", "veth", "peer", "name",
-               f"tp{i}", "netns", self.target)
-            self.addr(self.host, f"sp{i}", f"10.94.{i + 1}.1/24")
-            self.addr(self.target, f"tp{i}", f"10.94.{i + 1}.254/24")
-            sh("ip", "-n", self.host, "link", "set", f"sp{i}", "up")
-            sh("ip", "-n", self.target, "link", "set", f"tp{i}", "up")
+                sp1 10.94.2.1/24  ====  tp1 10.94.2.254/24"""
+    return TwoNicLab("sp", ("sp0", "sp1"), ("tp0", "tp1"), "10.94")
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +38,7 @@ def lab(tmp_path_factory):
     require(have("tgtd") and have("tgtadm"), "tgtd and tgtadm (Debian package tgt)")
     workdir = tmp_path_factory.mktemp("spread")
     with contextlib.ExitStack() as stack:
-        lab = SpreadLab()
+        lab = spread_lab()
         stack.callback(lab.close)
         tgtd = Tgtd(str(workdir), netns=lab.target, addresses=tuple(PORTALS.values()))
         tgtd.start()
