@@ -18,6 +18,7 @@
 #include "dlog.h"
 #include "evloop.h"
 #include "handlers.h"
+#include "link_watch.h"
 #include "lunfs.h"
 #include "rundir.h"
 #include "sessions.h"
@@ -39,6 +40,7 @@ struct daemon {
 	struct lunfs *fs;
 	struct swiscsid_config cfg;
 	struct control *control;
+	struct link_watch *links;   /* bound devices going down: sessions_link_down */
 	struct ev_io *sigio;
 	int sigfd;
 	struct ev_timer deadline;
@@ -134,6 +136,11 @@ static int parse_args(int argc, char **argv, bool *foreground)
 	return 1;
 }
 
+static void link_down(unsigned ifindex, const char *name, const char *why, void *arg)
+{
+	sessions_link_down(arg, ifindex, name, why);
+}
+
 static int start(struct daemon *d)
 {
 	char err[512], path[4096];
@@ -153,6 +160,9 @@ static int start(struct daemon *d)
 	}
 	sessions_set_lunfs(d->sessions, d->fs);
 	sessions_set_config(d->sessions, &d->cfg);
+	d->links = link_watch_start(d->loop, link_down, d->sessions);
+	if (!d->links)   /* not fatal: the keepalives still notice a dead device, only later */
+		dlog(LOG_WARNING, "cannot watch the network devices' links: %s", strerror(errno));
 	rundir_file(CTL_SOCKET_NAME, path, sizeof(path));
 	d->control = control_start(d->loop, path, daemon_handlers, d->sessions, err, sizeof(err));
 	if (!d->control) {
@@ -171,6 +181,7 @@ static void stop(struct daemon *d)
 	 * loop still driving the (aborted) sessions meanwhile */
 	lunfs_stop(d->fs, d->stopping ? d->stop_by : ev_now_ms() + STOP_UNSIGNALLED_MS);
 	sessions_set_lunfs(d->sessions, NULL);
+	link_watch_stop(d->links);
 	sessions_free(d->sessions);
 	if (d->sigio)
 		ev_io_del(d->sigio);

@@ -201,6 +201,25 @@ static void session_recovery_step(struct swi_session *s, enum swi_state st, cons
 	     swi_state_conn_name(st), cause);
 }
 
+/* ---- the bound device went down ---- */
+
+void sessions_link_down(struct sessions *t, unsigned ifindex, const char *name, const char *why)
+{
+	for (struct dsession *ds = t->head; ds; ds = ds->next) {
+		/* bound sessions only: an unbound one's route may move to another device */
+		if (ds->state != DS_READY || !ds->have_conn || ds->conn.binding.how == BIND_NONE ||
+		    ds->conn.binding.ifindex != ifindex)
+			continue;
+		char cause[96];
+		snprintf(cause, sizeof(cause), "network device %s %s", name[0] ? name : ds->netdev, why);
+		if (swi_session_drop(ds->s, cause) == 0)
+			continue;   /* recovering already, between attempts */
+		dlog(LOG_WARNING, "%s: session %u's connection dropped", cause, ds->sid);
+		if (swi_session_state(ds->s) == SWI_STATE_FAILED)
+			broke(ds);   /* recovery off: failed for good, as on a socket error */
+	}
+}
+
 /* ---- login ---- */
 
 static void login_done(struct swi_session *s, int status, void *arg)

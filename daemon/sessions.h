@@ -50,6 +50,12 @@ void sessions_abort_all(struct sessions *t, const char *why);
 /* Logs in every node record with node.startup = automatic. */
 void sessions_login_automatic(struct sessions *t);
 
+/* The network device ifindex (name) went down, lost its link or was deleted (why): every
+ * logged-in session bound to it drops its connection now, as a lost connection (recovery
+ * reconnects; fail-fast multipath commands go to the other paths), instead of waiting for its
+ * keepalive. Harmless for sessions with no connection to drop. */
+void sessions_link_down(struct sessions *t, unsigned ifindex, const char *name, const char *why);
+
 /* Appends one ctl_session (and its devices) per session (sid 0: all) to b. Returns the count;
  * secrets only when asked. */
 /* swiscsi-multipath: the maps (name "" all) as CTL_MPATH_LIST entries, their count; -f: 0,

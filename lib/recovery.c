@@ -214,6 +214,15 @@ int recovery_accepts(struct swi_session *s)
 	return -1;
 }
 
+int swi_session_drop(struct swi_session *s, const char *why)
+{
+	/* no connection (failed, closed, or between attempts): nothing to lose again */
+	if (s->state == SS_FAILED || s->state == SS_CLOSED || !s->x || s->rec.drop)
+		return 0;
+	session_fail(s, SWI_ERR_TRANS, "connection to %s: %s", s->o.portal, why);
+	return 1;
+}
+
 void swi_session_on_state(struct swi_session *s, swi_state_fn fn, void *arg)
 {
 	s->rec.cb = fn;

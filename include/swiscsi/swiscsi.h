@@ -98,6 +98,12 @@ void swi_session_free(struct swi_session *s);
  * command (held ones too) fails with -1 (why in swi_error), and swi_service returns -1 from
  * now on. The session stays allocated until swi_session_free. */
 void swi_session_abort(struct swi_session *s, const char *why);
+/* Treats the connection as lost now, as a socket error would (why becomes swi_error), for a
+ * caller that knows before the socket does (the network device it is bound to went down): with
+ * recovery on, fail-fast commands fail at once, the others are held and ERL 0 recovery
+ * reconnects; without, the session fails. Returns 1 when a connection was dropped, 0 when the
+ * session had none to drop (already failed, or recovering between attempts). */
+int swi_session_drop(struct swi_session *s, const char *why);
 
 const char *swi_error(const struct swi_session *s);
 int swi_error_class(const struct swi_session *s);

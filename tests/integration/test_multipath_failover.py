@@ -133,10 +133,10 @@ def rig(lab, tmp_path, request):
     return adm
 
 
-def start_map(rig, tmp_path, size, policy, grouping="multibus"):
+def start_map(rig, tmp_path, size, policy, grouping="multibus", record=RECORD):
     """A new target with one LUN of size bytes, logged in through both ifaces (one path per
-    NIC), swiscsid.conf [global] = grouping and policy: (target URL of the LUN, by-id file,
-    backing file)."""
+    NIC), swiscsid.conf [global] = grouping and policy, the node records updated with record:
+    (target URL of the LUN, by-id file, backing file)."""
     tid = next(rig.lab.tids)
     iqn = f"{IQN}{tid}"
     backing = backing_file(tmp_path / f"lun{tid}", size)
@@ -151,7 +151,7 @@ def start_map(rig, tmp_path, size, policy, grouping="multibus"):
     # one record per iface, each for the portal on its own NIC's subnet: one path per NIC
     records = sorted(ok(rig, "-m", "node").out.splitlines())
     assert records == [f"{PORTALS[n]}:3260,1 {iqn}" for n in NICS], records
-    for key, value in RECORD:
+    for key, value in record:
         ok(rig, "-m", "node", "-T", iqn, "-o", "update", "-n", key, "-v", value)
     ok(rig, "-m", "node", "--loginall=all")
     assert len(ok(rig, "-m", "session").out.splitlines()) == 2
@@ -292,6 +292,92 @@ def test_nic1_down_mid_write_then_back(rig, tmp_path):
     paths, seen = read_paths(rig, byid, 64, 32)
     assert paths.keys() == {"p1", "p2"} and min(paths.values()) >= 8 * MiB, paths
     assert seen["in"].get("fo1", 0) > 0 and seen["in"].get("fo2", 0) > 0, seen
+
+
+# keepalives too slow to notice anything within these tests (30 s + 30 s): what notices a NIC
+# going down is the daemon's link watch, at once
+SLOW_NOOP = (("node.conn[0].timeo.noop_out_interval", "30"),
+             ("node.conn[0].timeo.noop_out_timeout", "30"),
+             ("node.session.timeo.replacement_timeout", "120"))
+
+
+def test_nic1_down_mid_write_noticed_by_the_link_watch(rig, tmp_path):
+    size = 256 * MiB
+    url, byid, backing = start_map(rig, tmp_path, size,
+                                   "failback = immediate\nno_path_retry = fail\n",
+                                   record=SLOW_NOOP)
+    src = random_file(tmp_path / "src", size)
+    w = dd(f"if={src}", f"of={byid}", "oflag=direct", "conv=notrunc,fsync")
+    try:
+        wait_progress(w, backing, size // 4)
+        nic(rig.lab, "p1", "down")
+        down = time.monotonic()
+    finally:
+        rc, err = finished(w, 240)
+    took = time.monotonic() - down
+    assert rc == 0, err
+    print(f"write done {took:.1f} s after NIC 1 went down")
+    # the keepalive would need 60 s to notice; the link watch drops the connection at once and
+    # the rest of the write (~3/4 of 256 MiB) goes on NIC 2 in a few seconds: 15 s leaves a
+    # loaded machine room and is still a quarter of what the keepalive would take
+    assert took < 15, took
+    text = rig.daemon.text()
+    assert re.search(r"network device fo1 went down: session \d+'s connection dropped", text), text
+    assert "did not answer a NOP-Out" not in text, text
+    assert path_states(rig) == {"p1": "failed faulty running", "p2": "active ready running"}
+    assert lun_sha256(rig, url, tmp_path, size) == sha256(src)
+    nic(rig.lab, "p1", "up")
+    wait_states(rig, {"p1": "active ready running", "p2": "active ready running"}, 60)
+
+
+def session_state(rig):
+    out = ok(rig, "-m", "session", "-P", "1").out
+    m = re.search(r"\t\tiSCSI Session State: (\S+)\n", out)
+    assert m, out
+    return m.group(1)
+
+
+def test_single_path_session_recovers_at_once_when_its_nic_goes_down(rig, tmp_path):
+    """One session through iface p1 (bound to fo1), no multipath partner: its by-iface file's
+    write is held while NIC 1 is down and completes once it is back."""
+    size = 64 * MiB
+    tid = next(rig.lab.tids)
+    iqn = f"{IQN}{tid}"
+    backing = backing_file(tmp_path / f"lun{tid}", size)
+    rig.lab.tgtd.target(tid, iqn, luns=[("rdwr", backing)])
+    (rig.root / "swiscsid.conf").write_text("[global]\nloop_devices = no\n")
+    rig.daemon.start()
+    ok(rig, "-m", "iface", "-I", "p1", "-o", "new", "-n", "iface.net_ifacename", "-v", "fo1")
+    ok(rig, "-m", "discovery", "-t", "st", "-p", PORTALS["p1"], "-I", "p1")
+    for key, value in SLOW_NOOP:
+        ok(rig, "-m", "node", "-T", iqn, "-o", "update", "-n", key, "-v", value)
+    ok(rig, "-m", "node", "-T", iqn, "-I", "p1", "-l")
+    assert session_state(rig) == "LOGGED_IN"
+    files = list((rig.rundir / "disks" / "by-iface" / "p1").iterdir())
+    assert len(files) == 1, files
+    src = random_file(tmp_path / "src", size)
+    w = dd(f"if={src}", f"of={files[0]}", "oflag=direct", "conv=notrunc,fsync")
+    try:
+        wait_progress(w, backing, size // 4)
+        nic(rig.lab, "p1", "down")
+        down = time.monotonic()
+        # recovery starts at once: a few seconds is generous for the listing to show it (the
+        # keepalive alone would take 60 s)
+        while session_state(rig) == "LOGGED_IN":
+            assert time.monotonic() - down < 10, rig.daemon.text()
+            time.sleep(0.1)
+        print(f"session left LOGGED_IN {time.monotonic() - down:.1f} s after its NIC went down")
+        assert re.search(r"network device fo1 went down: session \d+'s connection dropped",
+                         rig.daemon.text()), rig.daemon.text()
+        time.sleep(2)   # held, not failed, while the NIC is down
+        assert w.poll() is None, w.communicate()
+        nic(rig.lab, "p1", "up")
+    finally:
+        rc, err = finished(w, 180)
+    assert rc == 0, err
+    rig.daemon.wait_log("session reinstated")
+    assert session_state(rig) == "LOGGED_IN"
+    assert sha256(backing, size) == sha256(src)
 
 
 def both_down(rig, policy, tmp_path, size=64 * MiB):

@@ -400,6 +400,82 @@ static void failfast_commands_fail_on_loss(void **state)
 	close(lfd);
 }
 
+/* swi_session_drop (the daemon's "the bound NIC went down"): the connection counts as lost at
+ * once, with the socket still open: a fail-fast command fails, a plain one is held and comes
+ * again after the reinstatement; a second drop while offline does nothing. */
+static void drop_loses_the_connection_now(void **state)
+{
+	(void)state;
+	char portal[32];
+	struct peer p;
+	int lfd = recovering_login(&p, portal, 60000);
+	uint8_t cdb[16], bf[512], bp[512];
+	size_t cl = swi_cdb_rw(cdb, false, 4, 1, false);
+	struct cmd fast, plain;
+	memset(&fast, 0, sizeof(fast));
+	assert_int_equal(swi_scsi_async_ex(p.s, 0, cdb, cl, SWI_DIR_READ, bf, 512,
+					   SWI_CMD_FAILFAST_TRANSPORT, cmd_done, &fast), 0);
+	struct bhs h;
+	assert_true(peer_recv(&p, &h, NULL, 0));
+	uint32_t old = read_cmd(&p, &plain, bp, 9);
+	assert_false(fast.done || plain.done);
+	assert_int_equal(swi_session_drop(p.s, "network device x went down"), 1);
+	/* at once, inside the call: no socket event was needed */
+	assert_int_equal(fast.calls, 1);
+	assert_int_equal(fast.status, -1);
+	assert_int_equal(fast.err_class, SWI_ERR_TRANS);
+	assert_false(plain.done);
+	assert_non_null(strstr(swi_error(p.s), "network device x went down"));
+	enum swi_state st = swi_session_state(p.s);
+	assert_true(st == SWI_STATE_TRANSPORT_WAIT || st == SWI_STATE_REOPEN);
+	assert_int_equal(swi_session_drop(p.s, "again"), 0);
+	struct swi_stats rs;
+	swi_session_stats(p.s, &rs);
+	assert_int_equal(rs.losses, 1);
+	/* the old connection is closed by the next service round */
+	assert_int_equal(swi_service(p.s, 0), 0);
+	assert_true(swi_fd(p.s) < 0);   /* reconnecting after Time2Wait */
+	char byte;
+	assert_int_equal(read(p.fd, &byte, 1), 0);   /* EOF: the initiator's end is gone */
+	close(p.fd);
+	p.fd = -1;
+	assert_int_equal(listen(lfd, 1), 0);
+	peer_accept_login(&p, lfd, KEYS(ops), NULL);
+	assert_true(peer_recv(&p, &h, NULL, 0));
+	assert_int_equal(h.opcode, OP_SCSI_CMD);
+	assert_int_not_equal(h.itt, old);
+	assert_int_equal(h.cdb[5], 9);
+	read_data(&p, h.itt, 0x5a);
+	wait_done(&p, &plain);
+	assert_int_equal(plain.status, 0);
+	assert_int_equal(bp[0], 0x5a);
+	assert_int_equal(fast.calls, 1);
+	swi_session_stats(p.s, &rs);
+	assert_int_equal(rs.recoveries, 1);
+	peer_close(&p);
+	close(lfd);
+}
+
+/* Without recovery a drop fails the session and its commands, as a socket error would. */
+static void drop_without_recovery_fails(void **state)
+{
+	(void)state;
+	struct peer p;
+	struct swi_options o;
+	login(&p, &o);
+	struct cmd c;
+	uint8_t buf[512];
+	read_cmd(&p, &c, buf, 1);
+	assert_int_equal(swi_session_drop(p.s, "network device y went down"), 1);
+	assert_true(c.done);
+	assert_int_equal(c.status, -1);
+	assert_int_equal(swi_service(p.s, 0), -1);
+	assert_int_equal(swi_session_state(p.s), SWI_STATE_FAILED);
+	assert_non_null(strstr(swi_error(p.s), "network device y went down"));
+	assert_int_equal(swi_session_drop(p.s, "again"), 0);
+	peer_close(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -409,6 +485,8 @@ int main(void)
 		cmocka_unit_test(replacement_timeout_fails_held_commands),
 		cmocka_unit_test(held_commands_reissued_in_order),
 		cmocka_unit_test(failfast_commands_fail_on_loss),
+		cmocka_unit_test(drop_loses_the_connection_now),
+		cmocka_unit_test(drop_without_recovery_fails),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
