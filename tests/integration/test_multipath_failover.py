@@ -20,7 +20,6 @@ import hashlib
 import os
 import pathlib
 import re
-import secrets
 import subprocess
 import time
 
@@ -28,9 +27,10 @@ import pytest
 
 from conftest import BUILD, Adm, require
 from lunserve import mounted
-from netlab import NetLab, sh
+from netlab import TwoNicLab, sh
 from sessiond import Daemon
 from test_multipath_tool import TOOL
+from test_sessions_faults import finished, wait_written
 from tgt import Tgtd, backing_file
 
 MiB = 1 << 20
@@ -45,45 +45,10 @@ RECORD = (("node.conn[0].timeo.noop_out_interval", "1"),
           ("node.session.timeo.replacement_timeout", "120"))
 
 
-class FailoverLab(NetLab):
-    """Two namespaces and two veth pairs of their own:
-
-        host ns  fo1 10.93.1.1/24  ====  ft1 10.93.1.254/24  target ns
-                 fo2 10.93.2.1/24  ====  ft2 10.93.2.254/24
-    """
-
-    def __init__(self):   # (NetLab's own build is the 10.91 lab: not called)
-        tag = f"{os.getpid() % 100000}-{secrets.token_hex(2)}"
-        self.host, self.target = f"swi-foh-{tag}", f"swi-fot-{tag}"
-        self.created = []
-        try:
-            self._build()
-        except BaseException:
-            self.close()
-            raise
-
-    def _build(self):
-        for ns in (self.host, self.target):
-            sh("ip", "netns", "add", ns)
-            self.created.append(ns)
-            self.sysctl(ns, "net.ipv6.conf.default.disable_ipv6", 1)
-            sh("ip", "-n", ns, "link", "set", "lo", "up")
-        for n in (1, 2):
-            sh("ip", "-n", self.host, "link", "add", f"fo{n}", "type", "veth", "peer", "name",
-               f"ft{n}", "netns", self.target)
-            self.addr(self.host, f"fo{n}", f"10.93.{n}.1/24")
-            self.addr(self.target, f"ft{n}", f"10.93.{n}.254/24")
-            sh("ip", "-n", self.target, "link", "set", f"ft{n}", "up")
-            sh("ip", "-n", self.host, "link", "set", f"fo{n}", "up")
-        for n in (1, 2):
-            self.wait_carrier(f"fo{n}")
-
-    def wait_carrier(self, dev, seconds=10):
-        """A veth just set up has no carrier for a moment: swiscsiadm refuses such a NIC."""
-        deadline = time.monotonic() + seconds
-        while "LOWER_UP" not in sh("ip", "-n", self.host, "link", "show", "dev", dev):
-            assert time.monotonic() < deadline, f"{dev}: no carrier after {seconds} s"
-            time.sleep(0.05)
+def failover_lab():
+    """host ns  fo1 10.93.1.1/24  ====  ft1 10.93.1.254/24  target ns
+                fo2 10.93.2.1/24  ====  ft2 10.93.2.254/24"""
+    return TwoNicLab("fo", ("fo1", "fo2"), ("ft1", "ft2"), "10.93")
 
 
 @pytest.fixture
@@ -92,7 +57,7 @@ def lab(tmp_path):
     require(os.geteuid() == 0, "root (network namespaces)")
     workdir = tmp_path / "tgtd"
     workdir.mkdir()
-    lab = FailoverLab()
+    lab = failover_lab()
     tgtd = None
     try:
         tgtd = Tgtd(str(workdir), netns=lab.target, addresses=tuple(PORTALS.values()))
@@ -228,25 +193,6 @@ def dd(*args):
                             stderr=subprocess.PIPE, text=True)
 
 
-def wait_progress(proc, backing, nbytes, seconds=120):
-    """Until the target's backing file holds nbytes: the write is under way."""
-    deadline = time.monotonic() + seconds
-    while os.stat(backing).st_blocks * 512 < nbytes:
-        assert proc.poll() is None, ("the copy ended before the fault", proc.communicate())
-        assert time.monotonic() < deadline, "the copy did not get going"
-        time.sleep(0.02)
-
-
-def finished(proc, seconds):
-    try:
-        out, err = proc.communicate(timeout=seconds)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    return proc.returncode, err
-
-
 def lun_sha256(rig, url, tmp_path, size):
     """The LUN's first size bytes, read straight from the target (not through swiscsid)."""
     back = tmp_path / "back"
@@ -265,7 +211,7 @@ def test_nic1_down_mid_write_then_back(rig, tmp_path):
     # no_path_retry fail: the map never holds the write for want of a path; it must go on NIC 2
     w = dd(f"if={src}", f"of={byid}", "oflag=direct", "conv=notrunc,fsync")
     try:
-        wait_progress(w, backing, size // 4)
+        wait_written(w, backing, size // 4)
         nic(rig.lab, "p1", "down")
         down = time.monotonic()
     finally:
@@ -309,7 +255,7 @@ def test_nic1_down_mid_write_noticed_by_the_link_watch(rig, tmp_path):
     src = random_file(tmp_path / "src", size)
     w = dd(f"if={src}", f"of={byid}", "oflag=direct", "conv=notrunc,fsync")
     try:
-        wait_progress(w, backing, size // 4)
+        wait_written(w, backing, size // 4)
         nic(rig.lab, "p1", "down")
         down = time.monotonic()
     finally:
@@ -358,7 +304,7 @@ def test_single_path_session_recovers_at_once_when_its_nic_goes_down(rig, tmp_pa
     src = random_file(tmp_path / "src", size)
     w = dd(f"if={src}", f"of={files[0]}", "oflag=direct", "conv=notrunc,fsync")
     try:
-        wait_progress(w, backing, size // 4)
+        wait_written(w, backing, size // 4)
         nic(rig.lab, "p1", "down")
         down = time.monotonic()
         # recovery starts at once: a few seconds is generous for the listing to show it (the
@@ -385,7 +331,7 @@ def both_down(rig, policy, tmp_path, size=64 * MiB):
     url, byid, backing = start_map(rig, tmp_path, size, policy)
     src = random_file(tmp_path / "src", size)
     w = dd(f"if={src}", f"of={byid}", "oflag=direct", "conv=notrunc,fsync")
-    wait_progress(w, backing, size // 8)
+    wait_written(w, backing, size // 8)
     nic(rig.lab, "p1", "down")
     nic(rig.lab, "p2", "down")
     return w, src, url, byid
