@@ -203,12 +203,17 @@ def lun_sha256(rig, url, tmp_path, size):
     return sha256(back, size)
 
 
-def test_nic1_down_mid_write_then_back(rig, tmp_path):
-    size = 256 * MiB
+WRITE_SIZE = 256 * MiB
+
+
+def write_with_nic1_going_down(rig, tmp_path, **start):
+    """256 MiB written through the by-id file (no_path_retry fail: the map never holds the write
+    for want of a path; it must go on NIC 2), NIC 1 taken down a quarter of the way: the
+    write's outcome and how long after the NIC went down it ended."""
+    size = WRITE_SIZE
     url, byid, backing = start_map(rig, tmp_path, size,
-                                   "failback = immediate\nno_path_retry = fail\n")
+                                   "failback = immediate\nno_path_retry = fail\n", **start)
     src = random_file(tmp_path / "src", size)
-    # no_path_retry fail: the map never holds the write for want of a path; it must go on NIC 2
     w = dd(f"if={src}", f"of={byid}", "oflag=direct", "conv=notrunc,fsync")
     try:
         wait_written(w, backing, size // 4)
@@ -219,13 +224,18 @@ def test_nic1_down_mid_write_then_back(rig, tmp_path):
     took = time.monotonic() - down
     assert rc == 0, err
     print(f"write done {took:.1f} s after NIC 1 went down")
+    return url, byid, src, took
+
+
+def test_nic1_down_mid_write_then_back(rig, tmp_path):
+    url, byid, src, took = write_with_nic1_going_down(rig, tmp_path)
     # moved, not held: ~2 s to notice, then the rest of the write on NIC 2 (a few seconds
     # here); 60 s is generous for a loaded machine and half the 120 s a held command waits
     assert took < 60, took
     text = rig.daemon.text()
     assert "connection lost" in text and "is down" in text, text
     assert path_states(rig) == {"p1": "failed faulty running", "p2": "active ready running"}
-    assert lun_sha256(rig, url, tmp_path, size) == sha256(src)
+    assert lun_sha256(rig, url, tmp_path, WRITE_SIZE) == sha256(src)
     # NIC 1 down: reads go through NIC 2 alone
     paths, seen = read_paths(rig, byid, 0, 32)
     assert paths.keys() == {"p2"} and paths["p2"] >= 32 * MiB, paths
@@ -248,21 +258,7 @@ SLOW_NOOP = (("node.conn[0].timeo.noop_out_interval", "30"),
 
 
 def test_nic1_down_mid_write_noticed_by_the_link_watch(rig, tmp_path):
-    size = 256 * MiB
-    url, byid, backing = start_map(rig, tmp_path, size,
-                                   "failback = immediate\nno_path_retry = fail\n",
-                                   record=SLOW_NOOP)
-    src = random_file(tmp_path / "src", size)
-    w = dd(f"if={src}", f"of={byid}", "oflag=direct", "conv=notrunc,fsync")
-    try:
-        wait_written(w, backing, size // 4)
-        nic(rig.lab, "p1", "down")
-        down = time.monotonic()
-    finally:
-        rc, err = finished(w, 240)
-    took = time.monotonic() - down
-    assert rc == 0, err
-    print(f"write done {took:.1f} s after NIC 1 went down")
+    url, byid, src, took = write_with_nic1_going_down(rig, tmp_path, record=SLOW_NOOP)
     # the keepalive would need 60 s to notice; the link watch drops the connection at once and
     # the rest of the write (~3/4 of 256 MiB) goes on NIC 2 in a few seconds: 15 s leaves a
     # loaded machine room and is still a quarter of what the keepalive would take
@@ -271,7 +267,7 @@ def test_nic1_down_mid_write_noticed_by_the_link_watch(rig, tmp_path):
     assert re.search(r"network device fo1 went down: session \d+'s connection dropped", text), text
     assert "did not answer a NOP-Out" not in text, text
     assert path_states(rig) == {"p1": "failed faulty running", "p2": "active ready running"}
-    assert lun_sha256(rig, url, tmp_path, size) == sha256(src)
+    assert lun_sha256(rig, url, tmp_path, WRITE_SIZE) == sha256(src)
     nic(rig.lab, "p1", "up")
     wait_states(rig, {"p1": "active ready running", "p2": "active ready running"}, 60)
 
