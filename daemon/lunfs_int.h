@@ -33,6 +33,9 @@ struct lunfs_lun {
 	bool loop_unwanted;         /* detach it as soon as no job runs */
 	struct byid_waiter *loop_waiters;   /* told when it has gone */
 	struct lunfs_lun *next;     /* in the session's list */
+	/* removed while still referenced: in lunfs.gone until the last reference goes, so that
+	 * one the kernel never releases (an open file at shutdown) is freed with the filesystem */
+	struct lunfs_lun *gone_next, **gone_prev;
 };
 
 /* A directory entry: parent inode + name -> inode. */
@@ -96,6 +99,7 @@ struct lunfs {
 	fuse_ino_t next_ino;
 	struct lunfs_session *sessions;
 	unsigned byid_jobs;          /* by-id loop device jobs running (lunfs_map.c) */
+	struct lunfs_lun *gone;      /* files removed but still referenced (lun_retire) */
 	struct byid_waiter *byid_idle;   /* told when none runs */
 	bool mounted;
 	time_t born;                /* every inode's times: when the filesystem was mounted */
@@ -115,6 +119,9 @@ void tree_unlink_lun(struct lunfs *fs, struct lunfs_lun *l);
 void tree_free(struct lunfs *fs);
 void tree_attr(const struct lunfs *fs, fuse_ino_t ino, const struct lunfs_lun *l, struct stat *st);
 void lun_unref(struct lunfs_lun *l);
+/* A file just removed (no name, no session or map): freed now when nothing refers to it, else
+ * with its last reference, or with the filesystem (tree_free) when that never comes. */
+void lun_retire(struct lunfs *fs, struct lunfs_lun *l);
 /* The LUN file still serves I/O: its session's, or its map's. */
 bool lun_live(const struct lunfs_lun *l);
 

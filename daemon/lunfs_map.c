@@ -330,6 +330,5 @@ void lunfs_byid_remove(struct lunfs *fs, struct lunfs_lun *file)
 	file->mio = NULL;
 	dlog(LOG_INFO, "%s/by-id/%s: removed", fs->dir, file->name);
 	loop_settle(fs, file);   /* a device still attached goes, holding the file meanwhile */
-	if (file->refs == 0)
-		free(file);
+	lun_retire(fs, file);
 }

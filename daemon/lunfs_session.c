@@ -113,8 +113,7 @@ static void drop_lun(struct lunfs_session *ls, struct lunfs_lun *l)
 	tree_unlink_lun(ls->fs, l);
 	l->ls = NULL;
 	dlog(LOG_INFO, "%s: removed", l->name);
-	if (l->refs == 0)
-		free(l);
+	lun_retire(ls->fs, l);
 }
 
 static void loop_detached(void *arg, int status, const char *dev, bool direct, const char *msg)

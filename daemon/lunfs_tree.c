@@ -99,8 +99,13 @@ void tree_unlink_lun(struct lunfs *fs, struct lunfs_lun *l)
 	}
 }
 
+static void lun_free(struct lunfs_lun *l);
+
 void tree_free(struct lunfs *fs)
 {
+	/* the FUSE session is gone: no release or reply will come for these any more */
+	while (fs->gone)
+		lun_free(fs->gone);
 	for (size_t i = 0; i < fs->nentries; i++)
 		free(fs->entries[i].name);
 	free(fs->entries);
@@ -132,8 +137,31 @@ bool lun_live(const struct lunfs_lun *l)
 	return l->ls || l->mio;
 }
 
+static void lun_free(struct lunfs_lun *l)
+{
+	if (l->gone_prev) {
+		*l->gone_prev = l->gone_next;
+		if (l->gone_next)
+			l->gone_next->gone_prev = l->gone_prev;
+	}
+	free(l);
+}
+
 void lun_unref(struct lunfs_lun *l)
 {
 	if (--l->refs == 0 && !lun_live(l))
-		free(l);
+		lun_free(l);
+}
+
+void lun_retire(struct lunfs *fs, struct lunfs_lun *l)
+{
+	if (l->refs == 0) {
+		lun_free(l);
+		return;
+	}
+	l->gone_next = fs->gone;
+	l->gone_prev = &fs->gone;
+	if (fs->gone)
+		fs->gone->gone_prev = &l->gone_next;
+	fs->gone = l;
 }

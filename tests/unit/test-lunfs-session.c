@@ -105,6 +105,13 @@ void tree_unlink_lun(struct lunfs *fs, struct lunfs_lun *l)
 	linked--;
 }
 
+void lun_retire(struct lunfs *fs, struct lunfs_lun *l)
+{
+	(void)fs;
+	assert_int_equal(l->refs, 0);   /* nothing here holds a LUN file open */
+	free(l);
+}
+
 void dlog(int priority, const char *fmt, ...)
 {
 	(void)priority;
