@@ -72,10 +72,16 @@ static void on_readable(struct ev_io *io, uint32_t revents, void *arg)
 				dlog(LOG_WARNING, "cannot read network device events: %s", strerror(errno));
 			return;
 		}
-		int len = (int)n;
-		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; NLMSG_OK(h, len);
-		     h = NLMSG_NEXT(h, len))
+		/* NLMSG_OK/NEXT by hand: the macros compare the header's u32 length with a signed
+		 * count (clang's -Wsign-compare) */
+		size_t total = (size_t)n, off = 0;
+		while (off < total && total - off >= sizeof(struct nlmsghdr)) {
+			const struct nlmsghdr *h = (const struct nlmsghdr *)(buf + off);
+			if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > total - off)
+				break;   /* cut short: the rest is not a message */
 			on_message(w, h);
+			off += NLMSG_ALIGN(h->nlmsg_len);
+		}
 	}
 }
 
