@@ -16,7 +16,6 @@ each NIC, one multipath map of the two paths, I/O through its by-id file.
 
 swiscsid runs in the lab's network namespace but in the test's mount namespace (nsenter), so
 the by-id file is the test's to use. Loop devices are off: the by-id file is what is tested."""
-import hashlib
 import os
 import pathlib
 import re
@@ -30,7 +29,7 @@ from lunserve import mounted
 from netlab import TwoNicLab, sh
 from sessiond import Daemon
 from test_multipath_tool import TOOL
-from test_sessions_faults import finished, wait_written
+from test_sessions_faults import finished, sha256, wait_written
 from tgt import Tgtd, backing_file
 
 MiB = 1 << 20
@@ -173,19 +172,6 @@ def random_file(path, size):
         for _ in range(size // MiB):
             f.write(os.urandom(MiB))
     return path
-
-
-def sha256(path, length=None):
-    h, left = hashlib.sha256(), length
-    with open(path, "rb") as f:
-        while left is None or left > 0:
-            block = f.read(MiB if left is None else min(MiB, left))
-            if not block:
-                break
-            h.update(block)
-            if left is not None:
-                left -= len(block)
-    return h.hexdigest()
 
 
 def dd(*args):
