@@ -85,6 +85,25 @@ def raw_engine(url, rw, bs, qd, seconds):
             "cpu_us": res["cpu_us_per_io"]}
 
 
+def thread_busy(tid):
+    """seconds one thread has run or waited to run (/proc/TID/task/TID/schedstat: time on a CPU,
+    time runnable on a run queue, in ns); what is left of the wall time it slept, idle."""
+    with open(f"/proc/{tid}/task/{tid}/schedstat") as f:
+        on_cpu, waiting = f.read().split()[:2]
+    return (int(on_cpu) + int(waiting)) / 1e9
+
+
+def with_target_cpu(target_pid, run):
+    """run() and how busy tgtd's main thread was meanwhile (running or runnable, share of the
+    wall time). That thread does all of the target's iSCSI work (the backing-store threads only
+    read and write the file), so near 100% it never waited for the initiator: the target is
+    what limits the row, not the initiator."""
+    busy0, t0 = thread_busy(target_pid), time.monotonic()
+    res = run()
+    res["target_pct"] = (thread_busy(target_pid) - busy0) * 100 / (time.monotonic() - t0)
+    return res
+
+
 def wait_for(cond, what, bound_s=60):
     deadline = time.monotonic() + bound_s
     while not cond():
@@ -149,7 +168,16 @@ def start_qsd(work, tgtd, kept_heap=False):
          "initiator-name=iqn.2026-12.bench.swiscsi:qsd,cache.direct=on",
          "--export", f"type=fuse,id=exp,node-name=disk,mountpoint={export},writable=on"],
         stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "qsd.log"), "w"))
-    wait_for(lambda: os.path.getsize(export) == LUN_BYTES, "qemu-storage-daemon's FUSE export")
+    try:  # the RAM LUN is LUN_BYTES, tgtd's null LUN 1 TiB; fio uses the first LUN_BYTES of either
+        wait_for(lambda: os.path.getsize(export) >= LUN_BYTES or p.poll() is not None,
+                 "qemu-storage-daemon's FUSE export")
+        if p.poll() is not None:
+            raise RuntimeError(f"qemu-storage-daemon exited with {p.returncode} (see qsd.log)")
+    except BaseException:
+        p.kill()
+        p.wait()
+        subprocess.run(["umount", "-l", export], capture_output=True)
+        raise
     return p, export
 
 
@@ -168,7 +196,9 @@ def table(results, args):
            f"{', LUN files opened with FOPEN_DIRECT_IO' if fuse_direct_io else ''}.",
            "CPU = the FUSE server's user+system time per I/O (swiscsid, logged in with swiscsiadm, for",
            "the LUN file and loop device; qemu-storage-daemon for the anchor; swiscsi-bench's own for",
-           "the ceiling).", "",
+           "the ceiling). tgtd = how busy the target's main thread was in the cell (running or waiting",
+           "for a CPU, share of the time; it does all of tgtd's iSCSI work): near 100% the target, not",
+           "the initiator, is the limit.", "",
            "| workload | " + " | ".join(subjects) + " | file/anchor | file/ceiling |",
            "|---|" + "---|" * (len(subjects) + 2)]
     for wl in WORKLOADS:
@@ -179,7 +209,8 @@ def table(results, args):
         for s in subjects:
             x = r[s]
             val = f"{x['iops'] / 1000:.1f}k IOPS" if wl[2] == 4096 else f"{x['mibs']:.0f} MiB/s"
-            cells.append(val + (f", {x['cpu_us']:.1f} us CPU/IO" if x["cpu_us"] is not None else ""))
+            cells.append(val + (f", {x['cpu_us']:.1f} us CPU/IO" if x["cpu_us"] is not None else "")
+                         + f", tgtd {x['target_pct']:.0f}% busy")
         key = "iops" if wl[2] == 4096 else "mibs"
         ratio = r["LUN file"][key] / max(r["qsd FUSE (anchor)"][key], 1e-9)
         ceil = r["LUN file"][key] / max(r["swiscsi-bench (ceiling)"][key], 1e-9)
@@ -226,11 +257,13 @@ def main():
         procs.append(qsd)
         results = {}
         for name, rw, bs, qd in WORKLOADS:
+            tp = tgtd.proc.pid
             results[name] = {
-                "LUN file": fio(lun_file, rw, bs, qd, args.seconds, serve.pid),
-                "loop device": fio(loop, rw, bs, qd, args.seconds, serve.pid),
-                "qsd FUSE (anchor)": fio(export, rw, bs, qd, args.seconds, qsd.pid),
-                "swiscsi-bench (ceiling)": raw_engine(url + "/1", rw, bs, qd, args.seconds),
+                "LUN file": with_target_cpu(tp, lambda: fio(lun_file, rw, bs, qd, args.seconds, serve.pid)),
+                "loop device": with_target_cpu(tp, lambda: fio(loop, rw, bs, qd, args.seconds, serve.pid)),
+                "qsd FUSE (anchor)": with_target_cpu(tp, lambda: fio(export, rw, bs, qd, args.seconds, qsd.pid)),
+                "swiscsi-bench (ceiling)": with_target_cpu(tp, lambda: raw_engine(url + "/1", rw, bs, qd,
+                                                                                   args.seconds)),
             }
             print(name, json.dumps(results[name]), flush=True)
         text = table(results, args)
