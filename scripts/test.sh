@@ -19,17 +19,33 @@ if [ "${SWISCSI_FUZZ:-1}" = 1 ]; then
   [ -f "$dir/build.ninja" ] || CC=clang meson setup "$dir" -Dfuzzing=true \
     -Db_sanitize=address,undefined -Db_lundef=false
   ninja -C "$dir"
-  for harness in pdu text login sendtargets ctl; do
+  fuzz_one() {   # harness: its run, on a scratch copy of its corpus; exit status = libFuzzer's
+    local harness=$1 scratch rc=0
     scratch=$(mktemp -d)
     cp tests/fuzz/corpus/$harness/* "$scratch"/
-    echo "=== fuzz-$harness for ${FUZZ_SECONDS:-20} s"
-    if ! "$dir/tests/fuzz/fuzz-$harness" -max_total_time="${FUZZ_SECONDS:-20}" \
-        -artifact_prefix="$dir/crash-$harness-" "$scratch" > "$dir/fuzz-$harness.log" 2>&1; then
-      tail -40 "$dir/fuzz-$harness.log"
-      status=1
-    fi
-    grep -E '^Done' "$dir/fuzz-$harness.log" || true
+    "$dir/tests/fuzz/fuzz-$harness" -max_total_time="${FUZZ_SECONDS:-20}" \
+      -artifact_prefix="$dir/crash-$harness-" "$scratch" > "$dir/fuzz-$harness.log" 2>&1 || rc=$?
     rm -rf "$scratch"
+    return $rc
+  }
+  # Two at a time: each harness is one single-threaded process, so a pair keeps both cores
+  # busy and every harness still gets its FUZZ_SECONDS of a core.
+  harnesses=(pdu text login sendtargets ctl)
+  for ((i = 0; i < ${#harnesses[@]}; i += 2)); do
+    pair=("${harnesses[@]:i:2}") fpids=()
+    for harness in "${pair[@]}"; do
+      echo "=== fuzz-$harness for ${FUZZ_SECONDS:-20} s"
+      fuzz_one "$harness" & fpids+=($!)
+    done
+    for j in "${!pair[@]}"; do
+      harness=${pair[j]}
+      if ! wait "${fpids[j]}"; then
+        echo "=== fuzz-$harness failed:"
+        tail -40 "$dir/fuzz-$harness.log"
+        status=1
+      fi
+      grep -E '^Done' "$dir/fuzz-$harness.log" || true
+    done
   done
 fi
 # Both builds first, with their unit tests; then their integration suites side by side: most of
