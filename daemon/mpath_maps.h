@@ -13,6 +13,16 @@
 #include "lun_io.h"
 #include "mpath_select.h"
 
+/* What became of the commands a path failed (a path error, or refused at once): counted by the
+ * dispatcher (mpath_io) as they leave the path, reported and cleared by the caller, once per
+ * failure event rather than once per command. */
+struct mpath_bounced {
+	unsigned moved;            /* re-issued on another path */
+	unsigned held;             /* held for want of a path (no_path_retry queue or N) */
+	unsigned failed;           /* failed with EIO: no path left (no_path_retry fail) */
+	unsigned seen;             /* the caller's: the total when it last looked */
+};
+
 /* Where a path goes: a session's LUN. */
 struct mpath_route {
 	uint32_t sid;
@@ -23,6 +33,7 @@ struct mpath_route {
 	char target[224];
 	void *handle;              /* the caller's, for I/O on this path */
 	bool session_down;         /* the caller's: its session is out of LOGGED_IN (logged once) */
+	struct mpath_bounced bounced;   /* its commands that left it on a path error, not yet logged */
 };
 
 struct mpath_lun {

@@ -41,8 +41,70 @@ static uint64_t ops_now(void *ctx)
 	return now_ms();
 }
 
+/* An error the application sees: one line a command, as the kernel logs a failed request. */
+static void path_none(void *ctx, const struct mpath_lun *m, bool write, bool sync, uint64_t lba,
+		      uint32_t blocks)
+{
+	(void)ctx;
+	if (sync)
+		dlog(LOG_ERR, "multipath map %s: SYNCHRONIZE CACHE failed: no path left (EIO)",
+		     m->info.id.name);
+	else
+		dlog(LOG_ERR, "multipath map %s: %s of %" PRIu32 " blocks at LBA %" PRIu64
+		     " failed: no path left (EIO)", m->info.id.name, write ? "WRITE" : "READ", blocks,
+		     lba);
+}
+
 static const struct mpath_io_ops path_ops = { .submit = path_submit, .sync = path_sync,
-					      .now_ms = ops_now };
+					      .now_ms = ops_now, .no_path = path_none };
+
+/* ---- what became of a failed path's commands: told once per failure event ---- */
+
+static unsigned bounced_total(const struct mpath_bounced *b)
+{
+	return b->moved + b->held + b->failed;
+}
+
+/* ": 31 commands re-issued on other paths, 1 held for a path" (or "" when none), and the
+ * counts cleared: the next failure event starts from 0. */
+static const char *take_bounced(struct mpath_route *r, char *out, size_t len)
+{
+	struct mpath_bounced *b = &r->bounced;
+	const struct { unsigned n; const char *what; } part[] = {
+		{ b->moved, "re-issued on other paths" },
+		{ b->held, "held for want of a path" },
+		{ b->failed, "failed: no path left" },
+	};
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(part) / sizeof(part[0]); i++)
+		if (part[i].n && used < len)
+			used += (size_t)snprintf(out + used, len - used, "%s %u command%s %s",
+						 used ? "," : ":", part[i].n, part[i].n == 1 ? "" : "s",
+						 part[i].what);
+	*b = (struct mpath_bounced){ 0 };
+	return out;
+}
+
+/* Every second: a path whose commands failed without its session going down (a command's
+ * timeout, a port that cannot serve the LUN) is told here, once its count stopped growing for
+ * a tick, so that one burst is one line. A session going down tells its own at once. */
+static void tell_bounced(struct mpath_maps *ms)
+{
+	for (size_t k = 0; k < ms->n; k++)
+		for (size_t i = 0; i < ms->map[k]->sel.npaths; i++) {
+			struct mpath_route *r = &ms->map[k]->route[i];
+			unsigned total = bounced_total(&r->bounced);
+			if (total == 0 || total != r->bounced.seen) {
+				r->bounced.seen = total;
+				continue;
+			}
+			char text[160];
+			dlog(LOG_WARNING, "multipath map %s: path %zu (session %u, iface %s) failed%s",
+			     ms->map[k]->info.id.name, i + 1, r->sid, r->iface,
+			     take_bounced(r, text, sizeof(text)));
+		}
+}
 
 /* How the checker sends its TUR: on the path's LUN file's session (lunfs_map.c). */
 static int path_tur(void *ctx, void *handle, mpath_checker_fn done, void *arg)
@@ -54,11 +116,13 @@ static int path_tur(void *ctx, void *handle, mpath_checker_fn done, void *arg)
 static void path_checked(void *ctx, struct mpath_lun *m, size_t i)
 {
 	(void)ctx;
-	const struct mpath_route *r = &m->route[i];
+	struct mpath_route *r = &m->route[i];
 	bool up = m->sel.path[i].up;
-	dlog(up ? LOG_INFO : LOG_WARNING, "multipath map %s: path %zu (session %u, iface %s) %s",
+	char text[160] = "";
+	dlog(up ? LOG_INFO : LOG_WARNING, "multipath map %s: path %zu (session %u, iface %s) %s%s",
 	     m->info.id.name, i + 1, r->sid, r->iface,
-	     up ? "reinstated: TEST UNIT READY succeeded" : "failed: TEST UNIT READY did not succeed");
+	     up ? "reinstated: TEST UNIT READY succeeded" : "failed: TEST UNIT READY did not succeed",
+	     up ? "" : take_bounced(r, text, sizeof(text)));
 	if (up && m->io)
 		mpath_io_kick(m->io);   /* commands held for want of a path go out on it */
 }
@@ -107,6 +171,7 @@ static bool map_closing(struct mpath_lun *m, void *arg)
 static void tick(struct ev_timer *tm, void *arg)
 {
 	struct sessions *t = arg;
+	tell_bounced(&t->maps);
 	mpath_checker_tick(t->checker);
 	ev_timer_start(t->loop, tm, TICK_MS);
 }
@@ -334,11 +399,18 @@ void session_mpath_state(struct dsession *ds, enum swi_state st)
 				continue;
 			bool down = st != SWI_STATE_LOGGED_IN;
 			mpath_path_from_session(&ms->map[k]->sel, i, st, now_ms());
-			/* once per outage (its commands' path errors may have taken it out already) */
-			if (down != r->session_down)
-				dlog(LOG_INFO, "multipath map %s: path %zu (session %u, iface %s) is %s",
-				     ms->map[k]->info.id.name, i + 1, ds->sid, r->iface,
-				     down ? "down" : "back (in use once a TEST UNIT READY succeeds)");
+			/* once per outage (its commands' path errors may have taken it out already):
+			 * the failure event, with what became of the commands the lost connection
+			 * failed (libswiscsi fails them before it reports the loss) */
+			char text[160] = "";
+			if (down && !r->session_down)
+				dlog(LOG_WARNING, "multipath map %s: path %zu (session %u, iface %s) is "
+				     "down%s", ms->map[k]->info.id.name, i + 1, ds->sid, r->iface,
+				     take_bounced(r, text, sizeof(text)));
+			else if (!down && r->session_down)
+				dlog(LOG_INFO, "multipath map %s: path %zu (session %u, iface %s) is back "
+				     "(in use once a TEST UNIT READY succeeds)", ms->map[k]->info.id.name,
+				     i + 1, ds->sid, r->iface);
 			r->session_down = down;
 			if (!down && ds->t->checker)
 				mpath_checker_check(ds->t->checker, r->handle);   /* back after a TUR */
