@@ -31,6 +31,7 @@ struct lunfs_lun {
 	/* a by-id file's loop device (lunfs_map.c): one attach or detach job at a time */
 	bool loop_job;
 	bool loop_unwanted;         /* detach it as soon as no job runs */
+	char loop_failure[192];     /* why its last detach failed ("" when it did not) */
 	struct byid_waiter *loop_waiters;   /* told when it has gone */
 	struct lunfs_lun *next;     /* in the session's list */
 	/* removed while still referenced: in lunfs.gone until the last reference goes, so that

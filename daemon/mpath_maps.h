@@ -70,6 +70,8 @@ void mpath_maps_remove(struct mpath_maps *ms, uint32_t sid, uint64_t lun, uint64
 void mpath_maps_remove_session(struct mpath_maps *ms, uint32_t sid, uint64_t now_ms);
 /* The map named name (its by-id name) or with that WWID, or NULL. */
 struct mpath_lun *mpath_maps_find(const struct mpath_maps *ms, const char *name);
+/* Commands in flight on the map's paths: a map -f leaves alone. */
+bool mpath_maps_busy(const struct mpath_lun *m);
 /* -f: 0 dropped, -1 no such map, -2 in use (commands in flight). */
 int mpath_maps_flush(struct mpath_maps *ms, const char *name);
 /* Appends every map (or only the one named, "" for all) with its paths to a CTL_MPATH_LIST

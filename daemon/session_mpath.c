@@ -1,6 +1,7 @@
 /* Where sessions meet multipath: each LUN with an identity is a path of the map of that
  * identity, from the moment its files are made until they go; the maps' listing and -f. */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -440,10 +441,92 @@ uint32_t sessions_mpath_describe(const struct sessions *t, const char *name, str
 	return mpath_maps_describe(&t->maps, name, now_ms(), b);
 }
 
-int sessions_mpath_flush(struct sessions *t, const char *name)
+/* ---- swiscsi-multipath -f: the loop device first, gone from the kernel, then the map ----
+ * In that order so that what the device still writes back reaches the LUN through the map,
+ * and so that the reply means what a script after it expects: losetup -a no longer lists the
+ * device, and it may be reused. A device that does not go leaves the map in place. */
+
+/* What a shutdown gives detaches and logouts (main.c's LOGOUT_MS). */
+enum { FLUSH_DETACH_MS = 5000 };
+
+struct flush_wait {
+	struct waiter w;       /* first: sessions_forget_waiter clears w.done */
+	struct sessions *t;
+	char name[sizeof(((struct ctl_mpath_req *)0)->map)];
+	bool in_call, ended;   /* the answer may come before lunfs_byid_release_loop returns */
+};
+
+/* The map goes now: 0 (or it went meanwhile, as -f asked), else why not, in msg. */
+static int drop_now(struct sessions *t, const char *name, char *msg, size_t len)
 {
-	const struct mpath_lun *m = mpath_maps_find(&t->maps, name);
-	if (m && lunfs_byid_in_use(m->file))
-		return -2;   /* multipath -f leaves a map in use alone too */
-	return mpath_maps_flush(&t->maps, name);
+	switch (mpath_maps_flush(&t->maps, name)) {
+	case -2:
+		snprintf(msg, len, "%s: map in use", name);
+		return 1;
+	case -1:   /* its last path left while its device went: gone all the same */
+	case 0:
+		dlog(LOG_INFO, "multipath map %s dropped", name);
+		return 0;
+	}
+	return 0;
+}
+
+static void device_released(void *arg, const char *dev, const char *why)
+{
+	struct flush_wait *fw = arg;
+	char msg[320];
+	int status;
+	if (why) {
+		snprintf(msg, sizeof(msg), "%s: loop device %s not detached: %s; the map stays",
+			 fw->name, dev, why);
+		dlog(LOG_WARNING, "multipath map %s: -f: loop device %s not detached: %s; the map "
+		     "stays", fw->name, dev, why);
+		status = 1;
+	} else {
+		status = drop_now(fw->t, fw->name, msg, sizeof(msg));
+	}
+	if (fw->w.done)
+		fw->w.done(fw->w.arg, status, 0, status ? msg : "");
+	if (fw->in_call)
+		fw->ended = true;
+	else
+		free(fw);
+}
+
+void *sessions_mpath_flush(struct sessions *t, const char *name, sessions_done_fn done,
+			   void *arg)
+{
+	char msg[320];
+	struct mpath_lun *m = mpath_maps_find(&t->maps, name);
+	if (!m) {
+		snprintf(msg, sizeof(msg), "%s: no such multipath map", name);
+		done(arg, 1, 0, msg);
+		return NULL;
+	}
+	if (lunfs_byid_in_use(m->file) || mpath_maps_busy(m)) {
+		snprintf(msg, sizeof(msg), "%s: map in use", name);   /* multipath -f leaves it too */
+		done(arg, 1, 0, msg);
+		return NULL;
+	}
+	struct flush_wait *fw = t->fs && m->file ? calloc(1, sizeof(*fw)) : NULL;
+	if (fw) {
+		*fw = (struct flush_wait){ .w = { .done = done, .arg = arg }, .t = t, .in_call = true };
+		CTL_SET(fw->name, name);
+		if (lunfs_byid_release_loop(t->fs, m->file, FLUSH_DETACH_MS, device_released, fw) == 0) {
+			fw->in_call = false;
+			if (!fw->ended)
+				return &fw->w;
+			free(fw);
+			return NULL;
+		}
+		free(fw);
+	}
+	if (t->fs && m->file) {
+		snprintf(msg, sizeof(msg), "%s: out of memory", name);
+		done(arg, 1, 0, msg);
+		return NULL;
+	}
+	int status = drop_now(t, name, msg, sizeof(msg));   /* no file: no device */
+	done(arg, status, 0, status ? msg : "");
+	return NULL;
 }
