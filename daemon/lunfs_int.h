@@ -102,6 +102,7 @@ struct lunfs {
 	unsigned byid_jobs;          /* by-id loop device jobs running (lunfs_map.c) */
 	struct lunfs_lun *gone;      /* files removed but still referenced (lun_retire) */
 	struct byid_waiter *byid_idle;   /* told when none runs */
+	struct loop_release *releases;   /* -f's waits for a device to go (lunfs_map.c) */
 	bool mounted;
 	time_t born;                /* every inode's times: when the filesystem was mounted */
 	void (*after_requests)(void *arg);   /* lunfs_after_requests */
@@ -129,6 +130,8 @@ bool lun_live(const struct lunfs_lun *l);
 /* ---- lunfs_map.c ---- */
 /* Every by-id file's loop device detaches (shutdown), before the sessions' paths go. */
 void byid_detach_all_loops(struct lunfs *fs);
+/* The end of the loop: every -f still waiting for its device hears that the daemon stops. */
+void byid_end_releases(struct lunfs *fs);
 
 /* ---- lunfs_ops.c ---- */
 extern const struct fuse_lowlevel_ops lunfs_ops;

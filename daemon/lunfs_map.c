@@ -264,12 +264,16 @@ struct loop_release {
 	bool settled, answered;     /* the job's answer is in; done ran */
 	lunfs_released_fn done;
 	void *arg;
+	struct loop_release *next, **prev;   /* in fs->releases */
 };
 
 static void release_end(struct loop_release *r)
 {
 	if (r->settled && r->answered) {
 		ev_timer_stop(r->fs->loop, &r->timer);
+		if (r->next)
+			r->next->prev = r->prev;
+		*r->prev = r->next;
 		free(r);
 	}
 }
@@ -337,11 +341,27 @@ int lunfs_byid_release_loop(struct lunfs *fs, struct lunfs_lun *file, unsigned b
 	*r = (struct loop_release){ .fs = fs, .f = file, .bound_ms = bound_ms,
 				    .deadline = ev_now_ms() + bound_ms, .done = done, .arg = arg };
 	snprintf(r->dev, sizeof(r->dev), "%s", file->loop);
+	r->next = fs->releases;
+	r->prev = &fs->releases;
+	if (fs->releases)
+		fs->releases->prev = &r->next;
+	fs->releases = r;
 	ev_timer_init(&r->timer, release_tick, r);
 	ev_timer_start(fs->loop, &r->timer, bound_ms);
 	file->loop_failure[0] = '\0';   /* an earlier detach's is not this one's */
 	lunfs_byid_detach_loop(fs, file, release_settled, r);
 	return 0;
+}
+
+void byid_end_releases(struct lunfs *fs)
+{
+	/* a job's answer still to come frees its own (with the memory a stop past its deadline
+	 * leaves) */
+	for (struct loop_release *r = fs->releases, *next; r; r = next) {
+		next = r->next;
+		release_answer(r, "swiscsid is stopping");
+		release_end(r);
+	}
 }
 
 void lunfs_byid_idle(struct lunfs *fs, void (*done)(void *arg), void *arg)
