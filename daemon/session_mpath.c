@@ -66,8 +66,8 @@ static unsigned bounced_total(const struct mpath_bounced *b)
 	return b->moved + b->held + b->failed;
 }
 
-/* ": 31 commands re-issued on other paths, 1 held for a path" (or "" when none), and the
- * counts cleared: the next failure event starts from 0. */
+/* ": 31 commands re-issued on other paths, 1 command held for want of a path" (or "" when
+ * none), and the counts cleared: the next failure event starts from 0. */
 static const char *take_bounced(struct mpath_route *r, char *out, size_t len)
 {
 	struct mpath_bounced *b = &r->bounced;
