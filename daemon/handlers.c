@@ -78,18 +78,12 @@ static void handle_mpath_list(struct ctl_client *c, const struct ctl_request *r,
 	control_reply(c, &b);
 }
 
+/* -f: answered once the map's loop device is gone, then the map (session_mpath.c). */
 static void handle_mpath_flush(struct ctl_client *c, const struct ctl_request *r, void *ctx)
 {
-	const char *map = r->u.mpath.map;
-	int rc = sessions_mpath_flush(ctx, map);
-	if (rc == -2) {
-		control_reply_status(c, 1, 0, "%s: map in use", map);
-	} else if (rc < 0) {
-		control_reply_status(c, 1, 0, "%s: no such multipath map", map);
-	} else {
-		dlog(LOG_INFO, "multipath map %s dropped", map);
-		control_reply_status(c, 0, 0, NULL);
-	}
+	void *h = sessions_mpath_flush(ctx, r->u.mpath.map, reply_done, c);
+	if (h)
+		control_on_gone(c, client_gone, h);
 }
 
 const struct control_handler daemon_handlers[] = {

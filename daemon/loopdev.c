@@ -105,6 +105,14 @@ int loopdev_detach(const char *dev, char *err, size_t errlen)
 	return rc < 0 && errno != ENXIO ? -1 : 0;
 }
 
+bool loopdev_bound(const char *dev)
+{
+	const char *name = strrchr(dev, '/');
+	char path[96];
+	snprintf(path, sizeof(path), "/sys/block/%s/loop/backing_file", name ? name + 1 : dev);
+	return access(path, F_OK) == 0;
+}
+
 /* ---- worker threads ---- */
 
 struct job {

@@ -21,6 +21,10 @@ struct loopdev_pool;
 int loopdev_attach(const char *path, bool read_only, bool direct, uint32_t block_size,
 		   char *dev, size_t devlen, bool *direct_out, char *err, size_t errlen);
 int loopdev_detach(const char *dev, char *err, size_t errlen);
+/* Whether the kernel still has a file bound to dev ("/dev/loopN"), as losetup -a lists it: its
+ * sysfs loop/backing_file. A detach of a device open elsewhere only takes effect at its last
+ * close. Reads sysfs alone, never the device: safe on the FUSE loop's thread. */
+bool loopdev_bound(const char *dev);
 
 /* status 0 or -1 (message set); dev is the device attached (attach only). */
 typedef void (*loopdev_fn)(void *arg, int status, const char *dev, bool direct, const char *message);

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "dlog.h"
@@ -37,6 +38,7 @@ struct lun_req {
 	bool submitted_all;
 	int err;
 	enum mpath_outcome outcome;    /* the worst of its pieces' (path error over LUN error) */
+	char failure[320];             /* the first failure's log line, logged as the request ends */
 	lun_io_fn done;
 	void *arg;
 	struct lun_req *next_waiting;
@@ -103,9 +105,22 @@ static const char *kind_name(enum req_kind k)
 
 static int send_piece(struct piece *p);
 
+/* A failure the application will see is an error in the log. A multipath path's path error is
+ * not one: the map takes the request to another path (or holds it, or fails it and says so),
+ * and logs the path's failure once for all its requests (session_mpath.c). */
+static void log_failure(const struct lun_req *r)
+{
+	if (!r->failure[0])
+		return;
+	if ((r->swi_flags & SWI_CMD_FAILFAST_TRANSPORT) && r->outcome == MPATH_PATH_ERROR)
+		return;
+	dlog(LOG_ERR, "%s", r->failure);
+}
+
 static void finish_request(struct lun_req *r)
 {
 	struct lun_io *q = r->q;
+	log_failure(r);
 	q->requests--;
 	r->done(r->arg, r->outcome, r->err);
 	free(r);
@@ -114,7 +129,8 @@ static void finish_request(struct lun_req *r)
 
 static void pump(struct lun_io *q);
 
-/* Notes what went wrong (once per request) in the log, with the target's own words. */
+/* Notes what went wrong (the first failure of a request), with the target's own words: for the
+ * log once the request ends and its outcome is known (log_failure). */
 static void note_failure(struct lun_req *r, const struct piece *p, int status,
 			 const struct swi_scsi_result *res, enum mpath_outcome outcome, int err)
 {
@@ -129,9 +145,10 @@ static void note_failure(struct lun_req *r, const struct piece *p, int status,
 		     status < 0 ? swi_error(r->q->s) : swi_status_text(res, text, sizeof(text)));
 		return;
 	}
-	dlog(LOG_ERR, "LUN %" PRIu64 ": %s of %" PRIu32 " blocks at LBA %" PRIu64 " failed: %s",
-		r->lun, kind_name(r->kind), p->blocks, r->lba + p->first,
-		status < 0 ? swi_error(r->q->s) : swi_status_text(res, text, sizeof(text)));
+	snprintf(r->failure, sizeof(r->failure),
+		 "LUN %" PRIu64 ": %s of %" PRIu32 " blocks at LBA %" PRIu64 " failed: %s", r->lun,
+		 kind_name(r->kind), p->blocks, r->lba + p->first,
+		 status < 0 ? swi_error(r->q->s) : swi_status_text(res, text, sizeof(text)));
 }
 
 static void piece_done(struct swi_session *s, int status, const struct swi_scsi_result *res,
@@ -265,6 +282,7 @@ static int start(struct lun_io *q, enum req_kind kind, const struct lun_info *l,
 		return 0;
 	}
 	if (rc < 0 && r->pending == 0) {   /* nothing went out: fail now, no callback */
+		log_failure(r);
 		q->requests--;
 		free(r);
 		errno = EIO;

@@ -163,6 +163,7 @@ void lunfs_stop(struct lunfs *fs, uint64_t deadline)
 		if (evloop_run_once(fs->loop, left < 100 ? (int)left : 100) < 0)
 			break;
 	}
+	byid_end_releases(fs);
 	if (!fs->sessions && !loopdev_pending(fs->loops)) {
 		release(fs);
 		return;

@@ -137,6 +137,14 @@ void lunfs_byid_idle(struct lunfs *fs, void (*done)(void *arg), void *arg);
  * device still flushes reaches the LUN. */
 void lunfs_byid_detach_loop(struct lunfs *fs, struct lunfs_lun *file, void (*done)(void *arg),
 			    void *arg);
+/* swiscsi-multipath -f's: the by-id file's loop device detached for good and gone from the
+ * kernel (what losetup -a lists) within bound_ms, before the map goes. done(arg, dev, why)
+ * once, maybe before this returns: why NULL when it is gone (dev "" when there was none), else
+ * what is wrong (the detach failed, or the device is still bound at the bound: open
+ * elsewhere, the kernel detaches it at its last close). -1 (nothing started) out of memory. */
+typedef void (*lunfs_released_fn)(void *arg, const char *dev, const char *why);
+int lunfs_byid_release_loop(struct lunfs *fs, struct lunfs_lun *file, unsigned bound_ms,
+			    lunfs_released_fn done, void *arg);
 /* The name goes; open files get EIO; the dispatcher is no longer used once this returns; a
  * loop device still attached is detached (on a worker thread, lunfs_stop waits for it). */
 void lunfs_byid_remove(struct lunfs *fs, struct lunfs_lun *file);

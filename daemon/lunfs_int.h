@@ -31,6 +31,7 @@ struct lunfs_lun {
 	/* a by-id file's loop device (lunfs_map.c): one attach or detach job at a time */
 	bool loop_job;
 	bool loop_unwanted;         /* detach it as soon as no job runs */
+	char loop_failure[192];     /* why its last detach failed ("" when it did not) */
 	struct byid_waiter *loop_waiters;   /* told when it has gone */
 	struct lunfs_lun *next;     /* in the session's list */
 	/* removed while still referenced: in lunfs.gone until the last reference goes, so that
@@ -101,6 +102,7 @@ struct lunfs {
 	unsigned byid_jobs;          /* by-id loop device jobs running (lunfs_map.c) */
 	struct lunfs_lun *gone;      /* files removed but still referenced (lun_retire) */
 	struct byid_waiter *byid_idle;   /* told when none runs */
+	struct loop_release *releases;   /* -f's waits for a device to go (lunfs_map.c) */
 	bool mounted;
 	time_t born;                /* every inode's times: when the filesystem was mounted */
 	void (*after_requests)(void *arg);   /* lunfs_after_requests */
@@ -128,6 +130,8 @@ bool lun_live(const struct lunfs_lun *l);
 /* ---- lunfs_map.c ---- */
 /* Every by-id file's loop device detaches (shutdown), before the sessions' paths go. */
 void byid_detach_all_loops(struct lunfs *fs);
+/* The end of the loop: every -f still waiting for its device hears that the daemon stops. */
+void byid_end_releases(struct lunfs *fs);
 
 /* ---- lunfs_ops.c ---- */
 extern const struct fuse_lowlevel_ops lunfs_ops;

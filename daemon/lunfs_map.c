@@ -138,6 +138,7 @@ static void byid_detached(void *arg, int status, const char *dev, bool direct, c
 	(void)direct;
 	struct loop_job *j = arg;
 	struct lunfs_lun *f = j->f;
+	snprintf(f->loop_failure, sizeof(f->loop_failure), "%s", status < 0 ? msg : "");
 	if (status < 0)
 		dlog(LOG_WARNING, "by-id/%s: %s", f->name, msg);
 	else
@@ -163,6 +164,8 @@ static void loop_settle(struct lunfs *fs, struct lunfs_lun *f)
 			job_cancel(j);
 		dlog(LOG_WARNING, "by-id/%s: cannot start a worker thread to detach %s", f->name,
 		     f->loop);
+		snprintf(f->loop_failure, sizeof(f->loop_failure),
+			 "cannot start a worker thread to detach it");
 		f->loop[0] = '\0';
 	}
 	tell_waiters(f);
@@ -241,6 +244,124 @@ void lunfs_byid_detach_loop(struct lunfs *fs, struct lunfs_lun *file, void (*don
 		lunfs_byid_settled(fs, file, done, arg);
 	else
 		loop_settle(fs, file);
+}
+
+/* ---- swiscsi-multipath -f: the device gone from the kernel, within a bound ----
+ * The detach job's answer, then (the device open elsewhere: the kernel clears it at its last
+ * close) sysfs looked at every RELEASE_POLL_MS until the device is gone or the bound. The
+ * bound also runs while the job does: a detach stuck in the kernel is answered at the bound,
+ * and the job's own answer, later, only frees what is left. */
+
+enum { RELEASE_POLL_MS = 20 };
+
+struct loop_release {
+	struct lunfs *fs;
+	char dev[32];
+	unsigned bound_ms;
+	uint64_t deadline;
+	struct ev_timer timer;
+	struct lunfs_lun *f;        /* until settled (the waiter is the file's, told while it is) */
+	bool settled, answered;     /* the job's answer is in; done ran */
+	lunfs_released_fn done;
+	void *arg;
+	struct loop_release *next, **prev;   /* in fs->releases */
+};
+
+static void release_end(struct loop_release *r)
+{
+	if (r->settled && r->answered) {
+		ev_timer_stop(r->fs->loop, &r->timer);
+		if (r->next)
+			r->next->prev = r->prev;
+		*r->prev = r->next;
+		free(r);
+	}
+}
+
+static void release_answer(struct loop_release *r, const char *why)
+{
+	if (r->answered)
+		return;
+	r->answered = true;
+	ev_timer_stop(r->fs->loop, &r->timer);
+	r->done(r->arg, r->dev, why);
+}
+
+/* Gone, or still bound and the bound is up, or look again later. */
+static void release_check(struct loop_release *r)
+{
+	char why[96];
+	if (!r->dev[0] || !loopdev_bound(r->dev)) {
+		release_answer(r, NULL);
+		return;
+	}
+	if (ev_now_ms() >= r->deadline) {
+		snprintf(why, sizeof(why), "still attached after %u ms (open elsewhere?)",
+			 r->bound_ms);
+		release_answer(r, why);
+		return;
+	}
+	ev_timer_start(r->fs->loop, &r->timer, RELEASE_POLL_MS);
+}
+
+static void release_tick(struct ev_timer *tm, void *arg)
+{
+	(void)tm;
+	struct loop_release *r = arg;
+	if (r->settled) {
+		release_check(r);
+		return;
+	}
+	char why[96];   /* the job is still running: stuck in the kernel */
+	snprintf(why, sizeof(why), "not detached within %u ms", r->bound_ms);
+	release_answer(r, why);
+}
+
+/* The job's answer (a waiter of the file: told while the file is there, not after). */
+static void release_settled(void *arg)
+{
+	struct loop_release *r = arg;
+	r->settled = true;
+	if (!r->answered) {
+		if (r->f->loop_failure[0])
+			release_answer(r, r->f->loop_failure);
+		else
+			release_check(r);
+	}
+	r->f = NULL;
+	release_end(r);
+}
+
+int lunfs_byid_release_loop(struct lunfs *fs, struct lunfs_lun *file, unsigned bound_ms,
+			    lunfs_released_fn done, void *arg)
+{
+	struct loop_release *r = malloc(sizeof(*r));
+	if (!r)
+		return -1;
+	*r = (struct loop_release){ .fs = fs, .f = file, .bound_ms = bound_ms,
+				    .deadline = ev_now_ms() + bound_ms, .done = done, .arg = arg };
+	snprintf(r->dev, sizeof(r->dev), "%s", file->loop);
+	r->next = fs->releases;
+	r->prev = &fs->releases;
+	if (fs->releases)
+		fs->releases->prev = &r->next;
+	fs->releases = r;
+	ev_timer_init(&r->timer, release_tick, r);
+	ev_timer_start(fs->loop, &r->timer, bound_ms);
+	file->loop_failure[0] = '\0';   /* an earlier detach's is not this one's */
+	lunfs_byid_detach_loop(fs, file, release_settled, r);
+	return 0;
+}
+
+void byid_end_releases(struct lunfs *fs)
+{
+	/* a job's answer still to come frees its own (with the memory a stop past its deadline
+	 * leaves) */
+	for (struct loop_release *r = fs->releases, *next; r; r = next) {
+		next = r->next;
+		release_answer(r, "swiscsid is stopping");
+		release_end(r);
+	}
 }
 
 void lunfs_byid_idle(struct lunfs *fs, void (*done)(void *arg), void *arg)

@@ -53,6 +53,15 @@ static void finish(struct cmd *c, int err)
 	free(c);
 }
 
+/* For want of a path: EIO, which the application sees. */
+static void fail_no_path(struct cmd *c)
+{
+	struct mpath_io *io = c->io;
+	if (io->ops->no_path)
+		io->ops->no_path(io->ctx, io->map, c->write, c->sync, c->lba, c->blocks);
+	finish(c, -EIO);
+}
+
 static void hold(struct cmd *c)
 {
 	c->next = NULL;
@@ -60,7 +69,7 @@ static void hold(struct cmd *c)
 	c->io->held_tail = &c->next;
 }
 
-static void dispatch(struct cmd *c);
+static void dispatch(struct cmd *c, int from);
 
 /* Where the path that carried c is now; -1 when it left the map meanwhile. */
 static int path_now(const struct cmd *c)
@@ -87,21 +96,39 @@ static void path_answered(void *arg, enum mpath_outcome outcome, int err)
 	}
 	if (i >= 0)
 		mpath_path_set(sel, (size_t)i, false, c->io->ops->now_ms(c->io->ctx));
-	dispatch(c);
+	dispatch(c, i);
 }
 
-/* Sends c on the path the selector picks, until a path takes it; or holds or fails it. */
-static void dispatch(struct cmd *c)
+/* Where a command that path from failed (-1: none, or it left the map) went instead. */
+static void bounced(struct mpath_io *io, int from, enum mpath_verdict went)
+{
+	if (from < 0)
+		return;
+	struct mpath_bounced *b = &io->map->route[from].bounced;
+	if (went == MPATH_SEND)
+		b->moved++;
+	else if (went == MPATH_QUEUE)
+		b->held++;
+	else
+		b->failed++;
+}
+
+/* Sends c on the path the selector picks, until a path takes it; or holds or fails it. from:
+ * the path that just failed c (-1: none), which is told where c went. */
+static void dispatch(struct cmd *c, int from)
 {
 	struct mpath_io *io = c->io;
 	for (;;) {
 		uint64_t now = io->ops->now_ms(io->ctx);
-		switch (mpath_choose(&io->map->sel, c->bytes, now, &c->path)) {
+		enum mpath_verdict went = mpath_choose(&io->map->sel, c->bytes, now, &c->path);
+		if (went != MPATH_SEND || (size_t)from != c->path)
+			bounced(io, from, went);
+		switch (went) {
 		case MPATH_QUEUE:
 			hold(c);
 			return;
 		case MPATH_FAIL:
-			finish(c, -EIO);
+			fail_no_path(c);
 			return;
 		case MPATH_SEND:
 			break;
@@ -111,8 +138,10 @@ static void dispatch(struct cmd *c)
 			     : io->ops->submit(io->ctx, h, c->write, c->buf, c->lba, c->blocks,
 					       path_answered, c)) == 0)
 			return;
+		/* refused at once: the path is out, and c goes on from it */
 		mpath_done(&io->map->sel, c->path, c->bytes);
 		mpath_path_set(&io->map->sel, c->path, false, now);
+		from = (int)c->path;
 	}
 }
 
@@ -125,7 +154,7 @@ int mpath_io_rw(struct mpath_io *io, bool write, void *buf, uint64_t lba, uint32
 	*c = (struct cmd){ .io = io, .write = write, .buf = buf, .lba = lba, .blocks = blocks,
 			   .bytes = (uint64_t)blocks * block_size, .done = done, .arg = arg };
 	io->busy++;
-	dispatch(c);
+	dispatch(c, -1);
 	return 0;
 }
 
@@ -136,7 +165,7 @@ int mpath_io_sync(struct mpath_io *io, mpath_io_fn done, void *arg)
 		return -1;
 	*c = (struct cmd){ .io = io, .sync = true, .done = done, .arg = arg };
 	io->busy++;
-	dispatch(c);
+	dispatch(c, -1);
 	return 0;
 }
 
@@ -149,9 +178,9 @@ void mpath_io_kick(struct mpath_io *io)
 	while (c) {
 		struct cmd *next = c->next;
 		if (give_up)
-			finish(c, -EIO);
+			fail_no_path(c);
 		else
-			dispatch(c);    /* out on a path, or held again in the same order */
+			dispatch(c, -1);   /* out on a path, or held again in the same order */
 		c = next;
 	}
 }
@@ -163,7 +192,7 @@ void mpath_io_fail_held(struct mpath_io *io)
 	io->held_tail = &io->held;
 	while (c) {
 		struct cmd *next = c->next;
-		finish(c, -EIO);
+		fail_no_path(c);
 		c = next;
 	}
 }

@@ -1,6 +1,8 @@
 /* A map's reads and writes: each goes to the path the selector picks; a path error takes the
  * path out (mpath_path_set) and the command goes again on another path; an error of the LUN
  * itself is returned once; with no path the command is held or failed as no_path_retry says.
+ * What became of the commands a path failed is counted in its route's bounced (mpath_maps.h),
+ * for the caller to log once per failure event.
  * How a path runs a command is the caller's (lun_rw on the path's session in the daemon, a
  * script in the unit test). */
 #ifndef SWISCSID_MPATH_IO_H
@@ -23,6 +25,10 @@ struct mpath_io_ops {
 	/* SYNCHRONIZE CACHE on the path, the same way. */
 	int (*sync)(void *ctx, void *handle, mpath_io_path_fn done, void *arg);
 	uint64_t (*now_ms)(void *ctx);
+	/* Optional: a command fails with EIO for want of a path (no path left, or no_path_retry
+	 * ran out): an error the application sees, the caller's to log. */
+	void (*no_path)(void *ctx, const struct mpath_lun *map, bool write, bool sync, uint64_t lba,
+			uint32_t blocks);
 };
 
 struct mpath_io;

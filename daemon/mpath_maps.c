@@ -92,15 +92,22 @@ void mpath_maps_remove_session(struct mpath_maps *ms, uint32_t sid, uint64_t now
 	}
 }
 
+bool mpath_maps_busy(const struct mpath_lun *m)
+{
+	for (size_t i = 0; i < m->sel.npaths; i++)
+		if (m->sel.path[i].in_flight)
+			return true;
+	return false;
+}
+
 int mpath_maps_flush(struct mpath_maps *ms, const char *name)
 {
 	for (size_t k = 0; k < ms->n; k++) {
 		struct mpath_lun *m = ms->map[k];
 		if (m != mpath_maps_find(ms, name))
 			continue;
-		for (size_t i = 0; i < m->sel.npaths; i++)
-			if (m->sel.path[i].in_flight)
-				return -2;
+		if (mpath_maps_busy(m))
+			return -2;
 		drop_map(ms, k);
 		return 0;
 	}

@@ -13,6 +13,16 @@
 #include "lun_io.h"
 #include "mpath_select.h"
 
+/* What became of the commands a path failed (a path error, or refused at once): counted by the
+ * dispatcher (mpath_io) as they leave the path, reported and cleared by the caller, once per
+ * failure event rather than once per command. */
+struct mpath_bounced {
+	unsigned moved;            /* re-issued on another path */
+	unsigned held;             /* held for want of a path (no_path_retry queue or N) */
+	unsigned failed;           /* failed with EIO: no path left (no_path_retry fail) */
+	unsigned seen;             /* the caller's: the total when it last looked */
+};
+
 /* Where a path goes: a session's LUN. */
 struct mpath_route {
 	uint32_t sid;
@@ -23,6 +33,7 @@ struct mpath_route {
 	char target[224];
 	void *handle;              /* the caller's, for I/O on this path */
 	bool session_down;         /* the caller's: its session is out of LOGGED_IN (logged once) */
+	struct mpath_bounced bounced;   /* its commands that left it on a path error, not yet logged */
 };
 
 struct mpath_lun {
@@ -59,6 +70,8 @@ void mpath_maps_remove(struct mpath_maps *ms, uint32_t sid, uint64_t lun, uint64
 void mpath_maps_remove_session(struct mpath_maps *ms, uint32_t sid, uint64_t now_ms);
 /* The map named name (its by-id name) or with that WWID, or NULL. */
 struct mpath_lun *mpath_maps_find(const struct mpath_maps *ms, const char *name);
+/* Commands in flight on the map's paths: a map -f leaves alone. */
+bool mpath_maps_busy(const struct mpath_lun *m);
 /* -f: 0 dropped, -1 no such map, -2 in use (commands in flight). */
 int mpath_maps_flush(struct mpath_maps *ms, const char *name);
 /* Appends every map (or only the one named, "" for all) with its paths to a CTL_MPATH_LIST

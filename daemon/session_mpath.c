@@ -1,6 +1,7 @@
 /* Where sessions meet multipath: each LUN with an identity is a path of the map of that
  * identity, from the moment its files are made until they go; the maps' listing and -f. */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -41,8 +42,70 @@ static uint64_t ops_now(void *ctx)
 	return now_ms();
 }
 
+/* An error the application sees: one line a command, as the kernel logs a failed request. */
+static void path_none(void *ctx, const struct mpath_lun *m, bool write, bool sync, uint64_t lba,
+		      uint32_t blocks)
+{
+	(void)ctx;
+	if (sync)
+		dlog(LOG_ERR, "multipath map %s: SYNCHRONIZE CACHE failed: no path left (EIO)",
+		     m->info.id.name);
+	else
+		dlog(LOG_ERR, "multipath map %s: %s of %" PRIu32 " blocks at LBA %" PRIu64
+		     " failed: no path left (EIO)", m->info.id.name, write ? "WRITE" : "READ", blocks,
+		     lba);
+}
+
 static const struct mpath_io_ops path_ops = { .submit = path_submit, .sync = path_sync,
-					      .now_ms = ops_now };
+					      .now_ms = ops_now, .no_path = path_none };
+
+/* ---- what became of a failed path's commands: told once per failure event ---- */
+
+static unsigned bounced_total(const struct mpath_bounced *b)
+{
+	return b->moved + b->held + b->failed;
+}
+
+/* ": 31 commands re-issued on other paths, 1 command held for want of a path" (or "" when
+ * none), and the counts cleared: the next failure event starts from 0. */
+static const char *take_bounced(struct mpath_route *r, char *out, size_t len)
+{
+	struct mpath_bounced *b = &r->bounced;
+	const struct { unsigned n; const char *what; } part[] = {
+		{ b->moved, "re-issued on other paths" },
+		{ b->held, "held for want of a path" },
+		{ b->failed, "failed: no path left" },
+	};
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(part) / sizeof(part[0]); i++)
+		if (part[i].n && used < len)
+			used += (size_t)snprintf(out + used, len - used, "%s %u command%s %s",
+						 used ? "," : ":", part[i].n, part[i].n == 1 ? "" : "s",
+						 part[i].what);
+	*b = (struct mpath_bounced){ 0 };
+	return out;
+}
+
+/* Every second: a path whose commands failed without its session going down (a command's
+ * timeout, a port that cannot serve the LUN) is told here, once its count stopped growing for
+ * a tick, so that one burst is one line. A session going down tells its own at once. */
+static void tell_bounced(struct mpath_maps *ms)
+{
+	for (size_t k = 0; k < ms->n; k++)
+		for (size_t i = 0; i < ms->map[k]->sel.npaths; i++) {
+			struct mpath_route *r = &ms->map[k]->route[i];
+			unsigned total = bounced_total(&r->bounced);
+			if (total == 0 || total != r->bounced.seen) {
+				r->bounced.seen = total;
+				continue;
+			}
+			char text[160];
+			dlog(LOG_WARNING, "multipath map %s: path %zu (session %u, iface %s) failed%s",
+			     ms->map[k]->info.id.name, i + 1, r->sid, r->iface,
+			     take_bounced(r, text, sizeof(text)));
+		}
+}
 
 /* How the checker sends its TUR: on the path's LUN file's session (lunfs_map.c). */
 static int path_tur(void *ctx, void *handle, mpath_checker_fn done, void *arg)
@@ -54,11 +117,13 @@ static int path_tur(void *ctx, void *handle, mpath_checker_fn done, void *arg)
 static void path_checked(void *ctx, struct mpath_lun *m, size_t i)
 {
 	(void)ctx;
-	const struct mpath_route *r = &m->route[i];
+	struct mpath_route *r = &m->route[i];
 	bool up = m->sel.path[i].up;
-	dlog(up ? LOG_INFO : LOG_WARNING, "multipath map %s: path %zu (session %u, iface %s) %s",
+	char text[160] = "";
+	dlog(up ? LOG_INFO : LOG_WARNING, "multipath map %s: path %zu (session %u, iface %s) %s%s",
 	     m->info.id.name, i + 1, r->sid, r->iface,
-	     up ? "reinstated: TEST UNIT READY succeeded" : "failed: TEST UNIT READY did not succeed");
+	     up ? "reinstated: TEST UNIT READY succeeded" : "failed: TEST UNIT READY did not succeed",
+	     up ? "" : take_bounced(r, text, sizeof(text)));
 	if (up && m->io)
 		mpath_io_kick(m->io);   /* commands held for want of a path go out on it */
 }
@@ -107,6 +172,7 @@ static bool map_closing(struct mpath_lun *m, void *arg)
 static void tick(struct ev_timer *tm, void *arg)
 {
 	struct sessions *t = arg;
+	tell_bounced(&t->maps);
 	mpath_checker_tick(t->checker);
 	ev_timer_start(t->loop, tm, TICK_MS);
 }
@@ -334,11 +400,18 @@ void session_mpath_state(struct dsession *ds, enum swi_state st)
 				continue;
 			bool down = st != SWI_STATE_LOGGED_IN;
 			mpath_path_from_session(&ms->map[k]->sel, i, st, now_ms());
-			/* once per outage (its commands' path errors may have taken it out already) */
-			if (down != r->session_down)
-				dlog(LOG_INFO, "multipath map %s: path %zu (session %u, iface %s) is %s",
-				     ms->map[k]->info.id.name, i + 1, ds->sid, r->iface,
-				     down ? "down" : "back (in use once a TEST UNIT READY succeeds)");
+			/* once per outage (its commands' path errors may have taken it out already):
+			 * the failure event, with what became of the commands the lost connection
+			 * failed (libswiscsi fails them before it reports the loss) */
+			char text[160] = "";
+			if (down && !r->session_down)
+				dlog(LOG_WARNING, "multipath map %s: path %zu (session %u, iface %s) is "
+				     "down%s", ms->map[k]->info.id.name, i + 1, ds->sid, r->iface,
+				     take_bounced(r, text, sizeof(text)));
+			else if (!down && r->session_down)
+				dlog(LOG_INFO, "multipath map %s: path %zu (session %u, iface %s) is back "
+				     "(in use once a TEST UNIT READY succeeds)", ms->map[k]->info.id.name,
+				     i + 1, ds->sid, r->iface);
 			r->session_down = down;
 			if (!down && ds->t->checker)
 				mpath_checker_check(ds->t->checker, r->handle);   /* back after a TUR */
@@ -368,10 +441,92 @@ uint32_t sessions_mpath_describe(const struct sessions *t, const char *name, str
 	return mpath_maps_describe(&t->maps, name, now_ms(), b);
 }
 
-int sessions_mpath_flush(struct sessions *t, const char *name)
+/* ---- swiscsi-multipath -f: the loop device first, gone from the kernel, then the map ----
+ * In that order so that what the device still writes back reaches the LUN through the map,
+ * and so that the reply means what a script after it expects: losetup -a no longer lists the
+ * device, and it may be reused. A device that does not go leaves the map in place. */
+
+/* What a shutdown gives detaches and logouts (main.c's LOGOUT_MS). */
+enum { FLUSH_DETACH_MS = 5000 };
+
+struct flush_wait {
+	struct waiter w;       /* first: sessions_forget_waiter clears w.done */
+	struct sessions *t;
+	char name[sizeof(((struct ctl_mpath_req *)0)->map)];
+	bool in_call, ended;   /* the answer may come before lunfs_byid_release_loop returns */
+};
+
+/* The map goes now: 0 (or it went meanwhile, as -f asked), else why not, in msg. */
+static int drop_now(struct sessions *t, const char *name, char *msg, size_t len)
 {
-	const struct mpath_lun *m = mpath_maps_find(&t->maps, name);
-	if (m && lunfs_byid_in_use(m->file))
-		return -2;   /* multipath -f leaves a map in use alone too */
-	return mpath_maps_flush(&t->maps, name);
+	switch (mpath_maps_flush(&t->maps, name)) {
+	case -2:
+		snprintf(msg, len, "%s: map in use", name);
+		return 1;
+	case -1:   /* its last path left while its device went: gone all the same */
+	case 0:
+		dlog(LOG_INFO, "multipath map %s dropped", name);
+		return 0;
+	}
+	return 0;
+}
+
+static void device_released(void *arg, const char *dev, const char *why)
+{
+	struct flush_wait *fw = arg;
+	char msg[320];
+	int status;
+	if (why) {
+		snprintf(msg, sizeof(msg), "%s: loop device %s not detached: %s; the map stays",
+			 fw->name, dev, why);
+		dlog(LOG_WARNING, "multipath map %s: -f: loop device %s not detached: %s; the map "
+		     "stays", fw->name, dev, why);
+		status = 1;
+	} else {
+		status = drop_now(fw->t, fw->name, msg, sizeof(msg));
+	}
+	if (fw->w.done)
+		fw->w.done(fw->w.arg, status, 0, status ? msg : "");
+	if (fw->in_call)
+		fw->ended = true;
+	else
+		free(fw);
+}
+
+void *sessions_mpath_flush(struct sessions *t, const char *name, sessions_done_fn done,
+			   void *arg)
+{
+	char msg[320];
+	struct mpath_lun *m = mpath_maps_find(&t->maps, name);
+	if (!m) {
+		snprintf(msg, sizeof(msg), "%s: no such multipath map", name);
+		done(arg, 1, 0, msg);
+		return NULL;
+	}
+	if (lunfs_byid_in_use(m->file) || mpath_maps_busy(m)) {
+		snprintf(msg, sizeof(msg), "%s: map in use", name);   /* multipath -f leaves it too */
+		done(arg, 1, 0, msg);
+		return NULL;
+	}
+	struct flush_wait *fw = t->fs && m->file ? calloc(1, sizeof(*fw)) : NULL;
+	if (fw) {
+		*fw = (struct flush_wait){ .w = { .done = done, .arg = arg }, .t = t, .in_call = true };
+		CTL_SET(fw->name, name);
+		if (lunfs_byid_release_loop(t->fs, m->file, FLUSH_DETACH_MS, device_released, fw) == 0) {
+			fw->in_call = false;
+			if (!fw->ended)
+				return &fw->w;
+			free(fw);
+			return NULL;
+		}
+		free(fw);
+	}
+	if (t->fs && m->file) {
+		snprintf(msg, sizeof(msg), "%s: out of memory", name);
+		done(arg, 1, 0, msg);
+		return NULL;
+	}
+	int status = drop_now(t, name, msg, sizeof(msg));   /* no file: no device */
+	done(arg, status, 0, status ? msg : "");
+	return NULL;
 }

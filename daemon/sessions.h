@@ -56,13 +56,16 @@ void sessions_login_automatic(struct sessions *t);
  * keepalive. Harmless for sessions with no connection to drop. */
 void sessions_link_down(struct sessions *t, unsigned ifindex, const char *name, const char *why);
 
+/* swiscsi-multipath: the maps (name "" all) as CTL_MPATH_LIST entries, their count. */
+uint32_t sessions_mpath_describe(const struct sessions *t, const char *name, struct ctl_buf *b);
+/* -f: the map's loop device detached and gone from the kernel (bounded), then the map dropped;
+ * done(arg, 0, 0, NULL) once both are, else (1, 0, why: no such map, in use, the device that
+ * did not go). done as for a login: maybe before this returns (NULL then), else the handle. */
+void *sessions_mpath_flush(struct sessions *t, const char *name, sessions_done_fn done,
+			   void *arg);
+
 /* Appends one ctl_session (and its devices) per session (sid 0: all) to b. Returns the count;
  * secrets only when asked. */
-/* swiscsi-multipath: the maps (name "" all) as CTL_MPATH_LIST entries, their count; -f: 0,
- * -1 no such map, -2 in use. */
-uint32_t sessions_mpath_describe(const struct sessions *t, const char *name, struct ctl_buf *b);
-int sessions_mpath_flush(struct sessions *t, const char *name);
-
 uint32_t sessions_describe(const struct sessions *t, uint32_t sid, bool secrets,
 			   struct ctl_buf *b);
 

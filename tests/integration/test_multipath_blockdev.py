@@ -1,7 +1,8 @@
 """A multipath map as a disk, against tgtd through ifaces bound to the loopback device: the map's
 by-id file has its own loop device (shown by -ll and -m session -P 3) that carries ext4 and goes
 with the map's last path; a rescan keeps the maps of the LUNs still there (an open by-id file
-keeps working), takes away those that went and makes maps for new ones."""
+keeps working), takes away those that went and makes maps for new ones; -f returns once the
+map's loop device is gone from the kernel (or fails naming it, and the map stays)."""
 import os
 import pathlib
 import subprocess
@@ -133,9 +134,58 @@ def test_rescan_keeps_the_map_of_a_lun_still_there(adm, tgtd, swiscsid, tmp_path
     while multipath(adm, "-f", MAP).returncode != 0 and time.monotonic() < deadline:
         time.sleep(0.1)   # the kernel releases a closed FUSE file a moment later
     assert multipath(adm, "-ll").stdout == ""
-    while loops_over(byid) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    # -f answered after the device went
     assert not loops_over(byid) and not (byid / MAP).exists()
+
+
+def test_flush_returns_once_the_loop_device_is_gone(adm, tgtd, swiscsid, tmp_path):
+    """A script's `swiscsi-multipath -f MAP && losetup -a`: the device is no longer listed, and
+    the script may take it over at once."""
+    require(have("losetup"), "losetup")
+    url, byid = login(adm, tgtd, swiscsid, tmp_path, ["nic1"], 16)
+    loop = map_loop(adm, MAP)
+    assert loop.startswith("loop") and loops_over(byid) == [f"/dev/{loop}"], loop
+    other = backing_file(tmp_path / "other", MiB)
+    script = '"$1" -f "$2" && losetup -a && losetup "/dev/$3" "$4" && losetup -d "/dev/$3"'
+    try:
+        r = subprocess.run(["sh", "-c", script, "sh", str(TOOL), MAP, loop, str(other)],
+                           env=adm.env, capture_output=True, text=True, timeout=120)
+    finally:
+        if loop_backing(loop) == str(other):   # the script's, left attached by a failure
+            subprocess.run(["losetup", "-d", f"/dev/{loop}"], timeout=60)
+    assert (r.returncode, r.stderr) == (0, ""), r
+    assert f"/dev/{loop}:" not in r.stdout and str(byid) not in r.stdout, r.stdout
+    assert not loops_over(byid) and multipath(adm, "-ll").stdout == ""
+    log = swiscsid.text()
+    # the device first, then the map (and its file)
+    assert log.index(f"by-id/{MAP}: /dev/{loop} detached") < log.index(f"by-id/{MAP}: removed") \
+        < log.index(f"multipath map {MAP} dropped"), log
+
+
+def test_flush_of_a_loop_device_held_open_fails_naming_it(adm, tgtd, swiscsid, tmp_path):
+    """Open elsewhere (not mounted: -f's in-use check lets it through), the device cannot go
+    before its last close: after the daemon's 5 s bound -f fails naming it and the map stays;
+    closed, the kernel lets the device go and -f drops the map at once."""
+    url, byid = login(adm, tgtd, swiscsid, tmp_path, ["nic1"], 16)
+    loop = map_loop(adm, MAP)
+    assert loop.startswith("loop"), loop
+    fd = os.open(f"/dev/{loop}", os.O_RDONLY)
+    try:
+        started = time.monotonic()
+        r = multipath(adm, "-f", MAP)
+        took = time.monotonic() - started
+        assert r.returncode == 1, r
+        assert r.stderr == (f"swiscsi-multipath: {MAP}: loop device /dev/{loop} not detached: "
+                            "still attached after 5000 ms (open elsewhere?); the map stays\n"), r
+        assert 5 <= took < 30, took
+        assert loops_over(byid) == [f"/dev/{loop}"]
+        assert multipath(adm, "-ll", MAP).returncode == 0
+    finally:
+        os.close(fd)   # the last close: the kernel detaches it now
+    assert not loops_over(byid)
+    r = multipath(adm, "-f", MAP)
+    assert (r.returncode, r.stderr) == (0, ""), r
+    assert multipath(adm, "-ll").stdout == "" and not (byid / MAP).exists()
 
 
 def test_target_reported_lun_change_adds_a_map(adm, tgtd, swiscsid, tmp_path):

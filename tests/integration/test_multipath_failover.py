@@ -7,6 +7,9 @@ each NIC, one multipath map of the two paths, I/O through its by-id file.
   byte (read back straight from the target with swiscsi-cp); while NIC 1 is down only NIC 2
   carries segments; NIC 1 back up, its session is reinstated, the path is "active ready
   running" again and carries reads again (failback immediate).
+- NIC 1 goes down under fio's verified random writes at depth 32: the log says so in one
+  warning for the path, with how many commands went again on NIC 2, and no error (the
+  application saw none): not a line per command.
 - Both NICs go down: no_path_retry fail returns EIO promptly, queue holds the write until a
   NIC returns and it completes correctly, N fails with EIO after about N checker intervals.
 - A failover map (one path per group): its first path's NIC goes down, reads move to the
@@ -24,7 +27,7 @@ import time
 
 import pytest
 
-from conftest import BUILD, Adm, require
+from conftest import BUILD, Adm, have, require
 from lunserve import mounted
 from netlab import TwoNicLab, sh
 from sessiond import Daemon
@@ -252,10 +255,59 @@ def test_nic1_down_mid_write_noticed_by_the_link_watch(rig, tmp_path):
     text = rig.daemon.text()
     assert re.search(r"network device fo1 went down: session \d+'s connection dropped", text), text
     assert "did not answer a NOP-Out" not in text, text
+    assert ERROR_LINE.findall(text) == [], text   # the application saw no error: nor does the log
+    assert len(down_lines(text, "p1")) == 1, text
     assert path_states(rig) == {"p1": "failed faulty running", "p2": "active ready running"}
     assert lun_sha256(rig, url, tmp_path, WRITE_SIZE) == sha256(src)
     nic(rig.lab, "p1", "up")
     wait_states(rig, {"p1": "active ready running", "p2": "active ready running"}, 60)
+
+
+# The daemon's foreground log (dlog.c): "swiscsid: error: ", "swiscsid: warning: " or, for the
+# less urgent, "swiscsid: " before each line.
+ERROR_LINE = re.compile(r"^swiscsid: error: .*$", re.M)
+
+
+def down_lines(text, iface):
+    """The warnings that iface's path went down: [(commands re-issued on other paths, the rest
+    of the line)]."""
+    return re.findall(rf"^swiscsid: warning: multipath map \S+: path \d+ \(session \d+, "
+                      rf"iface {iface}\) is down(?:: (\d+) commands? re-issued on other paths)?"
+                      rf"(.*)$", text, re.M)
+
+
+def test_nic1_down_at_depth_32_is_one_warning_and_no_error(rig, tmp_path):
+    """What an administrator reads when a NIC fails under load: the commands in flight on it
+    go again on NIC 2 (fio verifies every block), and the log says it once."""
+    require(have("fio"), "fio")
+    size = 128 * MiB
+    _, byid, backing = start_map(rig, tmp_path, size,
+                                 "failback = immediate\nno_path_retry = fail\n", record=SLOW_NOOP)
+    fio = subprocess.Popen(
+        ["fio", "--name=failover", "--filename=" + str(byid).replace(":", "\\:"),
+         "--ioengine=libaio", "--direct=1", "--iodepth=32", "--bs=64k", "--rw=randwrite",
+         f"--size={size}", "--verify=crc32c", "--verify_fatal=1", "--do_verify=1",
+         "--randrepeat=0", "--verify_state_save=0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_written(fio, backing, size // 4)
+        nic(rig.lab, "p1", "down")
+        rig.daemon.wait_log("iface p1) is down")
+    finally:
+        rc, err = finished(fio, 240)
+    assert rc == 0, err
+    assert "verify:" not in err, err
+    text = rig.daemon.text()
+    # one warning for the path, with the count: depth 32 over two round-robin paths keeps
+    # about half the commands on NIC 1 (2 is a floor that still shows it is a count)
+    down = down_lines(text, "p1")
+    assert len(down) == 1 and down[0][0] and int(down[0][0]) >= 2, (down, text)
+    assert down[0][1] == "", (down, text)   # nothing held or failed: NIC 2 took them all
+    # and nothing at error level, nor a line per command at any level
+    assert ERROR_LINE.findall(text) == [], text
+    assert "blocks at LBA" not in text, text
+    print(f"NIC 1 down: {down[0][0]} commands re-issued on NIC 2")
+    assert path_states(rig) == {"p1": "failed faulty running", "p2": "active ready running"}
 
 
 def session_state(rig):
@@ -329,6 +381,11 @@ def test_no_path_retry_fail(rig, tmp_path):
     assert rc != 0 and "Input/output error" in err, (rc, err)
     assert took < 10, took
     print(f"EIO {took:.1f} s after the last path went down")
+    # what the application saw is an error in the log, the map's and no other
+    errors = ERROR_LINE.findall(rig.daemon.text())
+    assert errors and all(re.fullmatch(r"swiscsid: error: multipath map \S+: (WRITE of \d+ blocks "
+                                       r"at LBA \d+|SYNCHRONIZE CACHE) failed: no path left "
+                                       r"\(EIO\)", e) for e in errors), errors
 
 
 def test_no_path_retry_queue(rig, tmp_path):

@@ -1,10 +1,12 @@
 """A LUN's own error through a multipath map's by-id file (the fake target logged in through two
 ifaces bound to the loopback device): a MEDIUM ERROR on a READ and WRITE PROTECTED on a WRITE
 reach the application once (EIO, EROFS), exactly one command of that LBA reached the target
-(no retry on the other path), no path is blamed, and the other LBAs read and write fine."""
+(no retry on the other path), no path is blamed, and the other LBAs read and write fine. Each
+is one error line in the daemon's log, with the target's words: an error the application saw."""
 import errno
 import mmap
 import os
+import re
 
 import pytest
 
@@ -32,7 +34,12 @@ def byid(adm, swiscsid, target):
     return two_paths(adm, swiscsid, target, "path_selector = round-robin\nno_path_retry = fail\n")
 
 
-def test_a_medium_error_is_returned_once(adm, byid, target):
+def error_lines(swiscsid):
+    """The daemon's error-level lines (its foreground format, dlog.c)."""
+    return re.findall(r"^swiscsid: error: (.*)$", swiscsid.text(), re.M)
+
+
+def test_a_medium_error_is_returned_once(adm, swiscsid, byid, target):
     target.lun[:] = os.urandom(len(target.lun))
     target.read_errors[BAD] = sense(0x03, 0x11)          # UNRECOVERED READ ERROR
     around = (BAD // 128) * 128 * 512                    # the 64 KiB that hold the bad LBA
@@ -50,9 +57,13 @@ def test_a_medium_error_is_returned_once(adm, byid, target):
         read_direct(byid, BAD * 512 // 4096 * 4096, 4096)
     assert e.value.errno == errno.EIO
     assert target.reads[BAD] == 2
+    errors = error_lines(swiscsid)
+    assert len(errors) == 2 and all(
+        re.fullmatch(r"LUN \d+: READ of \d+ blocks at LBA \d+ failed: .*MEDIUM ERROR.*", e)
+        for e in errors), errors
 
 
-def test_write_protected_is_returned_once(adm, byid, target):
+def test_write_protected_is_returned_once(adm, swiscsid, byid, target):
     target.write_errors[BAD] = sense(0x07, 0x27)          # WRITE PROTECTED
     around = (BAD // 128) * 128 * 512
     before = bytes(target.lun)
@@ -66,3 +77,6 @@ def test_write_protected_is_returned_once(adm, byid, target):
     write_direct(byid, around + 65536, data)
     assert bytes(target.lun[around + 65536:around + 131072]) == data
     assert target.writes[BAD] == 1
+    errors = error_lines(swiscsid)
+    assert len(errors) == 1 and re.fullmatch(
+        r"LUN \d+: WRITE of \d+ blocks at LBA \d+ failed: .*DATA PROTECT.*", errors[0]), errors

@@ -1,6 +1,7 @@
 /* A map's command dispatch against scripted paths: spread over the paths, re-issued on another
  * path after a path error, a LUN error returned once, held without paths and then sent or
- * failed as no_path_retry says, and a path that refuses at once taken out. */
+ * failed as no_path_retry says, and a path that refuses at once taken out; what became of a
+ * failed path's commands counted on it, and every EIO for want of a path told. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -28,6 +29,7 @@ struct script {
 	bool refuse[2];
 	int results[8], nresults;
 	bool last_sync;            /* the last command a path took was a cache flush */
+	unsigned no_path;          /* commands failed for want of a path, as the caller heard */
 };
 
 static int submit(void *ctx, void *handle, bool write, void *buf, uint64_t lba, uint32_t blocks,
@@ -58,7 +60,23 @@ static uint64_t now_ms(void *ctx)
 	return ((struct script *)ctx)->now;
 }
 
-static const struct mpath_io_ops ops = { .submit = submit, .sync = sync_cache, .now_ms = now_ms };
+static void no_path(void *ctx, const struct mpath_lun *map, bool write, bool sync, uint64_t lba,
+		    uint32_t blocks)
+{
+	(void)map, (void)write, (void)sync, (void)lba, (void)blocks;
+	((struct script *)ctx)->no_path++;
+}
+
+static const struct mpath_io_ops ops = { .submit = submit, .sync = sync_cache, .now_ms = now_ms,
+					 .no_path = no_path };
+
+static void assert_bounced(const struct mpath_lun *m, size_t path, unsigned moved, unsigned held,
+			   unsigned failed)
+{
+	assert_int_equal(m->route[path].bounced.moved, moved);
+	assert_int_equal(m->route[path].bounced.held, held);
+	assert_int_equal(m->route[path].bounced.failed, failed);
+}
 
 /* The oldest command a path still has is answered. */
 static void answer(struct script *s, enum mpath_outcome o, int err)
@@ -110,9 +128,13 @@ static void test_spread_and_reissue(void **state)
 	answer(&s, MPATH_OK, 0);                 /* path 1's first */
 	answer(&s, MPATH_PATH_ERROR, -EIO);      /* path 0's second */
 	assert_int_equal(s.per_path[1], 4);
+	/* both counted on the path that failed them, for one log line about it */
+	assert_bounced(&m, 0, 2, 0, 0);
+	assert_bounced(&m, 1, 0, 0, 0);
 	while (s.n)
 		answer(&s, MPATH_OK, 0);
 	assert_int_equal(s.nresults, 4);
+	assert_int_equal(s.no_path, 0);
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(s.results[i], 0);
 	assert_int_equal(mpath_io_busy(io), 0);
@@ -149,6 +171,8 @@ static void test_held_without_paths(void **state)
 	answer(&s, MPATH_PATH_ERROR, -EIO);      /* the last path fails: held */
 	assert_int_equal(s.nresults, 0);
 	assert_int_equal(mpath_io_busy(io), 1);
+	assert_bounced(&m, 0, 1, 0, 0);          /* the refusal moved it to path 1 */
+	assert_bounced(&m, 1, 0, 1, 0);          /* whose failure left it held */
 	s.now = 5000;
 	mpath_retry_round(&m.sel);
 	mpath_io_kick(io);
@@ -176,6 +200,7 @@ static void test_held_without_paths(void **state)
 	assert_int_equal(mpath_io_rw(io, false, NULL, 0, 8, 512, done, &s), 0);
 	assert_int_equal(s.results[2], -EIO);
 	assert_int_equal(mpath_io_busy(io), 0);
+	assert_int_equal(s.no_path, 2);          /* each EIO the application saw, told */
 	mpath_io_free(io);
 }
 
@@ -232,7 +257,10 @@ static void test_held_fail_when_the_map_goes(void **state)
 	assert_int_equal(mpath_io_sync(io, done, &s), 0);
 	assert_int_equal(s.nresults, 0);
 	assert_int_equal(mpath_io_busy(io), 2);
+	assert_bounced(&m, 0, 1, 0, 0);          /* refused, on to path 1 */
+	assert_bounced(&m, 1, 0, 1, 0);          /* refused too: held */
 	mpath_io_fail_held(io);
+	assert_int_equal(s.no_path, 2);
 	assert_int_equal(s.nresults, 2);
 	assert_int_equal(s.results[0], -EIO);
 	assert_int_equal(s.results[1], -EIO);
