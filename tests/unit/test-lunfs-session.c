@@ -35,14 +35,20 @@ int lun_probe_async(struct swi_session *s, lun_probe_fn done, void *arg)
 	return 0;
 }
 
-static void answer_probe(int status)
+/* The probe finds LUN 1 with this geometry. */
+static void answer_probe_sized(int status, uint64_t blocks, uint32_t block_size)
 {
 	lun_probe_fn done = probe.done;
 	assert_non_null(done);
 	probe.done = NULL;
-	struct lun_info lun = { .lun = 1, .blocks = 2048, .block_size = 512 };
+	struct lun_info lun = { .lun = 1, .blocks = blocks, .block_size = block_size };
 	done(probe.arg, status, status < 0 ? NULL : &lun, status < 0 ? 0 : 1,
 	     status < 0 ? "INQUIRY failed: hardware error" : NULL);
+}
+
+static void answer_probe(int status)
+{
+	answer_probe_sized(status, 2048, 512);
 }
 
 struct lun_io {
@@ -83,6 +89,28 @@ int loopdev_detach_async(struct loopdev_pool *p, const char *dev, loopdev_fn don
 	return -1;
 }
 
+int loopdev_resize_async(struct loopdev_pool *p, const char *dev, const char *path, uint64_t bytes,
+			 loopdev_fn done, void *arg)
+{
+	(void)p, (void)dev, (void)path, (void)bytes, (void)done, (void)arg;
+	fail_msg("loop devices are off in these tests");
+	return -1;
+}
+
+static struct {
+	unsigned calls;
+	fuse_ino_t ino;
+	uint64_t bytes;      /* the file's size when the kernel was told */
+} told;
+
+void ops_size_changed(struct lunfs *fs, const struct lunfs_lun *l)
+{
+	(void)fs;
+	told.calls++;
+	told.ino = l->ino;
+	told.bytes = l->info.blocks * l->info.block_size;
+}
+
 static unsigned linked;   /* LUN files named in the tree */
 
 fuse_ino_t tree_dir(struct lunfs *fs, fuse_ino_t parent, const char *name)
@@ -112,10 +140,21 @@ void lun_retire(struct lunfs *fs, struct lunfs_lun *l)
 	free(l);
 }
 
+static char logged[4096];   /* everything the code under test logged, one line each */
+
 void dlog(int priority, const char *fmt, ...)
 {
 	(void)priority;
-	(void)fmt;
+	size_t used = strlen(logged);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(logged + used, sizeof(logged) - used, fmt, ap);
+	va_end(ap);
+	used = strlen(logged);
+	if (used + 1 < sizeof(logged)) {
+		logged[used] = '\n';
+		logged[used + 1] = '\0';
+	}
 }
 
 /* ---- what the requesters heard ---- */
@@ -143,6 +182,8 @@ static int setup(void **state)
 {
 	(void)state;
 	memset(&probe, 0, sizeof(probe));
+	memset(&told, 0, sizeof(told));
+	memset(logged, 0, sizeof(logged));
 	linked = 0;
 	completions = 0;
 	fs = (struct lunfs){ .loop = evloop_new(), .dir = "/nowhere", .next_ino = INO_FIRST_FREE,
@@ -274,6 +315,77 @@ static void test_a_waiting_rescan_runs_once_for_its_requester(void **state)
 	assert_int_equal(att.calls, 1);
 }
 
+static struct lunfs_device device_of(const struct lunfs_session *ls)
+{
+	struct lunfs_device d[2];
+	assert_int_equal(lunfs_session_devices(ls, d, 2), 1);
+	return d[0];
+}
+
+/* A rescan that finds LUN 1 grown (then shrunk) keeps its file, with the new size, tells the
+ * kernel of it and logs the change once; one that finds the same size changes nothing. */
+static void test_a_rescan_takes_a_kept_luns_new_capacity(void **state)
+{
+	(void)state;
+	struct heard att = { 0 }, res = { 0 }, det = { 0 };
+	struct lunfs_session *ls = attach(&att);
+	answer_probe(0);
+	fuse_ino_t ino = ls->luns->ino;
+	assert_int_equal(lunfs_rescan_session(ls, note, &res), 0);
+	answer_probe_sized(0, 8192, 512);
+	assert_int_equal(res.calls, 1);
+	assert_int_equal(res.status, 0);
+	assert_int_equal(device_of(ls).blocks, 8192);
+	assert_int_equal(ls->luns->ino, ino);      /* the same file: open ones carry on */
+	assert_int_equal(linked, 1);
+	assert_int_equal(told.calls, 1);
+	assert_int_equal(told.ino, ino);
+	assert_int_equal(told.bytes, 8192 * 512);
+	assert_non_null(strstr(logged, "iqn.2026-12.test:unit: lun 1: capacity changed from "
+				       "1048576 to 4194304 bytes"));
+	assert_int_equal(lunfs_rescan_session(ls, NULL, NULL), 0);
+	answer_probe_sized(0, 8192, 512);
+	assert_int_equal(told.calls, 1);            /* unchanged: nothing to tell */
+	assert_int_equal(lunfs_rescan_session(ls, NULL, NULL), 0);
+	answer_probe_sized(0, 1024, 512);
+	assert_int_equal(device_of(ls).blocks, 1024);
+	assert_int_equal(told.calls, 2);
+	assert_non_null(strstr(logged, "capacity changed from 4194304 to 524288 bytes"));
+	assert_int_equal(probe.sent, 4);
+	assert_int_equal(lunfs_detach_session(ls, note, &det), 0);
+	run_until_freed();
+	assert_int_equal(det.calls, 1);
+}
+
+/* A block size that changed is another LUN: the old file goes, a second listing makes the new
+ * one, and the rescan's requester hears once, after that. */
+static void test_a_block_size_change_makes_the_file_anew(void **state)
+{
+	(void)state;
+	struct heard att = { 0 }, res = { 0 }, det = { 0 };
+	struct lunfs_session *ls = attach(&att);
+	answer_probe(0);
+	fuse_ino_t ino = ls->luns->ino;
+	assert_int_equal(lunfs_rescan_session(ls, note, &res), 0);
+	answer_probe_sized(0, 256, 4096);
+	assert_int_equal(linked, 0);                /* the old file went */
+	assert_int_equal(probe.sent, 3);            /* the second listing is out */
+	assert_int_equal(res.calls, 0);
+	answer_probe_sized(0, 256, 4096);
+	assert_int_equal(res.calls, 1);
+	assert_int_equal(res.status, 0);
+	assert_int_equal(linked, 1);
+	struct lunfs_device d = device_of(ls);
+	assert_int_equal(d.blocks, 256);
+	assert_int_equal(d.block_size, 4096);
+	assert_int_not_equal(ls->luns->ino, ino);
+	assert_int_equal(told.calls, 0);
+	assert_non_null(strstr(logged, "block size changed from 512 to 4096 bytes"));
+	assert_int_equal(lunfs_detach_session(ls, note, &det), 0);
+	run_until_freed();
+	assert_int_equal(det.calls, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,6 +399,10 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_waiting_rescan_runs_once_for_its_requester,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_rescan_takes_a_kept_luns_new_capacity,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_block_size_change_makes_the_file_anew, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
