@@ -1,0 +1,265 @@
+"""Online LUN resize: a LUN grown (or shrunk) on the target and rescanned (-m session -R, or the
+target's CAPACITY DATA HAS CHANGED unit attention) has its new size everywhere, with no logout:
+its LUN file (for files opened before too), the file's loop device, the multipath map's by-id
+file and its loop device, once every path of the map agrees. Data written before stays, the
+bytes past the old end work; after a shrink nothing goes past the new end, to the target or
+from it. tgtd reads a LUN's size only when the LUN is added, so a resize there is the LUN going
+and coming back over the same, resized backing file; the fake target resizes in place."""
+import errno
+import mmap
+import os
+import subprocess
+import threading
+import time
+
+import pytest
+
+from faketarget import CHECK_CONDITION, FakeTarget, sense
+from lunserve import loops_over, lunserve  # noqa: F401 (lunserve is a fixture)
+from test_multipath_blockdev import login, map_loop
+from test_multipath_maps import IQN, MAP, multipath, ok
+
+MiB = 1 << 20
+# no TEST UNIT READY of the path checker during a test: tgtd answers one sent while its LUN is
+# away and back with a unit attention whose own rescan would race the test's
+QUIET_CHECKER = "polling_interval = 3600\n"
+BOUND_S = 30   # bounds a hang only, never a pass/fail timing
+
+
+def size64(dev):
+    r = subprocess.run(["blockdev", "--getsize64", dev], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return int(r.stdout)
+
+
+def resize_on_target(tgtd, backing, size):
+    os.truncate(backing, size)
+    tgtd.adm("--op", "delete", "--mode", "logicalunit", "--tid", "1", "--lun", "1")
+    tgtd.adm("--op", "new", "--mode", "logicalunit", "--tid", "1", "--lun", "1",
+             "--backing-store", str(backing))
+
+
+def lun_file(swiscsid, tgtd, iface):
+    return swiscsid.rundir / "disks" / "by-iface" / iface / f"ip-127.0.0.1:{tgtd.port}-iscsi-{IQN}-lun-1"
+
+
+def only_loop_over(path):
+    loops = loops_over(path)
+    assert len(loops) == 1, loops
+    return loops[0]
+
+
+def direct_pread(dev, n, off):
+    fd = os.open(dev, os.O_RDONLY | os.O_DIRECT)
+    try:
+        buf = mmap.mmap(-1, n)    # page-aligned, as O_DIRECT wants
+        assert os.preadv(fd, [buf], off) == n
+        return bytes(buf)
+    finally:
+        os.close(fd)
+
+
+def direct_pwrite(dev, data, off):
+    fd = os.open(dev, os.O_WRONLY | os.O_DIRECT)
+    try:
+        buf = mmap.mmap(-1, len(data))
+        buf[:] = data
+        assert os.pwritev(fd, [buf], off) == len(data)
+    finally:
+        os.close(fd)
+
+
+def test_a_grown_lun_grows_everywhere_without_a_logout(adm, tgtd, swiscsid, tmp_path):
+    _, byid = login(adm, tgtd, swiscsid, tmp_path, ["nic1"], 16, QUIET_CHECKER)
+    backing = tmp_path / "lun1"
+    path, map_file = lun_file(swiscsid, tgtd, "nic1"), byid / MAP
+    loop, map_dev = only_loop_over(path), "/dev/" + map_loop(adm, MAP)
+    assert size64(loop) == size64(map_dev) == 16 * MiB
+    before, past, via_map, via_loop = (os.urandom(MiB) for _ in range(4))
+    fd = os.open(path, os.O_RDWR)           # open across the resize, both of them
+    mfd = os.open(map_file, os.O_RDWR)
+    try:
+        os.pwrite(fd, before, 15 * MiB)
+        os.fsync(fd)
+        resize_on_target(tgtd, backing, 32 * MiB)
+        ok(adm, "-m", "session", "-r", "1", "-R")
+        # the new size everywhere as soon as -R returns
+        assert path.stat().st_size == map_file.stat().st_size == 32 * MiB
+        assert os.fstat(fd).st_size == os.fstat(mfd).st_size == 32 * MiB
+        assert size64(loop) == size64(map_dev) == 32 * MiB
+        assert only_loop_over(path) == loop and map_loop(adm, MAP) == map_dev[5:]
+        r = multipath(adm, "-ll", MAP)
+        assert "size=32M " in r.stdout, r.stdout
+        # what was there stays; past the old end works through each of the four
+        assert os.pread(fd, MiB, 15 * MiB) == before
+        assert os.pread(mfd, MiB, 15 * MiB) == before
+        os.pwrite(fd, past, 20 * MiB)
+        assert os.pread(fd, MiB, 20 * MiB) == past
+        os.pwrite(mfd, via_map, 24 * MiB)
+        os.fsync(mfd)
+        assert os.pread(mfd, MiB, 24 * MiB) == via_map
+        assert direct_pread(loop, MiB, 24 * MiB) == via_map
+        direct_pwrite(loop, via_loop, 28 * MiB)
+        assert direct_pread(map_dev, MiB, 28 * MiB) == via_loop
+        assert direct_pread(map_dev, MiB, 20 * MiB) == past
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+        os.close(mfd)
+    # all of it on the target
+    with open(backing, "rb") as f:
+        on_lun = f.read()
+    assert len(on_lun) == 32 * MiB
+    assert on_lun[15 * MiB:16 * MiB] == before and on_lun[20 * MiB:21 * MiB] == past
+    assert on_lun[24 * MiB:25 * MiB] == via_map and on_lun[28 * MiB:29 * MiB] == via_loop
+    log = swiscsid.text()
+    assert log.count(f"{IQN}: lun 1: capacity changed from {16 * MiB} to {32 * MiB} bytes") == 1, log
+    assert f"multipath map {MAP}: capacity changed from {16 * MiB} to {32 * MiB} bytes" in log, log
+    assert f"{loop} resized" in log and f"by-id/{MAP}: {map_dev} resized" in log, log
+    assert f"by-id/{MAP}: removed" not in log and f"LUN 1 leaves multipath map" not in log, log
+
+
+def test_a_map_resizes_once_its_paths_agree(adm, tgtd, swiscsid, tmp_path):
+    _, byid = login(adm, tgtd, swiscsid, tmp_path, ["nic1", "nic2"], 16, QUIET_CHECKER)
+    map_file, map_dev = byid / MAP, "/dev/" + map_loop(adm, MAP)
+    data = os.urandom(MiB)
+    with open(map_file, "r+b", buffering=0) as f:
+        os.pwrite(f.fileno(), data, 8 * MiB)
+        os.fsync(f.fileno())
+        resize_on_target(tgtd, tmp_path / "lun1", 24 * MiB)
+        # one session rescanned: its path has the new size, the other the old; the map keeps
+        # its size (multipathd refuses to resize a map whose paths differ) and says why
+        ok(adm, "-m", "session", "-r", "1", "-R")
+        sizes = sorted(lun_file(swiscsid, tgtd, i).stat().st_size for i in ("nic1", "nic2"))
+        assert sizes == [16 * MiB, 24 * MiB]
+        assert map_file.stat().st_size == 16 * MiB and size64(map_dev) == 16 * MiB
+        log = swiscsid.text()
+        assert f"multipath map {MAP}: its paths disagree on the LUN's capacity (" in log, log
+        assert f"{24 * MiB} on path " in log and f"{16 * MiB} on path " in log, log
+        assert f"bytes): it stays {16 * MiB} bytes until they agree" in log, log
+        assert os.pread(f.fileno(), MiB, 8 * MiB) == data
+        # every session rescanned: they agree, the map and its device follow
+        ok(adm, "-m", "session", "-R")
+        assert map_file.stat().st_size == 24 * MiB and size64(map_dev) == 24 * MiB
+        assert os.fstat(f.fileno()).st_size == 24 * MiB
+        os.pwrite(f.fileno(), data, 20 * MiB)       # past the old end, on both paths
+        assert os.pread(f.fileno(), MiB, 20 * MiB) == data
+        assert os.pread(f.fileno(), MiB, 8 * MiB) == data
+    log = swiscsid.text()
+    assert log.count(f"multipath map {MAP}: capacity changed from {16 * MiB} to {24 * MiB} bytes") == 1
+    assert log.index("its paths disagree") < log.index(f"multipath map {MAP}: capacity changed")
+
+
+# ---- against the fake target: a shrink, and the unit attention ----
+
+BLOCKS = 8192   # 4 MiB of 512-byte blocks
+
+
+@pytest.fixture
+def fake(request):
+    t = FakeTarget(blocks=BLOCKS)
+    request.addfinalizer(t.stop)
+    return t.start()
+
+
+def past_end(cdbs, blocks):
+    """The READs and WRITEs (10 or 16) among cdbs that reach past LBA blocks."""
+    out = []
+    for cdb in cdbs:
+        if cdb[0] in (0x88, 0x8A):
+            lba, n = int.from_bytes(cdb[2:10], "big"), int.from_bytes(cdb[10:14], "big")
+        elif cdb[0] in (0x28, 0x2A):
+            lba, n = int.from_bytes(cdb[2:6], "big"), int.from_bytes(cdb[7:9], "big")
+        else:
+            continue
+        if lba + n > blocks:
+            out.append(cdb.hex())
+    return out
+
+
+def test_a_shrunk_lun_ends_at_its_new_end(fake, lunserve):
+    """Decided: the file and its loop device end at the new capacity at once. A read from past
+    it is end of file, one across it short; a write past it is ENOSPC, one across it short;
+    nothing past it reaches the target."""
+    s = lunserve([fake.url()])
+    d = s.devices[0]
+    assert size64(d["loop"]) == 4 * MiB
+    kept = os.urandom(4096)
+    fd = os.open(d["file"], os.O_RDWR)
+    try:
+        os.pwrite(fd, kept, MiB)
+        del fake.lun[2 * MiB:]
+        seen = len(fake.commands)
+        assert [x["blocks"] for x in s.rescan()] == [4096]
+        assert os.stat(d["file"]).st_size == os.fstat(fd).st_size == 2 * MiB
+        assert size64(d["loop"]) == 2 * MiB
+        assert os.pread(fd, 4096, 3 * MiB) == b""
+        assert len(os.pread(fd, 8192, 2 * MiB - 4096)) == 4096
+        with pytest.raises(OSError) as e:
+            os.pwrite(fd, b"x" * 4096, 3 * MiB)
+        assert e.value.errno in (errno.ENOSPC, errno.EFBIG)
+        assert os.pwrite(fd, b"z" * 8192, 2 * MiB - 4096) == 4096
+        assert os.pread(fd, 4096, MiB) == kept
+        lfd = os.open(d["loop"], os.O_RDWR)
+        try:
+            assert os.pread(lfd, 4096, 3 * MiB) == b""
+            with pytest.raises(OSError) as e:
+                os.pwrite(lfd, b"y" * 4096, 2 * MiB)
+            assert e.value.errno == errno.ENOSPC
+        finally:
+            os.close(lfd)
+        assert direct_pread(d["loop"], 4096, MiB) == kept
+    finally:
+        os.close(fd)
+    assert bytes(fake.lun[2 * MiB - 4096:]) == b"z" * 4096
+    assert past_end(fake.commands[seen:], 4096) == []
+    assert s.stop() == 0
+    assert f"lun 0: capacity changed from {4 * MiB} to {2 * MiB} bytes" in s.logtext()
+
+
+def wait_log(s, needle):
+    deadline = time.monotonic() + BOUND_S
+    while needle not in s.logtext():
+        assert time.monotonic() < deadline, f"{needle!r} not in the log:\n{s.logtext()}"
+        time.sleep(0.05)
+
+
+def test_capacity_data_has_changed_starts_a_rescan(fake, lunserve):
+    state = {"armed": False, "sent": 0}
+    rescanned = threading.Event()
+
+    def unit_attention(conn, task):
+        if task.op == 0xA0 and state["sent"]:
+            rescanned.set()                  # the REPORT LUNS that follows the attention
+        if state["armed"] and task.op in (0x28, 0x88):
+            state["armed"] = False
+            state["sent"] += 1
+            conn.respond(task, CHECK_CONDITION, sense(0x06, 0x2A, 0x09))
+            return True
+        return False
+    fake.on_command = unit_attention
+    s = lunserve([fake.url()])
+    d = s.devices[0]
+    fake.lun[0:4096] = b"y" * 4096
+    fd = os.open(d["file"], os.O_RDWR | os.O_DIRECT)
+    try:
+        fake.lun.extend(bytes(4 * MiB))      # 4 MiB -> 8 MiB, in place
+        state["armed"] = True
+        buf = mmap.mmap(-1, 4096)
+        assert os.preadv(fd, [buf], 0) == 4096, "the command that met the attention was resent"
+        assert buf[:] == b"y" * 4096
+        assert rescanned.wait(timeout=BOUND_S), "no REPORT LUNS after the unit attention"
+        # the loop device's resize is the rescan's last step
+        wait_log(s, f"{d['loop']} resized")
+        assert f"lun 0: capacity changed from {4 * MiB} to {8 * MiB} bytes" in s.logtext()
+        assert os.stat(d["file"]).st_size == os.fstat(fd).st_size == 8 * MiB
+        assert size64(d["loop"]) == 8 * MiB
+        buf[:] = os.urandom(4096)
+        assert os.pwritev(fd, [buf], 6 * MiB) == 4096
+        assert bytes(fake.lun[6 * MiB:6 * MiB + 4096]) == buf[:]
+        assert direct_pread(d["loop"], 4096, 6 * MiB) == buf[:]
+    finally:
+        os.close(fd)
+    assert state["sent"] == 1
+    assert s.stop() == 0
+    assert "the target reports changed LUNs: rescanning" in s.logtext()
