@@ -206,15 +206,16 @@ static void follow_path_sizes(struct sessions *t, struct mpath_lun *m)
 			continue;
 		differ |= blocks && p->blocks != blocks;
 		blocks = p->blocks;
-		int n = snprintf(sizes + used, sizeof(sizes) - used, "%s%" PRIu64 " on path %zu",
-				 used ? ", " : "", p->blocks * p->block_size, i + 1);
+		int n = snprintf(sizes + used, sizeof(sizes) - used,
+				 "%spath %zu (session %u) %" PRIu64 " bytes", used ? ", " : "", i + 1,
+				 m->route[i].sid, p->blocks * p->block_size);
 		if (n > 0 && (size_t)n < sizeof(sizes) - used)
 			used += (size_t)n;
 	}
 	uint64_t bs = m->info.block_size;
 	if (differ) {
-		dlog(LOG_WARNING, "multipath map %s: its paths disagree on the LUN's capacity (%s "
-				  "bytes): it stays %" PRIu64 " bytes until they agree", m->info.id.name,
+		dlog(LOG_WARNING, "multipath map %s: its paths disagree on the LUN's capacity (%s): "
+				  "it stays %" PRIu64 " bytes until they agree", m->info.id.name,
 		     sizes, m->info.blocks * bs);
 		return;
 	}

@@ -8,6 +8,7 @@ and coming back over the same, resized backing file; the fake target resizes in 
 import errno
 import mmap
 import os
+import pathlib
 import subprocess
 import threading
 import time
@@ -103,20 +104,45 @@ def test_a_grown_lun_grows_everywhere_without_a_logout(adm, tgtd, swiscsid, tmp_
         assert direct_pread(map_dev, MiB, 28 * MiB) == via_loop
         assert direct_pread(map_dev, MiB, 20 * MiB) == past
         os.fsync(fd)
+        # all of it on the target
+        with open(backing, "rb") as f:
+            on_lun = f.read()
+        assert len(on_lun) == 32 * MiB
+        assert on_lun[15 * MiB:16 * MiB] == before and on_lun[20 * MiB:21 * MiB] == past
+        assert on_lun[24 * MiB:25 * MiB] == via_map and on_lun[28 * MiB:29 * MiB] == via_loop
+
+        # shrunk again (its one path agrees at once): the map and both devices end earlier
+        resize_on_target(tgtd, backing, 24 * MiB)
+        ok(adm, "-m", "session", "-r", "1", "-R")
+        assert os.fstat(fd).st_size == os.fstat(mfd).st_size == 24 * MiB
+        assert size64(loop) == size64(map_dev) == 24 * MiB
+        assert os.pread(mfd, MiB, 24 * MiB) == b"" and os.pread(fd, MiB, 28 * MiB) == b""
+        with pytest.raises(OSError) as e:
+            os.pwrite(mfd, past, 24 * MiB)
+        assert e.value.errno in (errno.ENOSPC, errno.EFBIG)
+        assert os.pread(mfd, MiB, 20 * MiB) == past and os.pread(fd, MiB, 15 * MiB) == before
     finally:
         os.close(fd)
         os.close(mfd)
-    # all of it on the target
-    with open(backing, "rb") as f:
-        on_lun = f.read()
-    assert len(on_lun) == 32 * MiB
-    assert on_lun[15 * MiB:16 * MiB] == before and on_lun[20 * MiB:21 * MiB] == past
-    assert on_lun[24 * MiB:25 * MiB] == via_map and on_lun[28 * MiB:29 * MiB] == via_loop
     log = swiscsid.text()
+    assert f"multipath map {MAP}: capacity changed from {32 * MiB} to {24 * MiB} bytes" in log, log
     assert log.count(f"{IQN}: lun 1: capacity changed from {16 * MiB} to {32 * MiB} bytes") == 1, log
     assert f"multipath map {MAP}: capacity changed from {16 * MiB} to {32 * MiB} bytes" in log, log
     assert f"{loop} resized" in log and f"by-id/{MAP}: {map_dev} resized" in log, log
     assert f"by-id/{MAP}: removed" not in log and f"LUN 1 leaves multipath map" not in log, log
+
+
+def session_ifaces(adm):
+    """{SID: iface} from -m session -P 1."""
+    out, iface, ifaces = ok(adm, "-m", "session", "-P", "1").out, None, {}
+    for line in out.splitlines():     # each session's Iface Name comes before its SID
+        words = line.split()
+        if words[:2] == ["Iface", "Name:"]:
+            iface = words[2]
+        elif words[:1] == ["SID:"]:
+            ifaces[int(words[1])] = iface
+    assert sorted(ifaces) == [1, 2], out
+    return ifaces
 
 
 def test_a_map_resizes_once_its_paths_agree(adm, tgtd, swiscsid, tmp_path):
@@ -130,13 +156,15 @@ def test_a_map_resizes_once_its_paths_agree(adm, tgtd, swiscsid, tmp_path):
         # one session rescanned: its path has the new size, the other the old; the map keeps
         # its size (multipathd refuses to resize a map whose paths differ) and says why
         ok(adm, "-m", "session", "-r", "1", "-R")
-        sizes = sorted(lun_file(swiscsid, tgtd, i).stat().st_size for i in ("nic1", "nic2"))
-        assert sizes == [16 * MiB, 24 * MiB]
+        sizes_of = {sid: lun_file(swiscsid, tgtd, iface).stat().st_size
+                    for sid, iface in session_ifaces(adm).items()}
+        assert sizes_of == {1: 24 * MiB, 2: 16 * MiB}, "session 1's path only has the new size"
         assert map_file.stat().st_size == 16 * MiB and size64(map_dev) == 16 * MiB
         log = swiscsid.text()
         assert f"multipath map {MAP}: its paths disagree on the LUN's capacity (" in log, log
-        assert f"{24 * MiB} on path " in log and f"{16 * MiB} on path " in log, log
-        assert f"bytes): it stays {16 * MiB} bytes until they agree" in log, log
+        assert f"(session 1) {sizes_of[1]} bytes" in log, log
+        assert f"(session 2) {sizes_of[2]} bytes" in log, log
+        assert f" bytes): it stays {16 * MiB} bytes until they agree" in log, log
         assert os.pread(f.fileno(), MiB, 8 * MiB) == data
         # every session rescanned: they agree, the map and its device follow
         ok(adm, "-m", "session", "-R")
@@ -177,13 +205,20 @@ def past_end(cdbs, blocks):
     return out
 
 
-def test_a_shrunk_lun_ends_at_its_new_end(fake, lunserve):
+LOOP_MODES = {"direct": "[global]\nloop_direct_io = yes\n",
+              "buffered": "[global]\nloop_direct_io = no\n"}
+
+
+@pytest.mark.parametrize("mode", sorted(LOOP_MODES))
+def test_a_shrunk_lun_ends_at_its_new_end(fake, lunserve, mode):
     """Decided: the file and its loop device end at the new capacity at once. A read from past
     it is end of file, one across it short; a write past it is ENOSPC, one across it short;
     nothing past it reaches the target."""
-    s = lunserve([fake.url()])
+    s = lunserve([fake.url()], conf=LOOP_MODES[mode])
     d = s.devices[0]
     assert size64(d["loop"]) == 4 * MiB
+    dio = pathlib.Path(f"/sys/block/{os.path.basename(d['loop'])}/loop/dio").read_text().strip()
+    assert dio == ("1" if mode == "direct" else "0")
     kept = os.urandom(4096)
     fd = os.open(d["file"], os.O_RDWR)
     try:
@@ -224,7 +259,8 @@ def wait_log(s, needle):
         time.sleep(0.05)
 
 
-def test_capacity_data_has_changed_starts_a_rescan(fake, lunserve):
+@pytest.mark.parametrize("mode", sorted(LOOP_MODES))
+def test_capacity_data_has_changed_starts_a_rescan(fake, lunserve, mode):
     state = {"armed": False, "sent": 0}
     rescanned = threading.Event()
 
@@ -238,7 +274,7 @@ def test_capacity_data_has_changed_starts_a_rescan(fake, lunserve):
             return True
         return False
     fake.on_command = unit_attention
-    s = lunserve([fake.url()])
+    s = lunserve([fake.url()], conf=LOOP_MODES[mode])
     d = s.devices[0]
     fake.lun[0:4096] = b"y" * 4096
     fd = os.open(d["file"], os.O_RDWR | os.O_DIRECT)
