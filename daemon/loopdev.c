@@ -1,5 +1,6 @@
 /* Loop devices: LOOP_CTL_GET_FREE + LOOP_CONFIGURE to attach, LOOP_CLR_FD to detach,
- * LOOP_SET_CAPACITY to resize, each run on a worker thread whose result the event loop picks up from a pipe (see loopdev.h). */
+ * LOOP_SET_CAPACITY to resize, each run on a worker thread whose result the event loop picks up
+ * from a pipe (see loopdev.h). */
 #include "loopdev.h"
 
 #include <errno.h>

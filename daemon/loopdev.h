@@ -2,8 +2,9 @@
  *
  * Why threads: the LUN files live on swiscsid's own FUSE mount, and opening one, configuring a
  * loop device over it or closing that device all wait for FUSE requests that only the event
- * loop's thread answers; so does resizing one (LOOP_SET_CAPACITY reads the file's size). Doing them on that thread would deadlock, so each runs on a short-lived
- * thread and its completion comes back to the loop through a pipe. */
+ * loop's thread answers; so does resizing one (LOOP_SET_CAPACITY reads the file's size). Doing
+ * them on that thread would deadlock, so each runs on a short-lived thread and its completion
+ * comes back to the loop through a pipe. */
 #ifndef SWISCSID_LOOPDEV_H
 #define SWISCSID_LOOPDEV_H
 

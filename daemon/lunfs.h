@@ -67,9 +67,9 @@ typedef void (*lunfs_done_fn)(void *arg, int status, const char *message);
  * done. The session's I/O must keep being serviced (its ev_io and timer) until then. */
 int lunfs_attach_session(struct lunfs *fs, struct swi_session *s, const struct lunfs_session_id *id,
 			 lunfs_done_fn done, void *arg, struct lunfs_session **out);
-/* Re-reads the LUN list: files appear and disappear to match, and those kept take the
- * LUN's capacity now (their loop devices too, before done); one whose block size changed
- * goes and comes back as a new LUN's file (a second listing, before done). While another operation of
+/* Re-reads the LUN list: files appear and disappear to match, and those kept take the LUN's
+ * capacity now (their loop devices too, before done); one whose block size changed goes and
+ * comes back as a new LUN's file (a second listing, before done). While another operation of
  * the session runs, the rescan waits for it (one waiting rescan at most: -1 for a second one
  * with a callback; one without joins it); a detach asked for meanwhile goes first and the
  * waiting rescan's done gets -1. -1 (done never called) once a detach is asked for. Also

@@ -77,8 +77,9 @@ def test_a_grown_lun_grows_everywhere_without_a_logout(adm, tgtd, swiscsid, tmp_
     loop, map_dev = only_loop_over(path), "/dev/" + map_loop(adm, MAP)
     assert size64(loop) == size64(map_dev) == 16 * MiB
     before, past, via_map, via_loop = (os.urandom(MiB) for _ in range(4))
-    fd = os.open(path, os.O_RDWR)           # open across the resize, both of them
+    fd = os.open(path, os.O_RDWR)           # open across the resize: both files, a device
     mfd = os.open(map_file, os.O_RDWR)
+    lfd = os.open(map_dev, os.O_RDONLY)
     try:
         os.pwrite(fd, before, 15 * MiB)
         os.fsync(fd)
@@ -103,6 +104,7 @@ def test_a_grown_lun_grows_everywhere_without_a_logout(adm, tgtd, swiscsid, tmp_
         direct_pwrite(loop, via_loop, 28 * MiB)
         assert direct_pread(map_dev, MiB, 28 * MiB) == via_loop
         assert direct_pread(map_dev, MiB, 20 * MiB) == past
+        assert os.pread(lfd, MiB, 20 * MiB) == past and os.pread(lfd, MiB, 15 * MiB) == before
         os.fsync(fd)
         # all of it on the target
         with open(backing, "rb") as f:
@@ -121,9 +123,11 @@ def test_a_grown_lun_grows_everywhere_without_a_logout(adm, tgtd, swiscsid, tmp_
             os.pwrite(mfd, past, 24 * MiB)
         assert e.value.errno in (errno.ENOSPC, errno.EFBIG)
         assert os.pread(mfd, MiB, 20 * MiB) == past and os.pread(fd, MiB, 15 * MiB) == before
+        assert os.pread(lfd, MiB, 24 * MiB) == b""
     finally:
         os.close(fd)
         os.close(mfd)
+        os.close(lfd)
     log = swiscsid.text()
     assert f"multipath map {MAP}: capacity changed from {32 * MiB} to {24 * MiB} bytes" in log, log
     assert log.count(f"{IQN}: lun 1: capacity changed from {16 * MiB} to {32 * MiB} bytes") == 1, log
