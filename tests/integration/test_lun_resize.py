@@ -303,3 +303,36 @@ def test_capacity_data_has_changed_starts_a_rescan(fake, lunserve, mode):
     assert state["sent"] == 1
     assert s.stop() == 0
     assert "the target reports changed LUNs: rescanning" in s.logtext()
+
+
+def test_a_block_size_change_is_another_lun(fake, lunserve):
+    """Decided: every offset the file and its device were used with means other bytes now, so
+    the LUN goes (an open file fails with EIO, its loop device is detached) and comes back in
+    the same rescan with the new block size, its file and a new loop device."""
+    s = lunserve([fake.url()])
+    d = s.devices[0]
+    fake.lun[4096:8192] = b"q" * 4096
+    fd = os.open(d["file"], os.O_RDONLY)
+    try:
+        assert os.pread(fd, 4096, 4096) == b"q" * 4096
+        fake.block_size = 4096                   # the same 4 MiB in 1024 blocks of 4 KiB
+        [after] = s.rescan()
+        assert (after["blocks"], after["block_size"]) == (1024, 4096)
+        assert after["file"] == d["file"] and after["loop"]
+        with pytest.raises(OSError) as e:        # the old file's: gone with the old LUN
+            os.pread(fd, 4096, 0)
+        assert e.value.errno == errno.EIO
+    finally:
+        os.close(fd)
+    assert os.stat(after["file"]).st_size == 4 * MiB
+    r = subprocess.run(["blockdev", "--getss", after["loop"]], capture_output=True, text=True)
+    assert r.stdout.strip() == "4096", r
+    assert direct_pread(after["loop"], 4096, 4096) == b"q" * 4096
+    with open(after["file"], "rb") as f:
+        f.seek(4096)
+        assert f.read(4096) == b"q" * 4096
+    assert loops_over(s.mount) == [after["loop"]]
+    assert s.stop() == 0
+    log = s.logtext()
+    assert "block size changed from 512 to 4096 bytes" in log, log
+    assert "capacity changed" not in log, log
