@@ -74,27 +74,56 @@ void lun_io_when_idle(struct lun_io *q, void (*fn)(void *arg), void *arg)
 	fn(arg);   /* no I/O in these tests */
 }
 
+/* Loop device jobs, off unless a test turns them on: then the one in flight is answered by
+ * the test. */
+static struct {
+	bool on;
+	loopdev_fn done;
+	void *arg;
+	unsigned attaches, resizes, detaches;
+	char dev[32];        /* the last resize's */
+	uint64_t bytes;
+} loops;
+
+static int loop_job(loopdev_fn done, void *arg, unsigned *count)
+{
+	if (!loops.on)
+		fail_msg("loop devices are off in this test");
+	assert_null(loops.done);   /* one job at a time per session */
+	loops.done = done;
+	loops.arg = arg;
+	(*count)++;
+	return 0;
+}
+
+static void answer_loop(int status)
+{
+	loopdev_fn done = loops.done;
+	assert_non_null(done);
+	loops.done = NULL;
+	done(loops.arg, status, "/dev/loop9", true, status < 0 ? "LOOP_SET_CAPACITY: no" : "");
+}
+
 int loopdev_attach_async(struct loopdev_pool *p, const char *path, bool read_only, bool direct,
 			 uint32_t block_size, loopdev_fn done, void *arg)
 {
-	(void)p, (void)path, (void)read_only, (void)direct, (void)block_size, (void)done, (void)arg;
-	fail_msg("loop devices are off in these tests");
-	return -1;
+	(void)p, (void)path, (void)read_only, (void)direct, (void)block_size;
+	return loop_job(done, arg, &loops.attaches);
 }
 
 int loopdev_detach_async(struct loopdev_pool *p, const char *dev, loopdev_fn done, void *arg)
 {
-	(void)p, (void)dev, (void)done, (void)arg;
-	fail_msg("loop devices are off in these tests");
-	return -1;
+	(void)p, (void)dev;
+	return loop_job(done, arg, &loops.detaches);
 }
 
 int loopdev_resize_async(struct loopdev_pool *p, const char *dev, const char *path, uint64_t bytes,
 			 loopdev_fn done, void *arg)
 {
-	(void)p, (void)dev, (void)path, (void)bytes, (void)done, (void)arg;
-	fail_msg("loop devices are off in these tests");
-	return -1;
+	(void)p, (void)path;
+	snprintf(loops.dev, sizeof(loops.dev), "%s", dev);
+	loops.bytes = bytes;
+	return loop_job(done, arg, &loops.resizes);
 }
 
 static struct {
@@ -183,6 +212,7 @@ static int setup(void **state)
 	(void)state;
 	memset(&probe, 0, sizeof(probe));
 	memset(&told, 0, sizeof(told));
+	memset(&loops, 0, sizeof(loops));
 	memset(logged, 0, sizeof(logged));
 	linked = 0;
 	completions = 0;
@@ -386,6 +416,44 @@ static void test_a_block_size_change_makes_the_file_anew(void **state)
 	assert_int_equal(det.calls, 1);
 }
 
+/* With a loop device: the rescan that finds the LUN grown resizes it and ends only once that
+ * is done; a resize that fails leaves the file served at its new size, the failure logged. */
+static void test_a_rescan_resizes_the_loop_device_before_it_ends(void **state)
+{
+	(void)state;
+	struct heard att = { 0 }, res = { 0 }, again = { 0 }, det = { 0 };
+	fs.cfg.loop_devices = 1;
+	loops.on = true;
+	struct lunfs_session *ls = attach(&att);
+	answer_probe(0);
+	answer_loop(0);
+	assert_int_equal(att.calls, 1);
+	assert_string_equal(ls->luns->loop, "/dev/loop9");
+	assert_int_equal(lunfs_rescan_session(ls, note, &res), 0);
+	answer_probe_sized(0, 4096, 512);
+	assert_int_equal(loops.resizes, 1);
+	assert_string_equal(loops.dev, "/dev/loop9");
+	assert_int_equal(loops.bytes, 4096 * 512);
+	assert_int_equal(told.calls, 1);            /* the kernel heard before the device resizes */
+	assert_int_equal(res.calls, 0);             /* -R returns with the device resized */
+	answer_loop(0);
+	assert_int_equal(res.calls, 1);
+	assert_int_equal(res.status, 0);
+	assert_int_equal(lunfs_rescan_session(ls, note, &again), 0);
+	answer_probe_sized(0, 8192, 512);
+	answer_loop(-1);
+	assert_int_equal(again.calls, 1);
+	assert_int_equal(again.status, 0);
+	assert_int_equal(device_of(ls).blocks, 8192);
+	assert_non_null(strstr(logged, "LOOP_SET_CAPACITY: no"));
+	assert_int_equal(lunfs_detach_session(ls, note, &det), 0);
+	answer_loop(0);                             /* the detach's */
+	run_until_freed();
+	assert_int_equal(det.calls, 1);
+	assert_int_equal(loops.attaches, 1);
+	assert_int_equal(loops.detaches, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -403,6 +471,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_block_size_change_makes_the_file_anew, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_a_rescan_resizes_the_loop_device_before_it_ends,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
