@@ -15,6 +15,8 @@ import time
 
 import pytest
 
+from conftest import SWISCSIADM, have, require
+from ext4check import run
 from faketarget import CHECK_CONDITION, FakeTarget, sense
 from lunserve import loops_over, lunserve  # noqa: F401 (lunserve is a fixture)
 from test_multipath_blockdev import login, map_loop
@@ -134,6 +136,58 @@ def test_a_grown_lun_grows_everywhere_without_a_logout(adm, tgtd, swiscsid, tmp_
     assert f"multipath map {MAP}: capacity changed from {16 * MiB} to {32 * MiB} bytes" in log, log
     assert f"{loop} resized" in log and f"by-id/{MAP}: {map_dev} resized" in log, log
     assert f"by-id/{MAP}: removed" not in log and f"LUN 1 leaves multipath map" not in log, log
+
+
+GROW_MOUNTED = """mount "$1" "$2"
+head -c 8388608 /dev/urandom > "$2/before"
+(cd "$2" && sha256sum before) > "$3"
+# no I/O while the LUN is away on the target (tgtd's delete and add): the filesystem is frozen
+fsfreeze --freeze "$2"
+truncate -s 100663296 "$4"
+tgtadm -C "$5" --lld iscsi --op delete --mode logicalunit --tid 1 --lun 1
+tgtadm -C "$5" --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 --backing-store "$4"
+fsfreeze --unfreeze "$2"
+"$6" -m session -r 1 -R >&2
+blockdev --getsize64 "$1"
+head -c 1048576 /dev/urandom > "$2/during"
+(cd "$2" && sha256sum during) >> "$3"
+(cd "$2" && sha256sum -c --quiet "$3")
+umount "$2"
+# growing ext4 while mounted needs CAP_SYS_RESOURCE, which this machine's root may lack: the
+# filesystem grows unmounted, then takes 40 MiB more than its 48 MiB LUN had room for
+e2fsck -fn "$1" > /dev/null
+resize2fs -f "$1" >&2
+mount "$1" "$2"
+head -c 41943040 /dev/urandom > "$2/after"
+(cd "$2" && sha256sum after) >> "$3"
+(cd "$2" && sha256sum -c --quiet "$3")
+df -B1 --output=size "$2" | tail -1
+umount "$2"
+"""
+
+
+def test_a_mounted_filesystem_survives_the_growth(adm, tgtd, swiscsid, tmp_path):
+    """ext4 mounted on the map's loop device stays mounted and in use while its LUN grows on
+    the target and is rescanned: the device has the new size under the mount, the files stay;
+    the filesystem then grows into it."""
+    require(have("mkfs.ext4") and have("resize2fs") and have("fsfreeze") and have("unshare"),
+            "e2fsprogs, util-linux")
+    _, byid = login(adm, tgtd, swiscsid, tmp_path, ["nic1"], 48, QUIET_CHECKER)
+    dev, mnt, sums = "/dev/" + map_loop(adm, MAP), tmp_path / "mnt", tmp_path / "sums"
+    mnt.mkdir()
+    run("mkfs.ext4", "-q", "-F", dev)
+    r = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-ec", GROW_MOUNTED,
+                        "sh", dev, str(mnt), str(sums), str(tmp_path / "lun1"), str(tgtd.ctl),
+                        str(SWISCSIADM)], env=adm.env, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r
+    grown_under_the_mount, fs_size = (int(w) for w in r.stdout.split())
+    assert grown_under_the_mount == 96 * MiB, r.stdout
+    assert fs_size > 80 * MiB, r.stdout
+    run("fsck.ext4", "-fn", dev)
+    assert len(sums.read_text().splitlines()) == 3
+    log = swiscsid.text()
+    assert f"multipath map {MAP}: capacity changed from {48 * MiB} to {96 * MiB} bytes" in log
 
 
 def session_ifaces(adm):
