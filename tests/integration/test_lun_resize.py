@@ -2,8 +2,9 @@
 target's CAPACITY DATA HAS CHANGED unit attention) has its new size everywhere, with no logout:
 its LUN file (for files opened before too), the file's loop device, the multipath map's by-id
 file and its loop device, once every path of the map agrees. Data written before stays, the
-bytes past the old end work; after a shrink nothing goes past the new end, to the target or
-from it. tgtd reads a LUN's size only when the LUN is added, so a resize there is the LUN going
+bytes past the old end work, a filesystem mounted on the map's device stays mounted; after a
+shrink nothing goes past the new end, to the target or from it; a block size that changed makes
+the LUN another one. tgtd reads a LUN's size only when the LUN is added, so a resize there is the LUN going
 and coming back over the same, resized backing file; the fake target resizes in place."""
 import errno
 import mmap
@@ -43,7 +44,8 @@ def resize_on_target(tgtd, backing, size):
 
 
 def lun_file(swiscsid, tgtd, iface):
-    return swiscsid.rundir / "disks" / "by-iface" / iface / f"ip-127.0.0.1:{tgtd.port}-iscsi-{IQN}-lun-1"
+    name = f"ip-127.0.0.1:{tgtd.port}-iscsi-{IQN}-lun-1"
+    return swiscsid.rundir / "disks" / "by-iface" / iface / name
 
 
 def only_loop_over(path):
@@ -132,7 +134,8 @@ def test_a_grown_lun_grows_everywhere_without_a_logout(adm, tgtd, swiscsid, tmp_
         os.close(lfd)
     log = swiscsid.text()
     assert f"multipath map {MAP}: capacity changed from {32 * MiB} to {24 * MiB} bytes" in log, log
-    assert log.count(f"{IQN}: lun 1: capacity changed from {16 * MiB} to {32 * MiB} bytes") == 1, log
+    grown = f"{IQN}: lun 1: capacity changed from {16 * MiB} to {32 * MiB} bytes"
+    assert log.count(grown) == 1, log
     assert f"multipath map {MAP}: capacity changed from {16 * MiB} to {32 * MiB} bytes" in log, log
     assert f"{loop} resized" in log and f"by-id/{MAP}: {map_dev} resized" in log, log
     assert f"by-id/{MAP}: removed" not in log and f"LUN 1 leaves multipath map" not in log, log
@@ -172,7 +175,7 @@ def test_a_mounted_filesystem_survives_the_growth(adm, tgtd, swiscsid, tmp_path)
     the filesystem then grows into it."""
     require(have("mkfs.ext4") and have("resize2fs") and have("fsfreeze") and have("unshare"),
             "e2fsprogs, util-linux")
-    _, byid = login(adm, tgtd, swiscsid, tmp_path, ["nic1"], 48, QUIET_CHECKER)
+    login(adm, tgtd, swiscsid, tmp_path, ["nic1"], 48, QUIET_CHECKER)
     dev, mnt, sums = "/dev/" + map_loop(adm, MAP), tmp_path / "mnt", tmp_path / "sums"
     mnt.mkdir()
     run("mkfs.ext4", "-q", "-F", dev)
@@ -232,7 +235,8 @@ def test_a_map_resizes_once_its_paths_agree(adm, tgtd, swiscsid, tmp_path):
         assert os.pread(f.fileno(), MiB, 20 * MiB) == data
         assert os.pread(f.fileno(), MiB, 8 * MiB) == data
     log = swiscsid.text()
-    assert log.count(f"multipath map {MAP}: capacity changed from {16 * MiB} to {24 * MiB} bytes") == 1
+    grown = f"multipath map {MAP}: capacity changed from {16 * MiB} to {24 * MiB} bytes"
+    assert log.count(grown) == 1, log
     assert log.index("its paths disagree") < log.index(f"multipath map {MAP}: capacity changed")
 
 
