@@ -1,15 +1,19 @@
-/* Loop devices: LOOP_CTL_GET_FREE + LOOP_CONFIGURE to attach, LOOP_CLR_FD to detach, each run
- * on a worker thread whose result the event loop picks up from a pipe (see loopdev.h). */
+/* Loop devices: LOOP_CTL_GET_FREE + LOOP_CONFIGURE to attach, LOOP_CLR_FD to detach,
+ * LOOP_SET_CAPACITY to resize, each run on a worker thread whose result the event loop picks up
+ * from a pipe (see loopdev.h). */
 #include "loopdev.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <linux/fs.h>
 #include <linux/loop.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "evloop.h"
@@ -113,13 +117,43 @@ bool loopdev_bound(const char *dev)
 	return access(path, F_OK) == 0;
 }
 
+int loopdev_resize(const char *dev, const char *path, uint64_t bytes, char *err, size_t errlen)
+{
+	/* the loop driver takes the size from the file's attributes (cached ones on older
+	 * kernels): this stat has FUSE ask the daemon, whose loop thread answers it */
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		snprintf(err, errlen, "cannot stat %s: %s", path, strerror(errno));
+		return -1;
+	}
+	int fd = open(dev, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", dev, strerror(errno));
+		return -1;
+	}
+	uint64_t now = 0;
+	int rc = ioctl(fd, LOOP_SET_CAPACITY, 0);
+	if (rc < 0)
+		snprintf(err, errlen, "cannot resize %s: %s", dev, strerror(errno));
+	else if (ioctl(fd, BLKGETSIZE64, &now) < 0 || now != bytes) {
+		snprintf(err, errlen, "%s is %" PRIu64 " bytes after LOOP_SET_CAPACITY, not %" PRIu64,
+			 dev, now, bytes);
+		rc = -1;
+	}
+	close(fd);
+	return rc;
+}
+
 /* ---- worker threads ---- */
 
+enum job_kind { JOB_ATTACH, JOB_DETACH, JOB_RESIZE };
+
 struct job {
-	bool attach;
+	enum job_kind kind;
 	char path[512];
 	bool read_only, direct;
 	uint32_t block_size;
+	uint64_t bytes;
 	char dev[32];
 	int status;
 	char msg[256];
@@ -137,11 +171,18 @@ struct loopdev_pool {
 static void *run_job(void *arg)
 {
 	struct job *j = arg;
-	if (j->attach)
+	switch (j->kind) {
+	case JOB_ATTACH:
 		j->status = loopdev_attach(j->path, j->read_only, j->direct, j->block_size, j->dev,
 					   sizeof(j->dev), &j->direct, j->msg, sizeof(j->msg));
-	else
+		break;
+	case JOB_DETACH:
 		j->status = loopdev_detach(j->dev, j->msg, sizeof(j->msg));
+		break;
+	case JOB_RESIZE:
+		j->status = loopdev_resize(j->dev, j->path, j->bytes, j->msg, sizeof(j->msg));
+		break;
+	}
 	/* a pointer is far below PIPE_BUF: the write is atomic */
 	while (write(j->pipe_fd, &j, sizeof(j)) < 0 && errno == EINTR)
 		;
@@ -219,7 +260,7 @@ int loopdev_attach_async(struct loopdev_pool *p, const char *path, bool read_onl
 	struct job *j = calloc(1, sizeof(*j));
 	if (!j)
 		return -1;
-	*j = (struct job){ .attach = true, .read_only = read_only, .direct = direct,
+	*j = (struct job){ .kind = JOB_ATTACH, .read_only = read_only, .direct = direct,
 			   .block_size = block_size, .done = done, .arg = arg };
 	snprintf(j->path, sizeof(j->path), "%s", path);
 	return start_job(p, j);
@@ -230,7 +271,19 @@ int loopdev_detach_async(struct loopdev_pool *p, const char *dev, loopdev_fn don
 	struct job *j = calloc(1, sizeof(*j));
 	if (!j)
 		return -1;
-	*j = (struct job){ .attach = false, .done = done, .arg = arg };
+	*j = (struct job){ .kind = JOB_DETACH, .done = done, .arg = arg };
 	snprintf(j->dev, sizeof(j->dev), "%s", dev);
+	return start_job(p, j);
+}
+
+int loopdev_resize_async(struct loopdev_pool *p, const char *dev, const char *path, uint64_t bytes,
+			 loopdev_fn done, void *arg)
+{
+	struct job *j = calloc(1, sizeof(*j));
+	if (!j)
+		return -1;
+	*j = (struct job){ .kind = JOB_RESIZE, .bytes = bytes, .done = done, .arg = arg };
+	snprintf(j->dev, sizeof(j->dev), "%s", dev);
+	snprintf(j->path, sizeof(j->path), "%s", path);
 	return start_job(p, j);
 }

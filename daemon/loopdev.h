@@ -2,8 +2,9 @@
  *
  * Why threads: the LUN files live on swiscsid's own FUSE mount, and opening one, configuring a
  * loop device over it or closing that device all wait for FUSE requests that only the event
- * loop's thread answers. Doing them on that thread would deadlock, so each runs on a short-lived
- * thread and its completion comes back to the loop through a pipe. */
+ * loop's thread answers; so does resizing one (LOOP_SET_CAPACITY reads the file's size). Doing
+ * them on that thread would deadlock, so each runs on a short-lived thread and its completion
+ * comes back to the loop through a pipe. */
 #ifndef SWISCSID_LOOPDEV_H
 #define SWISCSID_LOOPDEV_H
 
@@ -26,6 +27,11 @@ int loopdev_detach(const char *dev, char *err, size_t errlen);
  * close. Reads sysfs alone, never the device: safe on the FUSE loop's thread. */
 bool loopdev_bound(const char *dev);
 
+/* After the file under dev changed size (its FUSE attributes invalidated): a stat of path makes
+ * the kernel ask for the file's new size, then LOOP_SET_CAPACITY takes it. 0 once the device
+ * is bytes long, else -1 with a sentence in err. */
+int loopdev_resize(const char *dev, const char *path, uint64_t bytes, char *err, size_t errlen);
+
 /* status 0 or -1 (message set); dev is the device attached (attach only). */
 typedef void (*loopdev_fn)(void *arg, int status, const char *dev, bool direct, const char *message);
 
@@ -36,5 +42,8 @@ unsigned loopdev_pending(const struct loopdev_pool *p);
 int loopdev_attach_async(struct loopdev_pool *p, const char *path, bool read_only, bool direct,
 			 uint32_t block_size, loopdev_fn done, void *arg);
 int loopdev_detach_async(struct loopdev_pool *p, const char *dev, loopdev_fn done, void *arg);
+/* dev is the device resized (done's dev). */
+int loopdev_resize_async(struct loopdev_pool *p, const char *dev, const char *path, uint64_t bytes,
+			 loopdev_fn done, void *arg);
 
 #endif

@@ -164,7 +164,8 @@ static void piece_done(struct swi_session *s, int status, const struct swi_scsi_
 	if (status == 0 && res->status == 0x02) {
 		struct lun_sense k;
 		lun_sense_decode(res, &k);
-		if (lun_sense_luns_changed(&k) && q->on_luns_changed)
+		if ((lun_sense_luns_changed(&k) || lun_sense_capacity_changed(&k)) &&
+		    q->on_luns_changed)
 			q->on_luns_changed(q->arg);
 		news = k.key == SK_UNIT_ATTENTION && k.asc != ASC_POWER_ON_RESET;
 	}

@@ -36,7 +36,7 @@ int lun_probe_async(struct swi_session *s, lun_probe_fn done, void *arg);
 /* One session's I/O queue: pieces beyond what it lets be in flight wait in it. */
 struct lun_io;
 /* on_luns_changed runs (from a completion) when the target reports REPORTED LUNS DATA HAS
- * CHANGED; the caller schedules a rescan. */
+ * CHANGED or CAPACITY DATA HAS CHANGED; the caller schedules a rescan, which does both. */
 struct lun_io *lun_io_new(struct swi_session *s, void (*on_luns_changed)(void *arg), void *arg);
 /* Requests still running keep running; call only when lun_io_busy is 0. */
 void lun_io_free(struct lun_io *q);

@@ -25,4 +25,10 @@ static inline int lun_sense_luns_changed(const struct lun_sense *k)
 	return k->key == SK_UNIT_ATTENTION && k->asc == 0x3f && k->ascq == 0x0e;
 }
 
+/* CAPACITY DATA HAS CHANGED: a LUN was resized on the target; a rescan reads its new size. */
+static inline int lun_sense_capacity_changed(const struct lun_sense *k)
+{
+	return k->key == SK_UNIT_ATTENTION && k->asc == 0x2a && k->ascq == 0x09;
+}
+
 #endif

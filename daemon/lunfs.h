@@ -67,11 +67,14 @@ typedef void (*lunfs_done_fn)(void *arg, int status, const char *message);
  * done. The session's I/O must keep being serviced (its ev_io and timer) until then. */
 int lunfs_attach_session(struct lunfs *fs, struct swi_session *s, const struct lunfs_session_id *id,
 			 lunfs_done_fn done, void *arg, struct lunfs_session **out);
-/* Re-reads the LUN list: files appear and disappear to match. While another operation of
+/* Re-reads the LUN list: files appear and disappear to match, and those kept take the LUN's
+ * capacity now (their loop devices too, before done); one whose block size changed goes and
+ * comes back as a new LUN's file (a second listing, before done). While another operation of
  * the session runs, the rescan waits for it (one waiting rescan at most: -1 for a second one
  * with a callback; one without joins it); a detach asked for meanwhile goes first and the
  * waiting rescan's done gets -1. -1 (done never called) once a detach is asked for. Also
- * started by the LUN side itself on a REPORTED LUNS DATA HAS CHANGED unit attention. */
+ * started by the LUN side itself on a REPORTED LUNS DATA HAS CHANGED or CAPACITY DATA HAS
+ * CHANGED unit attention. */
 int lunfs_rescan_session(struct lunfs_session *ls, lunfs_done_fn done, void *arg);
 /* fn(arg) is called as each rescan of the session ends (asked for or started by the target,
  * whatever its outcome), before the rescan's own done: the LUN files now are the list's. */
@@ -111,6 +114,8 @@ int lunfs_path_rw(struct lunfs_lun *path, bool write, void *buf, uint64_t lba, u
 int lunfs_path_sync(struct lunfs_lun *path, lun_io_fn done, void *arg);
 /* The path is still its session's LUN file (a rescan did not remove it). */
 bool lunfs_path_current(const struct lunfs_lun *path);
+/* What the path's last probe read of its LUN (its capacity, after a rescan, is the LUN's now). */
+const struct lun_info *lunfs_path_info(const struct lunfs_lun *path);
 /* The path checker's TEST UNIT READY on the path: done(arg, good) once, later; good only for
  * GOOD on a session still logged in when the answer came. -1 when the session is not logged
  * in (recovering, logging out, failed) or the path was removed: nothing is sent. */
@@ -145,6 +150,10 @@ void lunfs_byid_detach_loop(struct lunfs *fs, struct lunfs_lun *file, void (*don
 typedef void (*lunfs_released_fn)(void *arg, const char *dev, const char *why);
 int lunfs_byid_release_loop(struct lunfs *fs, struct lunfs_lun *file, unsigned bound_ms,
 			    lunfs_released_fn done, void *arg);
+
+/* The map's size changed to blocks (of its block size): the file's at once, the kernel told,
+ * and its loop device's on a worker thread (lunfs_byid_idle waits for that too). */
+void lunfs_byid_resize(struct lunfs *fs, struct lunfs_lun *file, uint64_t blocks);
 /* The name goes; open files get EIO; the dispatcher is no longer used once this returns; a
  * loop device still attached is detached (on a worker thread, lunfs_stop waits for it). */
 void lunfs_byid_remove(struct lunfs *fs, struct lunfs_lun *file);

@@ -32,6 +32,7 @@ struct lunfs_lun {
 	bool loop_job;
 	bool loop_unwanted;         /* detach it as soon as no job runs */
 	char loop_failure[192];     /* why its last detach failed ("" when it did not) */
+	bool loop_resize;           /* the map's size changed: resize it as soon as no job runs */
 	struct byid_waiter *loop_waiters;   /* told when it has gone */
 	struct lunfs_lun *next;     /* in the session's list */
 	/* removed while still referenced: in lunfs.gone until the last reference goes, so that
@@ -59,6 +60,8 @@ struct lunfs_op {
 	unsigned pending;
 	int status;
 	char message[300];
+	bool relist;    /* a rescan removed a LUN whose block size changed: list again for its
+			 * new file once the old one's name is free */
 };
 
 struct lunfs_session {
@@ -135,6 +138,9 @@ void byid_end_releases(struct lunfs *fs);
 
 /* ---- lunfs_ops.c ---- */
 extern const struct fuse_lowlevel_ops lunfs_ops;
+/* l's size changed: the kernel drops the attributes it holds of l's inode (a stat, a read past
+ * the old end or the loop driver asks again) rather than serve them until they time out. */
+void ops_size_changed(struct lunfs *fs, const struct lunfs_lun *l);
 
 /* Detaches loop devices backed by files under dir and a dead FUSE mount at dir. */
 void lunfs_clear_stale(const char *dir);

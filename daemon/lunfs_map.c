@@ -35,6 +35,11 @@ bool lunfs_path_current(const struct lunfs_lun *path)
 	return path && path->ls;
 }
 
+const struct lun_info *lunfs_path_info(const struct lunfs_lun *path)
+{
+	return path ? &path->info : NULL;
+}
+
 /* A removed LUN's session is gone (or going): the dispatcher takes the path out. */
 static bool serving(const struct lunfs_lun *path)
 {
@@ -132,6 +137,38 @@ static void tell_waiters(struct lunfs_lun *f)
 
 static void loop_settle(struct lunfs *fs, struct lunfs_lun *f);
 
+static void byid_resized(void *arg, int status, const char *dev, bool direct, const char *msg)
+{
+	(void)direct;
+	struct loop_job *j = arg;
+	struct lunfs_lun *f = j->f;
+	if (status < 0)   /* the file has the new size; the device keeps its old one */
+		dlog(LOG_WARNING, "by-id/%s: %s", f->name, msg);
+	else
+		dlog(LOG_INFO, "by-id/%s: %s resized", f->name, dev);
+	f->loop_job = false;
+	loop_settle(j->fs, f);   /* another resize asked for meanwhile, or a detach */
+	job_end(j);
+}
+
+/* The device takes the file's size: one job like the others (an attach running when the size
+ * changed may have read either size, so its end resizes too). */
+static bool resize_loop(struct lunfs *fs, struct lunfs_lun *f)
+{
+	char path[1024];
+	byid_path(fs, f, path, sizeof(path));
+	f->loop_resize = false;
+	struct loop_job *j = job_new(fs, f);
+	if (j && loopdev_resize_async(fs->loops, f->loop, path, f->info.blocks * f->info.block_size,
+				      byid_resized, j) == 0)
+		return true;
+	if (j)
+		job_cancel(j);
+	dlog(LOG_WARNING, "by-id/%s: %s keeps its old size: cannot start a worker thread", f->name,
+	     f->loop);
+	return false;
+}
+
 static void byid_detached(void *arg, int status, const char *dev, bool direct, const char *msg)
 {
 	(void)dev;
@@ -168,6 +205,8 @@ static void loop_settle(struct lunfs *fs, struct lunfs_lun *f)
 			 "cannot start a worker thread to detach it");
 		f->loop[0] = '\0';
 	}
+	if (f->loop[0] && f->loop_resize && resize_loop(fs, f))
+		return;
 	tell_waiters(f);
 }
 
@@ -441,6 +480,16 @@ struct lunfs_lun *lunfs_byid_add(struct lunfs *fs, const struct lun_info *info, 
 	if (fs->cfg.loop_devices)
 		attach_loop(fs, f);
 	return f;
+}
+
+void lunfs_byid_resize(struct lunfs *fs, struct lunfs_lun *file, uint64_t blocks)
+{
+	if (!file || file->info.blocks == blocks)
+		return;
+	file->info.blocks = blocks;
+	ops_size_changed(fs, file);
+	file->loop_resize = true;
+	loop_settle(fs, file);
 }
 
 void lunfs_byid_remove(struct lunfs *fs, struct lunfs_lun *file)

@@ -368,6 +368,16 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fuse_reply_err(req, 0);   /* writes are write-through: nothing is held back on close */
 }
 
+void ops_size_changed(struct lunfs *fs, const struct lunfs_lun *l)
+{
+	/* attributes only (a negative offset): dropping pages would wait for page locks that
+	 * reads in flight hold until this very thread answers them. An inode the kernel never
+	 * looked up is not known to it (ENOENT); any other failure leaves the attribute timeout
+	 * to bound how long the old size is seen. */
+	if (fs->se)
+		(void)fuse_lowlevel_notify_inval_inode(fs->se, l->ino, -1, 0);
+}
+
 const struct fuse_lowlevel_ops lunfs_ops = {
 	.init = op_init,
 	.lookup = op_lookup,

@@ -151,6 +151,55 @@ static struct lunfs_lun *find_lun(struct lunfs_session *ls, uint64_t lun)
 	return NULL;
 }
 
+static void loop_resized(void *arg, int status, const char *dev, bool direct, const char *msg)
+{
+	(void)direct;
+	struct lunfs_lun *l = arg;
+	if (status < 0)   /* the file has the new size; the device keeps its old one */
+		dlog(LOG_WARNING, "%s: %s", l->name, msg);
+	else
+		dlog(LOG_INFO, "%s: %s resized", l->name, dev);
+	op_put(l->ls);   /* the rescan holds l until this answer: no remove_lun meanwhile */
+}
+
+static uint64_t lun_bytes(const struct lun_info *info)
+{
+	return info->blocks * info->block_size;
+}
+
+/* A LUN still listed takes what the probe read now: identity, write protection and capacity
+ * (an online resize on the target). Its file's size changes at once (the kernel told), its
+ * loop device's on a worker thread, before the rescan ends. A LUN whose block size changed is
+ * treated as another LUN: every offset its file and device were used with means other bytes
+ * now, so its file goes (open ones fail with EIO) and comes back with a second listing. */
+static void keep_lun(struct lunfs_session *ls, struct lunfs_lun *l, const struct lun_info *now)
+{
+	uint64_t was = lun_bytes(&l->info), is = lun_bytes(now);
+	if (now->block_size != l->info.block_size) {
+		dlog(LOG_WARNING, "%s: block size changed from %u to %u bytes: its file goes and comes "
+				  "back as a new LUN's", l->name, l->info.block_size, now->block_size);
+		remove_lun(ls, l);
+		ls->op.relist = true;
+		return;
+	}
+	l->info = *now;
+	if (was == is)
+		return;
+	dlog(LOG_INFO, "%s: lun %" PRIu64 ": capacity changed from %" PRIu64 " to %" PRIu64
+		" bytes (%s)", ls->target, now->lun, was, is, l->name);
+	ops_size_changed(ls->fs, l);
+	if (!l->loop[0])
+		return;
+	char path[1024];
+	file_path(ls, l, path, sizeof(path));
+	ls->op.pending++;
+	if (loopdev_resize_async(ls->fs->loops, l->loop, path, is, loop_resized, l) < 0) {
+		ls->op.pending--;
+		dlog(LOG_WARNING, "%s: %s keeps its old size: cannot start a worker thread", l->name,
+		     l->loop);
+	}
+}
+
 /* Makes the files match the LUN list: new ones appear, missing ones go, sizes update. */
 static void apply_luns(struct lunfs_session *ls, const struct lun_info *luns, size_t n)
 {
@@ -165,7 +214,7 @@ static void apply_luns(struct lunfs_session *ls, const struct lun_info *luns, si
 	for (size_t i = 0; i < n; i++) {
 		struct lunfs_lun *l = find_lun(ls, luns[i].lun);
 		if (l)
-			l->info = luns[i];
+			keep_lun(ls, l, &luns[i]);
 		else
 			add_lun(ls, &luns[i]);
 	}
@@ -277,6 +326,12 @@ static void op_finish(struct lunfs_session *ls)
 	case OP_RESCAN:
 		if (ls->rescanned)
 			ls->rescanned(ls->rescanned_arg);
+		if (op.relist && op.status == 0 && !ls->detach_wanted && !ls->rescan_wanted) {
+			/* the old files are gone: the second listing makes the new ones, and the
+			 * requester hears of that one (a rescan already waiting lists anew itself) */
+			start_rescan(ls, op.done, op.arg);
+			return;
+		}
 		break;
 	case OP_DETACH:
 		lun_io_when_idle(ls->io, detach_idle, ls);
@@ -304,7 +359,8 @@ static void run_deferred(struct lunfs_session *ls)
 	}
 }
 
-/* REPORTED LUNS DATA HAS CHANGED, seen in a completion: rescan from the loop, not from there. */
+/* REPORTED LUNS DATA HAS CHANGED or CAPACITY DATA HAS CHANGED, seen in a completion: rescan
+ * from the loop, not from there. */
 static void luns_changed(void *arg)
 {
 	struct lunfs_session *ls = arg;

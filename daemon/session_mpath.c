@@ -222,8 +222,16 @@ static void join_one(struct dsession *ds, const struct lunfs_device *d, const st
 	CTL_SET(r.address, ds->node.address);
 	CTL_SET(r.target, ds->node.target);
 	r.handle = lunfs_path_get(ds->ls, d->lun);
-	struct mpath_lun *m;
+	struct mpath_lun *m = mpath_maps_find(&ds->t->maps, d->id.name);
 	size_t path;
+	if (m && m->info.block_size != d->block_size) {
+		/* the map's offsets are blocks of its own size: this path would mean other bytes */
+		lunfs_path_put(r.handle);
+		dlog(LOG_WARNING, "session %u: LUN %" PRIu64 " is no path of multipath map %s: its "
+				  "block size is %u bytes, the map's %u", ds->sid, d->lun, d->id.name,
+		     d->block_size, m->info.block_size);
+		return;
+	}
 	if (mpath_maps_add(&ds->t->maps, &info, &r, pol, now_ms(), &m, &path) < 0) {
 		lunfs_path_put(r.handle);
 		dlog(LOG_WARNING, "session %u: LUN %" PRIu64 " is in no multipath map (%s)", ds->sid,
@@ -248,6 +256,50 @@ static bool is_path(const struct mpath_maps *ms, uint32_t sid, uint64_t lun)
 	return false;
 }
 
+/* A map takes its LUN's new capacity once every path's last probe agrees on it, as
+ * multipathd's resize refuses while its paths' sizes differ: a grown LUN is seen on one
+ * session's path first (its rescan), the map grows with the last one's. Until then the map
+ * keeps its size, and a command beyond a smaller path's end goes on another path. */
+static void follow_path_sizes(struct sessions *t, struct mpath_lun *m)
+{
+	uint64_t blocks = 0;
+	bool differ = false;
+	char sizes[512] = "";
+	size_t used = 0;
+	for (size_t i = 0; i < m->sel.npaths; i++) {
+		const struct lun_info *p = lunfs_path_info(m->route[i].handle);
+		if (!p)
+			continue;
+		differ |= blocks && p->blocks != blocks;
+		blocks = p->blocks;
+		int n = snprintf(sizes + used, sizeof(sizes) - used,
+				 "%spath %zu (session %u) %" PRIu64 " bytes", used ? ", " : "", i + 1,
+				 m->route[i].sid, p->blocks * p->block_size);
+		if (n > 0 && (size_t)n < sizeof(sizes) - used)
+			used += (size_t)n;
+	}
+	uint64_t bs = m->info.block_size;
+	if (differ) {
+		dlog(LOG_WARNING, "multipath map %s: its paths disagree on the LUN's capacity (%s): "
+				  "it stays %" PRIu64 " bytes until they agree", m->info.id.name,
+		     sizes, m->info.blocks * bs);
+		return;
+	}
+	if (!blocks || blocks == m->info.blocks)
+		return;
+	dlog(LOG_INFO, "multipath map %s: capacity changed from %" PRIu64 " to %" PRIu64 " bytes",
+	     m->info.id.name, m->info.blocks * bs, blocks * bs);
+	m->info.blocks = blocks;
+	if (t->fs)
+		lunfs_byid_resize(t->fs, m->file, blocks);
+}
+
+static void follow_sizes(struct sessions *t)
+{
+	for (size_t k = 0; k < t->maps.n; k++)
+		follow_path_sizes(t, t->maps.map[k]);
+}
+
 void session_mpath_join(struct dsession *ds)
 {
 	struct mpath_policy pol;
@@ -261,6 +313,7 @@ void session_mpath_join(struct dsession *ds)
 		if (d[i].has_id && !is_path(&ds->t->maps, ds->sid, d[i].lun))
 			join_one(ds, &d[i], &pol);
 	free(d);
+	follow_sizes(ds->t);   /* after a rescan: the LUNs kept may have a new size */
 }
 
 void session_mpath_leave(struct dsession *ds)
@@ -273,6 +326,7 @@ void session_mpath_leave(struct dsession *ds)
 				ms->map[k]->route[i].handle = NULL;
 			}
 	mpath_maps_remove_session(&ds->t->maps, ds->sid, now_ms());
+	follow_sizes(ds->t);   /* the paths left may agree now */
 }
 
 /* A path stays across a rescan when its LUN file is still the session's and the LUN there

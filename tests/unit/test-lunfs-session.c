@@ -35,14 +35,20 @@ int lun_probe_async(struct swi_session *s, lun_probe_fn done, void *arg)
 	return 0;
 }
 
-static void answer_probe(int status)
+/* The probe finds LUN 1 with this geometry. */
+static void answer_probe_sized(int status, uint64_t blocks, uint32_t block_size)
 {
 	lun_probe_fn done = probe.done;
 	assert_non_null(done);
 	probe.done = NULL;
-	struct lun_info lun = { .lun = 1, .blocks = 2048, .block_size = 512 };
+	struct lun_info lun = { .lun = 1, .blocks = blocks, .block_size = block_size };
 	done(probe.arg, status, status < 0 ? NULL : &lun, status < 0 ? 0 : 1,
 	     status < 0 ? "INQUIRY failed: hardware error" : NULL);
+}
+
+static void answer_probe(int status)
+{
+	answer_probe_sized(status, 2048, 512);
 }
 
 struct lun_io {
@@ -68,19 +74,70 @@ void lun_io_when_idle(struct lun_io *q, void (*fn)(void *arg), void *arg)
 	fn(arg);   /* no I/O in these tests */
 }
 
+/* Loop device jobs, off unless a test turns them on: then the one in flight is answered by
+ * the test. */
+static struct {
+	bool on;
+	loopdev_fn done;
+	void *arg;
+	unsigned attaches, resizes, detaches;
+	char dev[32];        /* the last resize's */
+	uint64_t bytes;
+} loops;
+
+static int loop_job(loopdev_fn done, void *arg, unsigned *count)
+{
+	if (!loops.on)
+		fail_msg("loop devices are off in this test");
+	assert_null(loops.done);   /* one job at a time per session */
+	loops.done = done;
+	loops.arg = arg;
+	(*count)++;
+	return 0;
+}
+
+static void answer_loop(int status)
+{
+	loopdev_fn done = loops.done;
+	assert_non_null(done);
+	loops.done = NULL;
+	done(loops.arg, status, "/dev/loop9", true, status < 0 ? "LOOP_SET_CAPACITY: no" : "");
+}
+
 int loopdev_attach_async(struct loopdev_pool *p, const char *path, bool read_only, bool direct,
 			 uint32_t block_size, loopdev_fn done, void *arg)
 {
-	(void)p, (void)path, (void)read_only, (void)direct, (void)block_size, (void)done, (void)arg;
-	fail_msg("loop devices are off in these tests");
-	return -1;
+	(void)p, (void)path, (void)read_only, (void)direct, (void)block_size;
+	return loop_job(done, arg, &loops.attaches);
 }
 
 int loopdev_detach_async(struct loopdev_pool *p, const char *dev, loopdev_fn done, void *arg)
 {
-	(void)p, (void)dev, (void)done, (void)arg;
-	fail_msg("loop devices are off in these tests");
-	return -1;
+	(void)p, (void)dev;
+	return loop_job(done, arg, &loops.detaches);
+}
+
+int loopdev_resize_async(struct loopdev_pool *p, const char *dev, const char *path, uint64_t bytes,
+			 loopdev_fn done, void *arg)
+{
+	(void)p, (void)path;
+	snprintf(loops.dev, sizeof(loops.dev), "%s", dev);
+	loops.bytes = bytes;
+	return loop_job(done, arg, &loops.resizes);
+}
+
+static struct {
+	unsigned calls;
+	fuse_ino_t ino;
+	uint64_t bytes;      /* the file's size when the kernel was told */
+} told;
+
+void ops_size_changed(struct lunfs *fs, const struct lunfs_lun *l)
+{
+	(void)fs;
+	told.calls++;
+	told.ino = l->ino;
+	told.bytes = l->info.blocks * l->info.block_size;
 }
 
 static unsigned linked;   /* LUN files named in the tree */
@@ -112,10 +169,21 @@ void lun_retire(struct lunfs *fs, struct lunfs_lun *l)
 	free(l);
 }
 
+static char logged[4096];   /* everything the code under test logged, one line each */
+
 void dlog(int priority, const char *fmt, ...)
 {
 	(void)priority;
-	(void)fmt;
+	size_t used = strlen(logged);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(logged + used, sizeof(logged) - used, fmt, ap);
+	va_end(ap);
+	used = strlen(logged);
+	if (used + 1 < sizeof(logged)) {
+		logged[used] = '\n';
+		logged[used + 1] = '\0';
+	}
 }
 
 /* ---- what the requesters heard ---- */
@@ -143,6 +211,9 @@ static int setup(void **state)
 {
 	(void)state;
 	memset(&probe, 0, sizeof(probe));
+	memset(&told, 0, sizeof(told));
+	memset(&loops, 0, sizeof(loops));
+	memset(logged, 0, sizeof(logged));
 	linked = 0;
 	completions = 0;
 	fs = (struct lunfs){ .loop = evloop_new(), .dir = "/nowhere", .next_ino = INO_FIRST_FREE,
@@ -274,6 +345,115 @@ static void test_a_waiting_rescan_runs_once_for_its_requester(void **state)
 	assert_int_equal(att.calls, 1);
 }
 
+static struct lunfs_device device_of(const struct lunfs_session *ls)
+{
+	struct lunfs_device d[2];
+	assert_int_equal(lunfs_session_devices(ls, d, 2), 1);
+	return d[0];
+}
+
+/* A rescan that finds LUN 1 grown (then shrunk) keeps its file, with the new size, tells the
+ * kernel of it and logs the change once; one that finds the same size changes nothing. */
+static void test_a_rescan_takes_a_kept_luns_new_capacity(void **state)
+{
+	(void)state;
+	struct heard att = { 0 }, res = { 0 }, det = { 0 };
+	struct lunfs_session *ls = attach(&att);
+	answer_probe(0);
+	fuse_ino_t ino = ls->luns->ino;
+	assert_int_equal(lunfs_rescan_session(ls, note, &res), 0);
+	answer_probe_sized(0, 8192, 512);
+	assert_int_equal(res.calls, 1);
+	assert_int_equal(res.status, 0);
+	assert_int_equal(device_of(ls).blocks, 8192);
+	assert_int_equal(ls->luns->ino, ino);      /* the same file: open ones carry on */
+	assert_int_equal(linked, 1);
+	assert_int_equal(told.calls, 1);
+	assert_int_equal(told.ino, ino);
+	assert_int_equal(told.bytes, 8192 * 512);
+	assert_non_null(strstr(logged, "iqn.2026-12.test:unit: lun 1: capacity changed from "
+				       "1048576 to 4194304 bytes"));
+	assert_int_equal(lunfs_rescan_session(ls, NULL, NULL), 0);
+	answer_probe_sized(0, 8192, 512);
+	assert_int_equal(told.calls, 1);            /* unchanged: nothing to tell */
+	assert_int_equal(lunfs_rescan_session(ls, NULL, NULL), 0);
+	answer_probe_sized(0, 1024, 512);
+	assert_int_equal(device_of(ls).blocks, 1024);
+	assert_int_equal(told.calls, 2);
+	assert_non_null(strstr(logged, "capacity changed from 4194304 to 524288 bytes"));
+	assert_int_equal(probe.sent, 4);
+	assert_int_equal(lunfs_detach_session(ls, note, &det), 0);
+	run_until_freed();
+	assert_int_equal(det.calls, 1);
+}
+
+/* A block size that changed is another LUN: the old file goes, a second listing makes the new
+ * one, and the rescan's requester hears once, after that. */
+static void test_a_block_size_change_makes_the_file_anew(void **state)
+{
+	(void)state;
+	struct heard att = { 0 }, res = { 0 }, det = { 0 };
+	struct lunfs_session *ls = attach(&att);
+	answer_probe(0);
+	fuse_ino_t ino = ls->luns->ino;
+	assert_int_equal(lunfs_rescan_session(ls, note, &res), 0);
+	answer_probe_sized(0, 256, 4096);
+	assert_int_equal(linked, 0);                /* the old file went */
+	assert_int_equal(probe.sent, 3);            /* the second listing is out */
+	assert_int_equal(res.calls, 0);
+	answer_probe_sized(0, 256, 4096);
+	assert_int_equal(res.calls, 1);
+	assert_int_equal(res.status, 0);
+	assert_int_equal(linked, 1);
+	struct lunfs_device d = device_of(ls);
+	assert_int_equal(d.blocks, 256);
+	assert_int_equal(d.block_size, 4096);
+	assert_int_not_equal(ls->luns->ino, ino);
+	assert_int_equal(told.calls, 0);
+	assert_non_null(strstr(logged, "block size changed from 512 to 4096 bytes"));
+	assert_int_equal(lunfs_detach_session(ls, note, &det), 0);
+	run_until_freed();
+	assert_int_equal(det.calls, 1);
+}
+
+/* With a loop device: the rescan that finds the LUN grown resizes it and ends only once that
+ * is done; a resize that fails leaves the file served at its new size, the failure logged. */
+static void test_a_rescan_resizes_the_loop_device_before_it_ends(void **state)
+{
+	(void)state;
+	struct heard att = { 0 }, res = { 0 }, again = { 0 }, det = { 0 };
+	fs.cfg.loop_devices = 1;
+	loops.on = true;
+	struct lunfs_session *ls = attach(&att);
+	answer_probe(0);
+	answer_loop(0);
+	assert_int_equal(att.calls, 1);
+	assert_string_equal(ls->luns->loop, "/dev/loop9");
+	assert_int_equal(lunfs_rescan_session(ls, note, &res), 0);
+	answer_probe_sized(0, 4096, 512);
+	assert_int_equal(loops.resizes, 1);
+	assert_string_equal(loops.dev, "/dev/loop9");
+	assert_int_equal(loops.bytes, 4096 * 512);
+	assert_int_equal(told.calls, 1);            /* the kernel heard before the device resizes */
+	assert_int_equal(res.calls, 0);             /* -R returns with the device resized */
+	answer_loop(0);
+	assert_int_equal(res.calls, 1);
+	assert_int_equal(res.status, 0);
+	assert_int_equal(lunfs_rescan_session(ls, note, &again), 0);
+	answer_probe_sized(0, 8192, 512);
+	answer_loop(-1);
+	assert_int_equal(again.calls, 1);
+	assert_int_equal(again.status, 0);
+	assert_int_equal(device_of(ls).blocks, 8192);
+	assert_non_null(strstr(logged, "LOOP_SET_CAPACITY: no"));
+	assert_int_equal(lunfs_detach_session(ls, note, &det), 0);
+	answer_loop(0);                             /* the detach's */
+	run_until_freed();
+	assert_int_equal(det.calls, 1);
+	assert_int_equal(loops.attaches, 1);
+	assert_int_equal(loops.detaches, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +466,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_waiting_rescan_hears_of_a_failed_attach,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_waiting_rescan_runs_once_for_its_requester,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_rescan_takes_a_kept_luns_new_capacity,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_block_size_change_makes_the_file_anew, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_a_rescan_resizes_the_loop_device_before_it_ends,
 						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
