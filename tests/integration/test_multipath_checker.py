@@ -5,7 +5,6 @@ carries no I/O, and comes back once its TUR succeeds again; a session back from 
 nothing until its TUR succeeds; with every path failing, no_path_retry N holds a read for N
 checker intervals, then fails it."""
 import errno
-import mmap
 import os
 import subprocess
 import threading
@@ -14,6 +13,7 @@ import time
 import pytest
 
 from conftest import require
+from direct_io import read_direct
 from faketarget import CHECK_CONDITION, FakeTarget, sense
 from test_multipath_tool import TOOL
 
@@ -88,16 +88,6 @@ def wait_states(adm, want, seconds=30):
             assert got == want
             return
         time.sleep(0.2)
-
-
-def read_direct(path, offset, n):
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECT)
-    try:
-        buf = mmap.mmap(-1, n)       # page-aligned, as O_DIRECT wants
-        assert os.preadv(fd, [buf], offset) == n
-        return bytes(buf)
-    finally:
-        os.close(fd)
 
 
 def rw_on(t, since):

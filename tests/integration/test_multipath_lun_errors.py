@@ -4,27 +4,17 @@ reach the application once (EIO, EROFS), exactly one command of that LBA reached
 (no retry on the other path), no path is blamed, and the other LBAs read and write fine. Each
 is one error line in the daemon's log, with the target's words: an error the application saw."""
 import errno
-import mmap
 import os
 import re
 
 import pytest
 
 from faketarget import sense
-from test_multipath_checker import BOTH_UP, path_states, read_direct, two_paths
+from direct_io import read_direct, write_direct
+from test_multipath_checker import BOTH_UP, path_states, two_paths
 from test_multipath_checker import target  # noqa: F401 (a fixture)
 
 BAD = 3000                          # an LBA well inside the LUN, in no probe's way
-
-
-def write_direct(path, offset, data):
-    fd = os.open(path, os.O_WRONLY | os.O_DIRECT)
-    try:
-        buf = mmap.mmap(-1, len(data))
-        buf[:] = data
-        assert os.pwritev(fd, [buf], offset) == len(data)
-    finally:
-        os.close(fd)
 
 
 @pytest.fixture
