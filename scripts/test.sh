@@ -75,7 +75,8 @@ integration() {   # kind: the suite against that build, its output in build-test
   # The Debian packaging test builds the packages from the source tree itself, whatever
   # SWISCSI_BUILD says, so it runs with the first build only.
   [ "$kind" = "$first" ] || once=(--ignore=tests/integration/test_debian_package.py)
-  SWISCSI_BUILD="$PWD/$dir" pytest-3 -q -p no:cacheprovider "${once[@]}" tests/integration
+  # --durations: the slowest tests in the log, to keep the suite within its time
+  SWISCSI_BUILD="$PWD/$dir" pytest-3 -q -p no:cacheprovider --durations=10 "${once[@]}" tests/integration
 }
 for kind in $builds; do
   if [ "${SWISCSI_SERIAL:-0}" = 1 ]; then
