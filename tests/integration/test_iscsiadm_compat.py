@@ -548,3 +548,27 @@ def test_new_with_part_of_a_record_binds_the_portals_it_matches(tmp_path):
     record = ours.oi.db / "nodes" / TARGET / "127.0.0.1,3260,1" / "default"
     assert "node.startup = manual" in record.read_text()
     assert (ours.oi.db / "static" / f"{other},fd00::1,3260,2,if1").is_symlink()
+
+
+# --- -m iface -o applyall with -H naming no host ------------------------------------------
+
+@pytest.mark.parametrize("host, rc, out, err", [
+    # a host number that does not exist: nothing to configure, and no error
+    (("-H", "99"), 0, "Applied settings to ifaces attached to host99.\n",
+     ["Could not read proc_name for host99.", "Nothing to configure."]),
+    # no -H, or one that is no number: host 0 (the fixture's ahci host, no iSCSI port)
+    ((), 0, "Applied settings to ifaces attached to host0.\n", ["Nothing to configure."]),
+    (("-H", "abc"), 0, "Applied settings to ifaces attached to host0.\n",
+     ["Nothing to configure."]),
+    # a MAC address no host has
+    (("-H", "02:00:00:00:00:99"), 7, "", ["Could not match MAC to host."]),
+])
+def test_applyall_of_a_host_that_is_not_there(pair, host, rc, out, err):
+    pair.adm.sysfs = pair.oi.sysfs     # the same (fake) /sys as iscsiadm's
+    assert pair.swiscsiadm("-m", "iface", "-I", "soft", "-o", "new").rc == 0
+    theirs = pair.iscsiadm("-m", "iface", *host, "-o", "applyall")
+    ours = pair.swiscsiadm("-m", "iface", *host, "-o", "applyall")
+    assert (ours.rc, ours.out) == (theirs.rc, theirs.out) == (rc, out), (theirs, ours)
+    assert ours.err == "".join(f"swiscsiadm: {line}\n" for line in err), ours
+    # iscsiadm's last word is the same (before it, it may fail to load the host's module)
+    assert messages(theirs, "iscsiadm")[-1] == messages(ours, "swiscsiadm")[-1]
