@@ -572,3 +572,19 @@ def test_applyall_of_a_host_that_is_not_there(pair, host, rc, out, err):
     assert ours.err == "".join(f"swiscsiadm: {line}\n" for line in err), ours
     # iscsiadm's last word is the same (before it, it may fail to load the host's module)
     assert messages(theirs, "iscsiadm")[-1] == messages(ours, "swiscsiadm")[-1]
+
+
+# --- exit codes of session and host mode's option checks, without sessions or hosts ---------
+
+@pytest.mark.parametrize("args, rc, err", [
+    (("-m", "session", "-r", "abc"), 1, "abc is an invalid session ID or path"),
+    (("-m", "session", "-r", "0"), 1, "0 is an invalid session ID or path"),
+    (("-m", "session", "-u", "-r", "-3"), 1, "-3 is an invalid session ID or path"),
+    # the sessions are looked for before the level is checked
+    (("-m", "session", "-P", "4"), 21, "No active sessions."),
+    (("-m", "session", "-u"), 21, "No matching sessions found"),
+    (("-m", "host", "-P", "5"), 7, "Invalid info level 5. Try 0 - 4."),
+])
+def test_session_and_host_option_exit_codes(pair, args, rc, err):
+    r = same(pair, *args)
+    assert (r.rc, r.out, r.err) == (rc, "", f"swiscsiadm: {err}\n"), r
