@@ -160,3 +160,24 @@ def test_old_style_file_beside_the_directory_is_the_record(tmp_path):
     assert not flat.exists() and not shared.exists()
     r = node(adm)
     assert (r.rc, r.out, r.err) == (21, "", "swiscsiadm: No records found\n"), r
+
+
+def test_update_after_iscsiadm_wrote_the_old_style_file(tmp_path):
+    """iscsiadm's -o new of a tpgt -1 portal writes the old-style file beside swiscsiadm's
+    ADDR,PORT,-1/; swiscsiadm's update of that record then changes the file and writes no second
+    copy into the directory, so that neither tool lists the record twice."""
+    sw, ia = pair(tmp_path)
+    for nic in (IFACE, OTHER_IFACE):
+        r = sw.run("-m", "node", "-o", "new", "-T", STATIC, "-p", "127.0.0.1:3260", "-I", nic)
+        assert r.rc == 0, r
+    r = ia.run("-m", "node", "-o", "new", "-T", STATIC, "-p", "127.0.0.1:3260", "-I", IFACE)
+    assert r.rc == 0, r
+    tdir = sw.db / "nodes" / STATIC
+    r = sw.run("-m", "node", "-o", "update", "-T", STATIC, "-I", IFACE, "-n", "node.startup",
+               "-v", "automatic")
+    assert (r.rc, r.out, r.err) == (0, "", ""), r
+    assert "node.startup = automatic" in (tdir / "127.0.0.1,3260").read_text()
+    assert sorted(p.name for p in (tdir / "127.0.0.1,3260,-1").iterdir()) == [OTHER_IFACE]
+    assert same_output(sw, ia, "-m", "node", "-P", "1") == (
+        f"Target: {STATIC}\n\tPortal: 127.0.0.1:3260,-1\n\t\tIface Name: {IFACE}\n"
+        f"\tPortal: 127.0.0.1:3260,-1\n\t\tIface Name: {OTHER_IFACE}\n")
