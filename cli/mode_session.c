@@ -70,21 +70,26 @@ int mode_session(const struct cli_opts *o)
 {
 	if (!options_only(o, "session", "PiRdrmusonSvW"))
 		return EXIT_INVAL;
+	unsigned sid = 0;
+	if (o->seen['r'] && !(sid = parse_sid(o->sid))) {
+		msg_error("%s is an invalid session ID or path", o->sid);   /* iscsiadm's 1 */
+		return EXIT_ERR;
+	}
 	if (o->print_level > 3) {
+		/* iscsiadm looks for the sessions first: none is still "No active sessions." */
+		struct ctl_call call;
+		int rc = sessions_fetch_some(sid, false, &call);
+		if (rc != EXIT_OK)
+			return rc;
+		ctl_call_free(&call);
 		msg_error("Invalid info level %d. Try 0 - 3.", o->print_level);
 		return EXIT_INVAL;
 	}
-	unsigned sid = 0;
-	if (o->seen['r'] && !(sid = parse_sid(o->sid))) {
-		msg_error("Invalid sid '%s': give a session number", o->sid);
-		return EXIT_INVAL;
-	}
 	if (o->seen['u']) {
-		if (!sid) {
-			msg_error("session mode: logout needs -r SID (or use -m node -u)");
-			return EXIT_INVAL;
-		}
-		return session_logout_sid(sid);
+		if (sid)
+			return session_logout_sid(sid);
+		struct node_selector every = { 0 };   /* -u alone: every session, as in iscsiadm */
+		return node_logout(&every);
 	}
 	if (o->seen['R'])
 		return session_rescan(sid);

@@ -7,7 +7,10 @@
 
 int mode_host(const struct cli_opts *o)
 {
-	(void)o;
+	if (o->print_level > 4) {   /* checked before any host is looked for, as iscsiadm does */
+		msg_error("Invalid info level %d. Try 0 - 4.", o->print_level);
+		return EXIT_INVAL;
+	}
 	msg_error("No iSCSI hosts.");
 	return EXIT_NO_OBJS_FOUND;
 }

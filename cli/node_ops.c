@@ -64,34 +64,37 @@ static bool same_portal(const struct node_ref *a, const struct node_ref *b)
 	       a->port == b->port && a->tpgt == b->tpgt;
 }
 
-/* -o new -I IFACE alone: bind every known target portal to IFACE as well. The index holds the
- * records of one portal side by side (one directory), so one pass over the runs will do. */
-static int bind_all(const struct node_index *ix, const struct record *iface)
+/* -o new with -T or -p missing (-I alone, or nothing at all): iscsiadm binds every known
+ * target portal the given options match to the iface (-I, else default), one fresh record per
+ * portal, keeping the portal's tpgt (a ,TPGT in -p is not used). A portal already bound to
+ * that iface starts again from the defaults, as a full -o new on it would. No portal matching:
+ * iscsiadm's empty-reasoned error, and still exit 0. The index holds the records of one portal
+ * side by side (one directory), so one pass over the runs will do. */
+static int bind_matching(const struct node_index *ix, const struct node_selector *sel,
+			 const struct record *iface)
 {
-	const char *name = iface->values[IFACE_F_NAME];
-	int rc = EXIT_OK;
+	struct node_selector portals = *sel;
+	portals.iface = NULL;   /* the iface to bind, not a filter */
+	int rc = EXIT_OK, added = 0;
 	for (size_t i = 0, end; i < ix->n && rc == EXIT_OK; i = end) {
-		bool bound = false;
-		for (end = i; end < ix->n && same_portal(&ix->v[i], &ix->v[end]); end++)
-			bound |= strcmp(ix->v[end].iface, name) == 0;
-		if (!bound)
-			rc = add_one(ix->v[i].target, ix->v[i].address, ix->v[i].port, ix->v[i].tpgt,
-				     iface);
+		for (end = i + 1; end < ix->n && same_portal(&ix->v[i], &ix->v[end]); end++)
+			;
+		if (!node_selected(&portals, &ix->v[i]))
+			continue;
+		rc = add_one(ix->v[i].target, ix->v[i].address, ix->v[i].port, ix->v[i].tpgt, iface);
+		added++;
 	}
+	if (rc == EXIT_OK && !added)
+		msg_error("Error while adding record: ");
 	return rc;
 }
 
 int node_op_new(const struct cli_opts *o, const struct node_selector *sel)
 {
-	/* iscsiadm's answer, word for word, exit status included (the manual page says what
-	 * -o new needs) */
-	if ((sel->target != NULL) != sel->has_portal || (!sel->iface && !sel->target)) {
-		msg_error("Error while adding record: ");
-		return EXIT_OK;
-	}
 	(void)o;
 	char err[512];
-	if (sel->target && !iscsi_name_is_valid(sel->target, err, sizeof(err))) {
+	bool complete = sel->target && sel->has_portal;
+	if (complete && !iscsi_name_is_valid(sel->target, err, sizeof(err))) {
 		msg_error("Error while adding record: %s", err);
 		return EXIT_INVAL;
 	}
@@ -100,20 +103,20 @@ int node_op_new(const struct cli_opts *o, const struct node_selector *sel)
 	if (rc != EXIT_OK)
 		return rc;
 	/* read under the lock: a discovery running meanwhile may add the portal directory whose
-	 * tpgt this record must join. -T: the target's own portals, for the tpgt; -I alone: every
-	 * record, to bind them all */
+	 * tpgt this record must join. -T: the target's own portals; otherwise every record, to
+	 * find the portals to bind */
 	struct node_index ix = { 0 };
 	int lock = cli_lock();
 	if (lock < 0) {
 		rc = EXIT_IDBM;
 	} else if ((rc = node_selection_load(sel, &ix)) != EXIT_OK) {
 		/* reported by node_selection_load */
-	} else if (sel->target) {
+	} else if (complete) {
 		int tpgt = sel->portal.has_tpgt ? sel->portal.tpgt
 						: known_tpgt(&ix, sel->target, &sel->portal);
 		rc = add_one(sel->target, sel->portal.address, sel->portal.port, tpgt, &iface);
 	} else {
-		rc = bind_all(&ix, &iface);
+		rc = bind_matching(&ix, sel, &iface);
 	}
 	db_unlock(lock);
 	node_index_free(&ix);

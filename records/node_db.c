@@ -1,7 +1,6 @@
 #include "node_db.h"
 
 #include <errno.h>
-#include <libgen.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,10 +105,14 @@ int node_store(const struct record *r, const char *link_dir, char *err, size_t e
 	if (node_ref_check(&n, err, errlen) < 0)
 		return -1;
 	char dir[8192], name[4400];
+	bool old_style = false;
 	if (n.tpgt < 0) {
 		if (node_shared_portal_place(&n, dir, sizeof(dir), name, sizeof(name), err,
 					     errlen) < 0)
 			return -1;
+		char tdir[4400];   /* the old-style file is in the target's own directory */
+		snprintf(tdir, sizeof(tdir), "%s/nodes/%s", db_root(), n.target);
+		old_style = strcmp(dir, tdir) == 0;
 	} else {
 		snprintf(dir, sizeof(dir), "%s/nodes/%s/%s,%d,%d", db_root(), n.target, n.address,
 			 n.port, n.tpgt);
@@ -117,6 +120,8 @@ int node_store(const struct record *r, const char *link_dir, char *err, size_t e
 	}
 	if (record_write_file(dir, name, r, err, errlen) < 0)
 		return -1;
+	if (old_style)
+		node_shared_portal_drop_copy(&n);   /* the file is the record now, not a copy */
 	if (n.tpgt < 0 || !link_dir)
 		return 0;
 	return make_link(&n, link_dir, err, errlen);
@@ -171,8 +176,8 @@ int node_delete(const struct node_ref *n, record_warn_fn warn, void *warn_ctx)
 		report(warn, warn_ctx, file);
 		return -1;
 	}
-	if (n->tpgt < 0)
-		rmdir(dirname(file)); /* a shared portal directory, once its last record is gone */
+	if (n->tpgt < 0)   /* a copy the old-style file shadowed; the shared directory once empty */
+		node_shared_portal_drop_copy(n);
 	char tdir[4400];
 	snprintf(tdir, sizeof(tdir), "%s/nodes/%s", db_root(), n->target);
 	if (n->tpgt >= 0) {

@@ -110,12 +110,17 @@ struct node_walk {
 	const char *dir, *target;
 	const char *addr; /* in a portal directory ADDR,PORT,TPGT: its parts */
 	int port, tpgt;
+	/* in ADDR,PORT,-1: the iface of the old-style file ADDR,PORT beside it, whose record
+	 * that iface's entry only copies (node_shared_portal.h) */
+	const char *shadowed;
 };
 
 /* nodes/TARGET/ADDR,PORT,TPGT/IFACE */
 static int add_iface_entry(const char *iface, void *ctx)
 {
 	struct node_walk *w = ctx;
+	if (w->shadowed && strcmp(w->shadowed, iface) == 0)
+		return 0;
 	char *a = strdup(w->addr);
 	return a ? push(w->ix, w->target, a, w->port, w->tpgt, iface) : -1;
 }
@@ -148,7 +153,17 @@ static int load_entry(const char *entry, unsigned char type, void *ctx)
 		in_portal.addr = addr;
 		in_portal.port = port;
 		in_portal.tpgt = tpgt;
+		char *shadowed = NULL;
+		if (tpgt == -1) {
+			char file[8192];
+			struct stat st;
+			snprintf(file, sizeof(file), "%s/%s,%d", w->dir, addr, port);
+			if (lstat(file, &st) == 0 && S_ISREG(st.st_mode))
+				shadowed = node_old_style_iface(file);
+		}
+		in_portal.shadowed = shadowed;
 		int rc = dir_each(path, add_iface_entry, &in_portal);
+		free(shadowed);
 		free(addr);
 		return rc;
 	}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "atomic_file.h"
 #include "db_paths.h"
@@ -14,6 +15,25 @@
 static void shared_dir(const struct node_ref *n, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/nodes/%s/%s,%d,-1", db_root(), n->target, n->address, n->port);
+}
+
+static void old_style_file(const struct node_ref *n, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/nodes/%s/%s,%d", db_root(), n->target, n->address, n->port);
+}
+
+/* Whether the old-style file of n's portal exists and is bound to n's iface. */
+static bool old_style_holds(const struct node_ref *n)
+{
+	char file[8800];
+	struct stat st;
+	old_style_file(n, file, sizeof(file));
+	if (lstat(file, &st) < 0 || !S_ISREG(st.st_mode))
+		return false;
+	char *its_iface = node_old_style_iface(file);
+	bool holds = its_iface && strcmp(its_iface, n->iface) == 0;
+	free(its_iface);
+	return holds;
 }
 
 bool node_in_shared_portal(const struct node_ref *n)
@@ -25,7 +45,19 @@ bool node_in_shared_portal(const struct node_ref *n)
 		return false;     /* an iface name that is no path component names no file here */
 	shared_dir(n, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/%s", dir, n->iface);
-	return lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+	return lstat(path, &st) == 0 && S_ISREG(st.st_mode) && !old_style_holds(n);
+}
+
+void node_shared_portal_drop_copy(const struct node_ref *n)
+{
+	char dir[4400], path[8800], err[256];
+	if (n->tpgt >= 0 || !path_component_ok("iface name", n->iface, err, sizeof(err)))
+		return;
+	shared_dir(n, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/%s", dir, n->iface);
+	if (unlink(path) == 0)
+		fsync_dir(dir);
+	rmdir(dir);   /* fails, as it should, while other ifaces' records remain */
 }
 
 /* Moves the old-style file (bound to its_iface) into the shared directory dir. */
@@ -52,8 +84,10 @@ int node_shared_portal_place(const struct node_ref *n, char *dir, size_t dirlen,
 	char shared[4400], file[8800];
 	struct stat st;
 	shared_dir(n, shared, sizeof(shared));
-	snprintf(file, sizeof(file), "%s/nodes/%s/%s,%d", db_root(), n->target, n->address, n->port);
+	old_style_file(n, file, sizeof(file));
 	bool have_shared = lstat(shared, &st) == 0 && S_ISDIR(st.st_mode);
+	if (have_shared && old_style_holds(n))
+		have_shared = false;   /* the old-style file is this record: write it in place */
 	if (!have_shared && lstat(file, &st) == 0 && S_ISREG(st.st_mode)) {
 		char *its_iface = node_old_style_iface(file);
 		if (!its_iface) {

@@ -2,6 +2,8 @@
 import os
 import stat
 
+from conftest import FIXTURES, Adm
+
 BUILTINS = "default tcp,<empty>,<empty>,<empty>,<empty>\niser iser,<empty>,<empty>,<empty>,<empty>\n"
 
 
@@ -310,10 +312,34 @@ def test_apply(adm):
     assert "no kernel settings to push" in r.err
     r = adm.run("-m", "iface", "-I", "hba", "-o", "apply")
     assert r.rc == 12 and "needs the vendor's kernel driver (qla4xxx)" in r.err, r
-    r = adm.run("-m", "iface", "-o", "applyall")
-    assert r.rc == 12 and "soft applied.\n" == r.out
-    r = adm.run("-m", "iface", "-H", "99", "-o", "applyall")
-    assert r.rc == 23
+    # applyall works on one host's port (host 0 without -H): none here, nothing to apply
+    for host in (("-H", "99"), ()):
+        r = adm.run("-m", "iface", *host, "-o", "applyall")
+        no = host[1] if host else "0"
+        assert (r.rc, r.out, r.err) == (
+            0, f"Applied settings to ifaces attached to host{no}.\n",
+            f"swiscsiadm: Could not read proc_name for host{no}.\n"
+            "swiscsiadm: Nothing to configure.\n"), r
+
+
+def test_applyall_applies_the_ifaces_of_the_port_of_the_host(tmp_path):
+    """-H names a host by number or by MAC (any case); its port's ifaces (the same MAC) are
+    applied, an offload one refused, the other port's left alone. A MAC no host has is 7; a
+    host that is no offload port has nothing to configure."""
+    adm = Adm(tmp_path, sysfs=FIXTURES / "qla4xxx")
+    refused = ("swiscsiadm: Could not apply qla4xxx.00:00:5e:00:53:42.{}: transport qla4xxx "
+               "needs the vendor's kernel driver (qla4xxx) and iSCSI netlink, which swiscsi does "
+               "not use. The record is saved; open-iscsi's iscsiadm can push it on a host running "
+               "that driver.\n")
+    for host in ("8", "00:00:5E:00:53:42"):
+        r = adm.run("-m", "iface", "-H", host, "-o", "applyall")
+        assert (r.rc, r.out) == (12, ""), r
+        assert r.err == "".join(refused.format(i) for i in ("ipv4.0", "ipv6.0", "ipv6.1")), r
+    r = adm.run("-m", "iface", "-H", "02:00:00:00:00:99", "-o", "applyall")
+    assert (r.rc, r.out, r.err) == (7, "", "swiscsiadm: Could not match MAC to host.\n"), r
+    r = adm.run("-m", "iface", "-H", "0", "-o", "applyall")   # the fixture's ahci host
+    assert (r.rc, r.out, r.err) == (0, "Applied settings to ifaces attached to host0.\n",
+                                    "swiscsiadm: Nothing to configure.\n"), r
 
 
 def test_option_and_operation_errors(adm):

@@ -467,3 +467,124 @@ def test_missing_iface_beside_a_good_one(tmp_path):
     assert r.out == f"{portal},1 {TARGET}\n"
     assert r.err.count("Could not read iface info for bad.") == 1, r
     assert (adm.db / "nodes" / TARGET / f"127.0.0.1,{port},1" / "default").is_file()
+
+
+# --- -m node -o new without -T or without -p ----------------------------------------------
+
+def added(iface, portal, target):
+    return f"New iSCSI node [tcp:[hw=,ip=,net_if=,iscsi_if={iface}] {portal} {target}] added\n"
+
+
+NOT_ADDED = "swiscsiadm: Error while adding record: \n"
+
+
+def run_both(theirs, ours, *args):
+    """args through iscsiadm on theirs' database and swiscsiadm on ours' (set up alike): the
+    same exit code, lines (iscsiadm's in its directory-read order) and messages."""
+    t, o = theirs.iscsiadm(*args), ours.swiscsiadm(*args)
+    assert (o.rc, sorted(o.out.splitlines())) == (t.rc, sorted(t.out.splitlines())), (args, t, o)
+    assert messages(o, "swiscsiadm") == messages(t, "iscsiadm"), (args, t, o)
+    return o
+
+
+@pytest.mark.parametrize("args", [("-p", "127.0.0.1"), ("-p", "127.0.0.1:3260,1"),
+                                  ("-T", TARGET), ("-T", TARGET, "-I", "if1"), ("-I", "if1"),
+                                  ()])
+def test_new_with_part_of_a_record_and_no_records(tmp_path, args):
+    theirs, ours = Pair(tmp_path / "theirs"), Pair(tmp_path / "ours")
+    for run in (theirs.iscsiadm, ours.swiscsiadm):
+        assert run("-m", "iface", "-I", "if1", "-o", "new").rc == 0
+    r = run_both(theirs, ours, "-m", "node", "-o", "new", *args)
+    assert (r.rc, r.out, r.err) == (0, "", NOT_ADDED)
+    assert not (ours.oi.db / "nodes").exists()
+
+
+def test_new_with_part_of_a_record_binds_the_portals_it_matches(tmp_path):
+    """Without -T or without -p, -o new makes one fresh record for each known portal the
+    options match, bound to -I's iface (else default), in the portal's own tpgt; a portal
+    already bound to that iface starts again from the defaults. No match: an error without a
+    reason, and exit 0."""
+    other = TARGET + "2"
+    theirs, ours = Pair(tmp_path / "theirs"), Pair(tmp_path / "ours")
+    for run in (theirs.iscsiadm, ours.swiscsiadm):
+        assert run("-m", "iface", "-I", "if1", "-o", "new").rc == 0
+        for target, portal in ((TARGET, "127.0.0.1:3260,1"), (TARGET, "127.0.0.2:3260,1"),
+                               (other, "127.0.0.1:3260,1"), (other, "[fd00::1]:3260,2")):
+            assert run("-m", "node", "-o", "new", "-T", target, "-p", portal).rc == 0
+        assert run("-m", "node", "-o", "update", "-T", TARGET, "-p", "127.0.0.1",
+                   "-n", "node.startup", "-v", "automatic").rc == 0
+    cases = [
+        (("-p", "127.0.0.1", "-I", "if1"),
+         added("if1", "127.0.0.1,3260,1", TARGET) + added("if1", "127.0.0.1,3260,1", other), ""),
+        # the tpgt in -p is not used: the portal keeps its own
+        (("-p", "127.0.0.2:3260,7"), added("default", "127.0.0.2,3260,1", TARGET), ""),
+        (("-p", "fd00::1", "-I", "if1"), added("if1", "fd00::1,3260,2", other), ""),
+        (("-T", TARGET),
+         added("default", "127.0.0.1,3260,1", TARGET)
+         + added("default", "127.0.0.2,3260,1", TARGET), ""),
+        (("-p", "127.0.0.1:3261"), "", NOT_ADDED),
+        (("-p", "127.0.0.9", "-I", "if1"), "", NOT_ADDED),
+        (("-T", "iqn.2026-11.test.compat:none", "-I", "if1"), "", NOT_ADDED),
+        (("-I", "if1"),
+         added("if1", "127.0.0.1,3260,1", TARGET) + added("if1", "127.0.0.2,3260,1", TARGET)
+         + added("if1", "127.0.0.1,3260,1", other) + added("if1", "fd00::1,3260,2", other), ""),
+    ]
+    for args, out, err in cases:
+        r = run_both(theirs, ours, "-m", "node", "-o", "new", *args)
+        assert (r.rc, r.out, r.err) == (0, out, err), (args, r)
+    tree = (f"Target: {TARGET}\n"
+            "\tPortal: 127.0.0.1:3260,1\n\t\tIface Name: default\n"
+            "\tPortal: 127.0.0.1:3260,1\n\t\tIface Name: if1\n"
+            "\tPortal: 127.0.0.2:3260,1\n\t\tIface Name: default\n"
+            "\tPortal: 127.0.0.2:3260,1\n\t\tIface Name: if1\n"
+            f"Target: {other}\n"
+            "\tPortal: 127.0.0.1:3260,1\n\t\tIface Name: default\n"
+            "\tPortal: 127.0.0.1:3260,1\n\t\tIface Name: if1\n"
+            "\tPortal: [fd00::1]:3260,2\n\t\tIface Name: default\n"
+            "\tPortal: [fd00::1]:3260,2\n\t\tIface Name: if1\n")
+    listings = [run("-m", "node", "-P", "1") for run in (theirs.iscsiadm, ours.swiscsiadm)]
+    assert [(r.rc, r.out) for r in listings] == [(0, tree)] * 2, listings
+    # -T alone reset the record -o update had changed
+    record = ours.oi.db / "nodes" / TARGET / "127.0.0.1,3260,1" / "default"
+    assert "node.startup = manual" in record.read_text()
+    assert (ours.oi.db / "static" / f"{other},fd00::1,3260,2,if1").is_symlink()
+
+
+# --- -m iface -o applyall with -H naming no host ------------------------------------------
+
+@pytest.mark.parametrize("host, rc, out, err", [
+    # a host number that does not exist: nothing to configure, and no error
+    (("-H", "99"), 0, "Applied settings to ifaces attached to host99.\n",
+     ["Could not read proc_name for host99.", "Nothing to configure."]),
+    # no -H, or one that is no number: host 0 (the fixture's ahci host, no iSCSI port)
+    ((), 0, "Applied settings to ifaces attached to host0.\n", ["Nothing to configure."]),
+    (("-H", "abc"), 0, "Applied settings to ifaces attached to host0.\n",
+     ["Nothing to configure."]),
+    # a MAC address no host has
+    (("-H", "02:00:00:00:00:99"), 7, "", ["Could not match MAC to host."]),
+])
+def test_applyall_of_a_host_that_is_not_there(pair, host, rc, out, err):
+    pair.adm.sysfs = pair.oi.sysfs     # the same (fake) /sys as iscsiadm's
+    assert pair.swiscsiadm("-m", "iface", "-I", "soft", "-o", "new").rc == 0
+    theirs = pair.iscsiadm("-m", "iface", *host, "-o", "applyall")
+    ours = pair.swiscsiadm("-m", "iface", *host, "-o", "applyall")
+    assert (ours.rc, ours.out) == (theirs.rc, theirs.out) == (rc, out), (theirs, ours)
+    assert ours.err == "".join(f"swiscsiadm: {line}\n" for line in err), ours
+    # iscsiadm's last word is the same (before it, it may fail to load the host's module)
+    assert messages(theirs, "iscsiadm")[-1] == messages(ours, "swiscsiadm")[-1]
+
+
+# --- exit codes of session and host mode's option checks, without sessions or hosts ---------
+
+@pytest.mark.parametrize("args, rc, err", [
+    (("-m", "session", "-r", "abc"), 1, "abc is an invalid session ID or path"),
+    (("-m", "session", "-r", "0"), 1, "0 is an invalid session ID or path"),
+    (("-m", "session", "-u", "-r", "-3"), 1, "-3 is an invalid session ID or path"),
+    # the sessions are looked for before the level is checked
+    (("-m", "session", "-P", "4"), 21, "No active sessions."),
+    (("-m", "session", "-u"), 21, "No matching sessions found"),
+    (("-m", "host", "-P", "5"), 7, "Invalid info level 5. Try 0 - 4."),
+])
+def test_session_and_host_option_exit_codes(pair, args, rc, err):
+    r = same(pair, *args)
+    assert (r.rc, r.out, r.err) == (rc, "", f"swiscsiadm: {err}\n"), r

@@ -109,3 +109,75 @@ def test_iscsiadm_reads_both_bindings(tmp_path):
     for nic in (IFACE, OTHER_IFACE):
         shown = same_record(sw, ia, "-m", "node", "-T", STATIC, "-I", nic)
         assert shown["iface.iscsi_ifacename"] == nic and shown["node.tpgt"] == "-1"
+
+
+def both_forms(adm, iface="nic1"):
+    """ADDR,PORT,-1/ holding nic1 and nic2 and, beside it, the old-style file ADDR,PORT holding
+    another copy of nic1's record (node.startup automatic) -- both of open-iscsi's layouts for
+    one record, as iscsiadm's tpgt -1 writes beside swiscsiadm's directory or a restored backup
+    leave them."""
+    tdir = adm.db / "nodes" / T
+    shared = tdir / "192.0.2.30,3260,-1"
+    flat = tdir / "192.0.2.30,3260"
+    text = (shared / iface).read_text()
+    assert "node.startup = manual" in text
+    flat.write_text(text.replace("node.startup = manual", "node.startup = automatic"))
+    return shared, flat
+
+
+def test_old_style_file_beside_the_directory_is_the_record(tmp_path):
+    """The old-style file and ADDR,PORT,-1/IFACE of the same iface are one record, the file's
+    (where open-iscsi reads and writes a tpgt -1 record): listed and shown once; an update
+    writes the file and drops the copy; a delete removes both. Other ifaces' records in the
+    directory stay as they are."""
+    adm = Adm(tmp_path)
+    ifaces(adm, "nic1", "nic2")
+    for nic in ("nic1", "nic2"):
+        assert node(adm, "-o", "new", "-T", T, "-p", "192.0.2.30:3260", "-I", nic).rc == 0
+    shared, flat = both_forms(adm)
+    r = node(adm)
+    assert (r.rc, r.out, r.err) == (0, f"192.0.2.30:3260,4294967295 {T}\n" * 2, ""), r
+    r = node(adm, "-P", "1")
+    assert (r.rc, r.out, r.err) == (0, f"Target: {T}\n"
+                                    "\tPortal: 192.0.2.30:3260,-1\n\t\tIface Name: nic1\n"
+                                    "\tPortal: 192.0.2.30:3260,-1\n\t\tIface Name: nic2\n", ""), r
+    shown = node(adm, "-T", T, "-I", "nic1")
+    assert shown.rc == 0 and shown.err == "", shown
+    assert shown.out.count("# BEGIN RECORD") == 1 and "node.startup = automatic" in shown.out
+    # an update writes the file, in place, and the copy goes
+    r = node(adm, "-o", "update", "-T", T, "-I", "nic1", "-n", "node.session.cmds_max", "-v", "64")
+    assert (r.rc, r.out, r.err) == (0, "", ""), r
+    assert "node.session.cmds_max = 64" in flat.read_text()
+    assert "node.startup = automatic" in flat.read_text()
+    assert sorted(p.name for p in shared.iterdir()) == ["nic2"]
+    assert "node.session.cmds_max = 128" in (shared / "nic2").read_text()
+    assert node(adm).out == f"192.0.2.30:3260,4294967295 {T}\n" * 2
+    # a delete takes both forms of the record, and leaves the other iface's
+    both_forms(adm, "nic2")   # the file is nic2's copy now (nic1's record is gone with it)
+    assert flat.exists() and sorted(p.name for p in shared.iterdir()) == ["nic2"]
+    r = node(adm, "-o", "delete", "-T", T, "-I", "nic2")
+    assert (r.rc, r.out, r.err) == (0, "", ""), r
+    assert not flat.exists() and not shared.exists()
+    r = node(adm)
+    assert (r.rc, r.out, r.err) == (21, "", "swiscsiadm: No records found\n"), r
+
+
+def test_update_after_iscsiadm_wrote_the_old_style_file(tmp_path):
+    """iscsiadm's -o new of a tpgt -1 portal writes the old-style file beside swiscsiadm's
+    ADDR,PORT,-1/; swiscsiadm's update of that record then changes the file and writes no second
+    copy into the directory, so that neither tool lists the record twice."""
+    sw, ia = pair(tmp_path)
+    for nic in (IFACE, OTHER_IFACE):
+        r = sw.run("-m", "node", "-o", "new", "-T", STATIC, "-p", "127.0.0.1:3260", "-I", nic)
+        assert r.rc == 0, r
+    r = ia.run("-m", "node", "-o", "new", "-T", STATIC, "-p", "127.0.0.1:3260", "-I", IFACE)
+    assert r.rc == 0, r
+    tdir = sw.db / "nodes" / STATIC
+    r = sw.run("-m", "node", "-o", "update", "-T", STATIC, "-I", IFACE, "-n", "node.startup",
+               "-v", "automatic")
+    assert (r.rc, r.out, r.err) == (0, "", ""), r
+    assert "node.startup = automatic" in (tdir / "127.0.0.1,3260").read_text()
+    assert sorted(p.name for p in (tdir / "127.0.0.1,3260,-1").iterdir()) == [OTHER_IFACE]
+    assert same_output(sw, ia, "-m", "node", "-P", "1") == (
+        f"Target: {STATIC}\n\tPortal: 127.0.0.1:3260,-1\n\t\tIface Name: {IFACE}\n"
+        f"\tPortal: 127.0.0.1:3260,-1\n\t\tIface Name: {OTHER_IFACE}\n")

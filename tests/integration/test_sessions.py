@@ -310,6 +310,13 @@ def test_session_by_sid_and_logout_by_sid(adm, target, swiscsid):
     assert int(stats["tx_pdus"]) >= 1 and int(stats["rx_pdus"]) >= 1, r.out
     assert int(stats["txdata_octets"]) > 100 and int(stats["rxdata_octets"]) > 100, r.out
     assert int(stats["scsicmd_pdus"]) >= 3 and stats["digest_err"] == "0", r.out
+    # -u without -r logs out every session, as iscsiadm's does; then there is none to log out
+    r = adm_run(adm, "-m", "session", "-u")
+    assert r.rc == 0, r
+    assert r.out.startswith(f"Logging out of session [sid: 1, target: {T1}, portal: "), r
+    assert r.out.endswith("successful.\n") and r.out.count("successful.") == 1, r
+    r = adm_run(adm, "-m", "session", "-u")
+    assert (r.rc, r.out, r.err) == (21, "", "swiscsiadm: No matching sessions found\n"), r
 
 
 def test_loginall_and_logoutall_by_startup(adm, target, swiscsid):

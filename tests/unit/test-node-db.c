@@ -14,6 +14,7 @@
 
 #include "discovery_db.h"
 #include "node_db.h"
+#include "node_index.h"
 #include "node_schema.h"
 
 static char top[256], db[300];
@@ -130,6 +131,67 @@ static void test_discovery_addresses_stay_inside(void **state)
 	assert_false(exists("a/db/send_targets"));
 }
 
+static void store_unknown_tpgt(const char *iface, const char *startup)
+{
+	struct record r;
+	char err[1024];
+	make_record(&r, "iqn.2026-11.test:u", "192.0.2.2", iface);
+	assert_int_equal(record_set(&r, "node.tpgt", "-1"), 0);
+	assert_int_equal(record_set(&r, "node.startup", startup), 0);
+	assert_int_equal(node_store(&r, NULL, err, sizeof(err)), 0);
+	record_free(&r);
+}
+
+static void copy_file(const char *from_rel, const char *to_rel)
+{
+	char from[700], to[700], cmd[1500];
+	snprintf(from, sizeof(from), "%s/%s", top, from_rel);
+	snprintf(to, sizeof(to), "%s/%s", top, to_rel);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", from, to);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* The old-style file ADDR,PORT and ADDR,PORT,-1/IFACE of the same iface are one record, the
+ * file's: indexed once, written in place (the copy goes), deleted with its copy. */
+static void test_old_style_file_shadows_its_copy(void **state)
+{
+	(void)state;
+	const char *tdir = "a/db/nodes/iqn.2026-11.test:u";
+	char flat[200], shared[200], copy[220];
+	snprintf(flat, sizeof(flat), "%s/192.0.2.2,3260", tdir);
+	snprintf(shared, sizeof(shared), "%s/192.0.2.2,3260,-1", tdir);
+	snprintf(copy, sizeof(copy), "%s/nic1", shared);
+	store_unknown_tpgt("nic1", "manual");
+	store_unknown_tpgt("nic2", "manual");   /* a second binding: both move to ADDR,PORT,-1/ */
+	assert_false(exists(flat));
+	copy_file(copy, flat);                 /* what iscsiadm's tpgt -1 write leaves beside it */
+	struct node_index ix;
+	assert_int_equal(node_index_load(&ix, NULL, NULL), 0);
+	assert_int_equal(ix.n, 2);
+	assert_string_equal(ix.v[0].iface, "nic1");
+	assert_string_equal(ix.v[1].iface, "nic2");
+	node_index_free(&ix);
+	store_unknown_tpgt("nic1", "automatic");
+	assert_true(exists(flat));
+	assert_false(exists(copy));
+	char err[1024];
+	struct record r;
+	struct node_ref n = { .target = "iqn.2026-11.test:u", .address = "192.0.2.2", .port = 3260,
+			      .tpgt = -1, .iface = "nic1" };
+	assert_int_equal(node_load(&n, &r, NULL, NULL, err, sizeof(err)), 0);
+	assert_string_equal(record_get(&r, "node.startup"), "automatic");
+	record_free(&r);
+	copy_file(flat, copy);
+	assert_int_equal(node_delete(&n, NULL, NULL), 0);
+	assert_false(exists(flat));
+	assert_false(exists(copy));
+	assert_true(exists(shared));           /* nic2's record stays */
+	assert_int_equal(node_index_load(&ix, NULL, NULL), 0);
+	assert_int_equal(ix.n, 1);
+	assert_string_equal(ix.v[0].iface, "nic2");
+	node_index_free(&ix);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +199,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_control_characters_never_reach_a_file, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_discovery_addresses_stay_inside, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_old_style_file_shadows_its_copy, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
