@@ -88,6 +88,9 @@ static void dump_end(struct link_watch *w, int error)
 	if (error == E2BIG)
 		snprintf(what, sizeof(what), "the device table could not be re-read: more than %d "
 			 "devices", LINK_TABLE_MAX);
+	else if (error == ETIMEDOUT)
+		snprintf(what, sizeof(what), "the device table could not be re-read: the kernel did "
+			 "not finish it in %d ms", LINK_DUMP_TIMEOUT_MS);
 	else if (error)
 		snprintf(what, sizeof(what), "the device table could not be re-read: %s",
 			 strerror(error));

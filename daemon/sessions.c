@@ -5,6 +5,7 @@
 #include "sessions.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,6 +196,13 @@ static void session_recovery_step(struct swi_session *s, enum swi_state st, cons
 	(void)s;
 	struct dsession *ds = arg;
 	ds->new_conn = true;
+	/* the reconnect bound to the device by name: one deleted and made anew under it has
+	 * another ifindex, which the link watch must follow (else it would miss the new one going
+	 * down, and a re-read of the link table would find the old one gone, again and again) */
+	unsigned ifindex;
+	if (st == SWI_STATE_LOGGED_IN && ds->have_conn && ds->conn.binding.how != BIND_NONE &&
+	    (ifindex = if_nametoindex(ds->conn.binding.dev)))
+		ds->conn.binding.ifindex = ifindex;
 	session_mpath_state(ds, st);   /* a path is down while its session recovers */
 	dlog(st == SWI_STATE_LOGGED_IN ? LOG_INFO : LOG_WARNING,
 	     "session %u (%s, %s,%d, iface %s) %s/%s: %s", ds->sid, ds->node.target,
