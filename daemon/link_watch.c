@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "dlog.h"
+#include "link_reread.h"
 
 struct link_watch {
 	struct evloop *loop;
@@ -102,32 +103,32 @@ static void dump_end(struct link_watch *w, int error)
 	}
 	link_table_free(&w->table);
 
-	const char *next = "";
-	int64_t delay = -1;
-	if (!error && !again) {
-		/* done */
-	} else if (w->dumps < 2 && !error) {
-		next = "; the table changed or events were lost again meanwhile: re-reading it "
-		       "once more";
-		delay = 0;
-	} else if (w->dumps < 2) {
-		next = "; trying again in a second";
-		delay = LINK_REREAD_PAUSE_MS;
-	} else if (again) {
-		/* as if the overflow were new, after a pause: a storm of events cannot keep the
-		 * daemon dumping */
-		next = "; events were lost again meanwhile: re-reading it in a second";
-		delay = LINK_REREAD_PAUSE_MS;
-		w->dumps = 0;
-	} else {
-		next = "; a device that went down meanwhile is left to the sessions' keepalives";
-	}
+	static const char *const next[] = {
+		[LINK_REREAD_DONE] = "",
+		[LINK_REREAD_AT_ONCE] = "; the table changed or events were lost again meanwhile: "
+					"re-reading it once more",
+		[LINK_REREAD_RETRY] = "; trying again in a second",
+		[LINK_REREAD_ANEW] = "; events were lost again meanwhile: re-reading it in a second",
+		[LINK_REREAD_GIVE_UP] = "; a device that went down meanwhile is left to the "
+					"sessions' keepalives",
+	};
+	enum link_reread_next then = link_reread_next(w->dumps, error != 0, again);
 	dlog(LOG_WARNING, "network device events were lost (the netlink queue overflowed); %s%s",
-	     what, next);
-	if (delay == 0)
+	     what, next[then]);
+	switch (then) {
+	case LINK_REREAD_DONE:
+	case LINK_REREAD_GIVE_UP:
+		break;
+	case LINK_REREAD_AT_ONCE:
 		dump_start(w);
-	else if (delay > 0)
-		ev_timer_start(w->loop, &w->pause, delay);
+		break;
+	case LINK_REREAD_ANEW:
+		w->dumps = 0;
+		/* fall through */
+	case LINK_REREAD_RETRY:
+		ev_timer_start(w->loop, &w->pause, LINK_REREAD_PAUSE_MS);
+		break;
+	}
 }
 
 static void on_dump_readable(struct ev_io *io, uint32_t revents, void *arg)

@@ -15,9 +15,9 @@
  * at most LINK_TABLE_MAX devices (a larger table fails the re-read), a dump that does not end
  * within LINK_DUMP_TIMEOUT_MS fails. Events lost again while the table is read (or a table
  * that changed while it was dumped) re-read it once more at once; after that, and after a
- * failed re-read, the next one waits LINK_REREAD_PAUSE_MS: a storm of events costs at most two
- * dumps a pause, and the last overflow is always followed by a re-read unless a re-read and
- * its retry both failed (then the keepalives notice, as before). */
+ * failed re-read, the next one waits LINK_REREAD_PAUSE_MS (link_reread.h): a storm of events
+ * costs at most two dumps a pause, and the last overflow is always followed by a re-read
+ * unless a re-read and its retry both failed (then the keepalives notice, as before). */
 #ifndef SWISCSID_LINK_WATCH_H
 #define SWISCSID_LINK_WATCH_H
 

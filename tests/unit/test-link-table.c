@@ -1,8 +1,8 @@
 /* The link watch's reading of rtnetlink: a link table dump's replies fed as datagrams made by
  * hand the way the kernel lays them out (RTM_NEWLINK with IFLA_IFNAME, NLM_F_MULTI, then
  * NLMSG_DONE), its failures (an NLMSG_ERROR, an error in NLMSG_DONE, too many devices, a
- * datagram cut short), an interrupted dump, events of other requests mixed in, and the words
- * for a device that cannot carry a session. */
+ * datagram cut short), an interrupted dump, events of other requests mixed in, the words
+ * for a device that cannot carry a session, and when the table is read again. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "link_reread.h"
 #include "link_table.h"
 
 #define SEQ 7
@@ -252,6 +253,32 @@ static void test_an_event_read_as_a_link_message(void **state)
 	assert_string_equal(name, "");
 }
 
+static void test_when_the_table_is_read_again(void **state)
+{
+	(void)state;
+	/* the first read of an overflow */
+	assert_int_equal(link_reread_next(1, false, false), LINK_REREAD_DONE);
+	assert_int_equal(link_reread_next(1, false, true), LINK_REREAD_AT_ONCE);
+	assert_int_equal(link_reread_next(1, true, false), LINK_REREAD_RETRY);
+	assert_int_equal(link_reread_next(1, true, true), LINK_REREAD_RETRY);
+	/* its second: never a third at once */
+	assert_int_equal(link_reread_next(2, false, false), LINK_REREAD_DONE);
+	assert_int_equal(link_reread_next(2, false, true), LINK_REREAD_ANEW);
+	assert_int_equal(link_reread_next(2, true, true), LINK_REREAD_ANEW);
+	assert_int_equal(link_reread_next(2, true, false), LINK_REREAD_GIVE_UP);
+	/* a storm that never ends: reads come in pairs, a pause between pairs */
+	unsigned reads = 0, at_once = 0, pauses = 0;
+	for (int i = 0; i < 100; i++) {
+		switch (link_reread_next(++reads, false, true)) {
+		case LINK_REREAD_AT_ONCE: at_once++; break;
+		case LINK_REREAD_ANEW: pauses++; reads = 0; break;
+		default: fail();
+		}
+	}
+	assert_int_equal(at_once, 50);
+	assert_int_equal(pauses, 50);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_more_devices_than_the_bound_fail_the_dump),
 		cmocka_unit_test(test_a_datagram_cut_short_fails_the_dump),
 		cmocka_unit_test(test_an_event_read_as_a_link_message),
+		cmocka_unit_test(test_when_the_table_is_read_again),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
