@@ -40,7 +40,7 @@ struct daemon {
 	struct lunfs *fs;
 	struct swiscsid_config cfg;
 	struct control *control;
-	struct link_watch *links;   /* bound devices going down: sessions_link_down */
+	struct link_watch *links;   /* bound devices going down: sessions_link_down, _link_table */
 	struct ev_io *sigio;
 	int sigfd;
 	struct ev_timer deadline;
@@ -141,6 +141,11 @@ static void link_down(unsigned ifindex, const char *name, const char *why, void 
 	sessions_link_down(arg, ifindex, name, why);
 }
 
+static unsigned links_reread(const struct link_table *now, void *arg)
+{
+	return sessions_link_table(arg, now);
+}
+
 static int start(struct daemon *d)
 {
 	char err[512], path[4096];
@@ -160,7 +165,7 @@ static int start(struct daemon *d)
 	}
 	sessions_set_lunfs(d->sessions, d->fs);
 	sessions_set_config(d->sessions, &d->cfg);
-	d->links = link_watch_start(d->loop, link_down, d->sessions);
+	d->links = link_watch_start(d->loop, link_down, links_reread, d->sessions);
 	if (!d->links)   /* not fatal: the keepalives still notice a dead device, only later */
 		dlog(LOG_WARNING, "cannot watch the network devices' links: %s", strerror(errno));
 	rundir_file(CTL_SOCKET_NAME, path, sizeof(path));

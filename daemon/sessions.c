@@ -5,6 +5,7 @@
 #include "sessions.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "dlog.h"
 #include "exit_codes.h"
 #include "iface_conn.h"
+#include "link_table.h"
 #include "node_db.h"
 #include "session_opts.h"
 #include "session_table.h"
@@ -194,6 +196,13 @@ static void session_recovery_step(struct swi_session *s, enum swi_state st, cons
 	(void)s;
 	struct dsession *ds = arg;
 	ds->new_conn = true;
+	/* the reconnect bound to the device by name: one deleted and made anew under it has
+	 * another ifindex, which the link watch must follow (else it would miss the new one going
+	 * down, and a re-read of the link table would find the old one gone, again and again) */
+	unsigned ifindex;
+	if (st == SWI_STATE_LOGGED_IN && ds->have_conn && ds->conn.binding.how != BIND_NONE &&
+	    (ifindex = if_nametoindex(ds->conn.binding.dev)))
+		ds->conn.binding.ifindex = ifindex;
 	session_mpath_state(ds, st);   /* a path is down while its session recovers */
 	dlog(st == SWI_STATE_LOGGED_IN ? LOG_INFO : LOG_WARNING,
 	     "session %u (%s, %s,%d, iface %s) %s/%s: %s", ds->sid, ds->node.target,
@@ -203,21 +212,49 @@ static void session_recovery_step(struct swi_session *s, enum swi_state st, cons
 
 /* ---- the bound device went down ---- */
 
+/* Whether ds is a logged-in session bound to a device, one whose connection a link can drop
+ * (an unbound one's route may move to another device). */
+static bool link_bound(const struct dsession *ds)
+{
+	return ds->state == DS_READY && ds->have_conn && ds->conn.binding.how != BIND_NONE;
+}
+
+/* Drops ds's connection for its device's reason (cause: "network device X why"): whether it
+ * had one to drop. */
+static bool drop_for_link(struct dsession *ds, const char *name, const char *why)
+{
+	char cause[96];
+	snprintf(cause, sizeof(cause), "network device %s %s", name[0] ? name : ds->netdev, why);
+	if (swi_session_drop(ds->s, cause) == 0)
+		return false;   /* recovering already, between attempts */
+	dlog(LOG_WARNING, "%s: session %u's connection dropped", cause, ds->sid);
+	if (swi_session_state(ds->s) == SWI_STATE_FAILED)
+		broke(ds);   /* recovery off: failed for good, as on a socket error */
+	return true;
+}
+
 void sessions_link_down(struct sessions *t, unsigned ifindex, const char *name, const char *why)
 {
+	for (struct dsession *ds = t->head; ds; ds = ds->next)
+		if (link_bound(ds) && ds->conn.binding.ifindex == ifindex)
+			drop_for_link(ds, name, why);
+}
+
+unsigned sessions_link_table(struct sessions *t, const struct link_table *now)
+{
+	unsigned dropped = 0;
 	for (struct dsession *ds = t->head; ds; ds = ds->next) {
-		/* bound sessions only: an unbound one's route may move to another device */
-		if (ds->state != DS_READY || !ds->have_conn || ds->conn.binding.how == BIND_NONE ||
-		    ds->conn.binding.ifindex != ifindex)
+		if (!link_bound(ds))
 			continue;
-		char cause[96];
-		snprintf(cause, sizeof(cause), "network device %s %s", name[0] ? name : ds->netdev, why);
-		if (swi_session_drop(ds->s, cause) == 0)
-			continue;   /* recovering already, between attempts */
-		dlog(LOG_WARNING, "%s: session %u's connection dropped", cause, ds->sid);
-		if (swi_session_state(ds->s) == SWI_STATE_FAILED)
-			broke(ds);   /* recovery off: failed for good, as on a socket error */
+		const struct link_state *dev = link_table_find(now, ds->conn.binding.ifindex);
+		/* a table that changed while it was dumped may miss a device that is there */
+		if (!dev && now->interrupted)
+			continue;
+		const char *why = dev ? link_flags_why(dev->flags, false) : "is gone";
+		if (why && drop_for_link(ds, "", why))
+			dropped++;
 	}
+	return dropped;
 }
 
 /* ---- login ---- */

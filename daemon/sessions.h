@@ -55,6 +55,11 @@ void sessions_login_automatic(struct sessions *t);
  * reconnects; fail-fast multipath commands go to the other paths), instead of waiting for its
  * keepalive. Harmless for sessions with no connection to drop. */
 void sessions_link_down(struct sessions *t, unsigned ifindex, const char *name, const char *why);
+/* The link table re-read after link events were lost (link_watch.h): every such session whose
+ * device is down, without link or missing from it drops its connection as above. Returns how
+ * many did. */
+struct link_table;
+unsigned sessions_link_table(struct sessions *t, const struct link_table *now);
 
 /* swiscsi-multipath: the maps (name "" all) as CTL_MPATH_LIST entries, their count. */
 uint32_t sessions_mpath_describe(const struct sessions *t, const char *name, struct ctl_buf *b);
