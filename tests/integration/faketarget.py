@@ -122,6 +122,28 @@ def sense(key, asc, ascq=0):
     return len(s).to_bytes(2, "big") + bytes(s)
 
 
+class AttentionOnce:
+    """An on_command hook: once `armed`, the next READ gets CHECK CONDITION with the unit
+    attention (asc, ascq) and nothing else is changed; `rescanned` is set by the REPORT LUNS
+    that follows it (the initiator's rescan), `sent` counts the attentions given."""
+
+    def __init__(self, asc, ascq):
+        self.asc, self.ascq = asc, ascq
+        self.armed = False
+        self.sent = 0
+        self.rescanned = threading.Event()
+
+    def __call__(self, conn, task):
+        if task.op == 0xA0 and self.sent:
+            self.rescanned.set()
+        if self.armed and task.op in (0x28, 0x88):
+            self.armed = False
+            self.sent += 1
+            conn.respond(task, CHECK_CONDITION, sense(0x06, self.asc, self.ascq))
+            return True
+        return False
+
+
 class Task:
     """A SCSI command in progress on a connection."""
 

@@ -11,7 +11,6 @@ import mmap
 import os
 import pathlib
 import subprocess
-import threading
 import time
 
 import pytest
@@ -19,7 +18,7 @@ import pytest
 from conftest import SWISCSIADM, have, require
 from direct_io import read_direct, write_direct
 from ext4check import run
-from faketarget import CHECK_CONDITION, FakeTarget, sense
+from faketarget import AttentionOnce, FakeTarget
 from lunserve import loops_over, lunserve  # noqa: F401 (lunserve is a fixture)
 from test_multipath_blockdev import login, map_loop
 from test_multipath_maps import IQN, MAP, multipath, ok
@@ -304,30 +303,19 @@ def wait_log(s, needle):
 
 @pytest.mark.parametrize("mode", sorted(LOOP_MODES))
 def test_capacity_data_has_changed_starts_a_rescan(fake, lunserve, mode):
-    state = {"armed": False, "sent": 0}
-    rescanned = threading.Event()
-
-    def unit_attention(conn, task):
-        if task.op == 0xA0 and state["sent"]:
-            rescanned.set()                  # the REPORT LUNS that follows the attention
-        if state["armed"] and task.op in (0x28, 0x88):
-            state["armed"] = False
-            state["sent"] += 1
-            conn.respond(task, CHECK_CONDITION, sense(0x06, 0x2A, 0x09))
-            return True
-        return False
-    fake.on_command = unit_attention
+    attention = AttentionOnce(0x2A, 0x09)
+    fake.on_command = attention
     s = lunserve([fake.url()], conf=LOOP_MODES[mode])
     d = s.devices[0]
     fake.lun[0:4096] = b"y" * 4096
     fd = os.open(d["file"], os.O_RDWR | os.O_DIRECT)
     try:
         fake.lun.extend(bytes(4 * MiB))      # 4 MiB -> 8 MiB, in place
-        state["armed"] = True
+        attention.armed = True
         buf = mmap.mmap(-1, 4096)
         assert os.preadv(fd, [buf], 0) == 4096, "the command that met the attention was resent"
         assert buf[:] == b"y" * 4096
-        assert rescanned.wait(timeout=BOUND_S), "no REPORT LUNS after the unit attention"
+        assert attention.rescanned.wait(timeout=BOUND_S), "no REPORT LUNS after the unit attention"
         # the loop device's resize is the rescan's last step
         wait_log(s, f"{d['loop']} resized")
         assert f"lun 0: capacity changed from {4 * MiB} to {8 * MiB} bytes" in s.logtext()
@@ -339,7 +327,7 @@ def test_capacity_data_has_changed_starts_a_rescan(fake, lunserve, mode):
         assert read_direct(d["loop"], 6 * MiB, 4096) == buf[:]
     finally:
         os.close(fd)
-    assert state["sent"] == 1
+    assert attention.sent == 1
     assert s.stop() == 0
     assert "the target reports changed LUNs: rescanning" in s.logtext()
 

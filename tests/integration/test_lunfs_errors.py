@@ -5,12 +5,11 @@ HAS CHANGED unit attention starts a rescan while the command that met it is rese
 import errno
 import mmap
 import os
-import threading
 import time
 
 import pytest
 
-from faketarget import CHECK_CONDITION, GOOD, FakeTarget, sense
+from faketarget import CHECK_CONDITION, AttentionOnce, FakeTarget, sense
 from lunserve import lunserve  # noqa: F401 (a fixture)
 
 NO_LOOPS = "[global]\nloop_devices = no\n"
@@ -204,22 +203,11 @@ def test_write_protect_bit_makes_the_file_read_only(fake, lunserve):
 
 
 def test_reported_luns_changed_starts_a_rescan(fake, lunserve):
-    state = {"armed": False, "sent": 0}
-    rescanned = threading.Event()
-
-    def unit_attention(conn, task):
-        if task.op == 0xA0 and state["sent"]:
-            rescanned.set()                  # the REPORT LUNS that follows the attention
-        if state["armed"] and task.op in (0x28, 0x88):
-            state["armed"] = False
-            state["sent"] += 1
-            conn.respond(task, CHECK_CONDITION, sense(0x06, 0x3F, 0x0E))
-            return True
-        return False
-    fake.on_command = unit_attention
+    attention = AttentionOnce(0x3F, 0x0E)
+    fake.on_command = attention
     s = lunserve([fake.url()], conf=NO_LOOPS)
     fake.lun[0:4096] = b"y" * 4096
-    state["armed"] = True
+    attention.armed = True
     fd = direct_fd(s.devices[0]["file"], os.O_RDONLY)
     buf = aligned(4096)
     try:
@@ -227,9 +215,9 @@ def test_reported_luns_changed_starts_a_rescan(fake, lunserve):
         assert buf[:] == b"y" * 4096
     finally:
         os.close(fd)
-    assert state["sent"] == 1
+    assert attention.sent == 1
     # the rescan runs from the event loop after the completion; 30 s bounds a hang only
-    assert rescanned.wait(timeout=30), "no REPORT LUNS after the unit attention"
+    assert attention.rescanned.wait(timeout=30), "no REPORT LUNS after the unit attention"
     assert s.stop() == 0
     assert "the target reports changed LUNs: rescanning" in s.logtext()
     assert not fake.errors, fake.errors
