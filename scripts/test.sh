@@ -39,8 +39,10 @@ if [ "${SWISCSI_FUZZ:-1}" = 1 ]; then
     done
     for j in "${!pair[@]}"; do
       harness=${pair[j]}
-      if ! wait "${fpids[j]}"; then
-        echo "=== fuzz-$harness failed:"
+      rc=0
+      wait "${fpids[j]}" || rc=$?
+      if [ "$rc" != 0 ]; then   # above 128: killed by signal rc-128, which leaves no report
+        echo "=== fuzz-$harness failed: exit status $rc"
         tail -40 "$dir/fuzz-$harness.log"
         status=1
       fi
