@@ -26,7 +26,8 @@ static int apply_one(const struct record *r)
 	const struct transport_info *ti = transport_lookup(t);
 	msg_error("Could not apply %s: transport %s needs the vendor's kernel driver (%s) and iSCSI netlink, which swiscsi does not use. The record is saved; open-iscsi's iscsiadm can push it on a host running that driver.",
 		  name, t, ti && ti->module ? ti->module : t);
-	return EXIT_TRANS_NOT_FOUND;
+	/* iscsiadm's code when it cannot talk iSCSI netlink to the host */
+	return EXIT_ERR;
 }
 
 int iface_op_apply(const struct cli_opts *o)
@@ -36,7 +37,7 @@ int iface_op_apply(const struct cli_opts *o)
 		return EXIT_INVAL;
 	}
 	struct record r;
-	int rc = iface_get(o->ifaces[0], &r);
+	int rc = iface_get_for_hba(o->ifaces[0], &r);
 	if (rc != EXIT_OK)
 		return rc;
 	rc = apply_one(&r);

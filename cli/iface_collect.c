@@ -72,7 +72,19 @@ int iface_collect(struct iface_set *out)
 	return EXIT_OK;
 }
 
-static int from_detected(const char *name, struct record *out, bool quiet)
+/* What is said when the iface does not exist: iscsiadm's usual words, its words in the
+ * commands that talk to the HBA (-o apply, -C ping), or nothing (the caller has its own). */
+enum missing_words { SAY_INFO, SAY_NUMBERED, SAY_NOTHING };
+
+static void say_missing(const char *name, enum missing_words how)
+{
+	if (how == SAY_INFO)
+		msg_error("Could not read iface info for %s.", name);
+	else if (how == SAY_NUMBERED)
+		msg_error("Could not read iface %s (%d).", name, EXIT_IDBM);
+}
+
+static int from_detected(const char *name, struct record *out, enum missing_words how)
 {
 	struct iface_set detected;
 	int rc = detect(&detected);
@@ -90,18 +102,18 @@ static int from_detected(const char *name, struct record *out, bool quiet)
 		if (detected.v[i].schema)
 			record_free(&detected.v[i]);
 	free(detected.v);
-	if (rc != EXIT_OK && !quiet)
-		msg_error("Could not read iface info for %s.", name);
+	if (rc != EXIT_OK)
+		say_missing(name, how);
 	return rc;
 }
 
-static int get(const char *name, struct record *out, bool quiet)
+static int get(const char *name, struct record *out, enum missing_words how)
 {
 	char err[1024];
 	if (iface_load(name, out, msg_warn_cb, NULL, err, sizeof(err)) == 0)
 		return EXIT_OK;
 	if (errno == ENOENT)
-		return from_detected(name, out, quiet);
+		return from_detected(name, out, how);
 	msg_error("%s", err);
 	msg_error("Could not read iface info for %s.", name);
 	return errno == ENOMEM ? EXIT_NOMEM : EXIT_IDBM;
@@ -109,10 +121,15 @@ static int get(const char *name, struct record *out, bool quiet)
 
 int iface_get(const char *name, struct record *out)
 {
-	return get(name, out, false);
+	return get(name, out, SAY_INFO);
 }
 
 int iface_get_quiet(const char *name, struct record *out)
 {
-	return get(name, out, true);
+	return get(name, out, SAY_NOTHING);
+}
+
+int iface_get_for_hba(const char *name, struct record *out)
+{
+	return get(name, out, SAY_NUMBERED);
 }

@@ -23,7 +23,7 @@
 #define PING_DEFAULT_SIZE 32     /* iscsiadm's defaults: -b 32 -c 1 -i 0 */
 #define PING_DEFAULT_TIMEOUT_MS 2000
 
-/* iscsiadm's integer options: the whole text must be a number. */
+/* The whole text must be a number from min to max. */
 static bool parse_int(const char *s, long min, long max, int *out)
 {
 	char *end;
@@ -35,6 +35,27 @@ static bool parse_int(const char *s, long min, long max, int *out)
 	return true;
 }
 
+/* The number iscsiadm reads from an option (atoi: its leading digits, else 0); it names that
+ * number, not the text, when it refuses one. */
+static long iscsiadm_number(const char *s)
+{
+	return strtol(s, NULL, 10);
+}
+
+/* An option iscsiadm refuses when its number is below least gets iscsiadm's message ("WHAT:
+ * N."); text iscsiadm would take but that is no number up to max here gets the range too. */
+static bool option_ok(const char *text, const char *what, long least, long max, int *out)
+{
+	if (parse_int(text, least, max, out))
+		return true;
+	long v = iscsiadm_number(text);
+	if (v < least)
+		msg_error("%s: %ld.", what, v);
+	else
+		msg_error("%s: %s. (a number from %ld to %ld)", what, text, least, max);
+	return false;
+}
+
 static int check_options(const struct cli_opts *o, struct ping_params *p)
 {
 	if (!o->ip) {
@@ -44,20 +65,15 @@ static int check_options(const struct cli_opts *o, struct ping_params *p)
 	p->size = PING_DEFAULT_SIZE;
 	p->count = 1;
 	p->interval_ms = 0;
-	if (o->packetsize && !parse_int(o->packetsize, 1, PING_MAX_SIZE, &p->size)) {
-		msg_error("Invalid packet size: %s. (1 to %d data bytes)", o->packetsize,
-			  PING_MAX_SIZE);
+	if (o->packetsize && !option_ok(o->packetsize, "Invalid packet size", 1, PING_MAX_SIZE,
+					&p->size))
 		return EXIT_INVAL;
-	}
-	if (o->count && !parse_int(o->count, 1, 1000000, &p->count)) {
-		msg_error("Invalid number of packets to transmit: %s.", o->count);
+	if (o->count && !option_ok(o->count, "Invalid number of packets to transmit", 1, 1000000,
+				   &p->count))
 		return EXIT_INVAL;
-	}
 	int interval_s = 0;
-	if (o->interval && !parse_int(o->interval, 0, 3600, &interval_s)) {
-		msg_error("Invalid timing interval: %s.", o->interval);
+	if (o->interval && !option_ok(o->interval, "Invalid timing interval", 0, 3600, &interval_s))
 		return EXIT_INVAL;
-	}
 	p->interval_ms = interval_s * 1000;
 	const char *timeout = getenv("SWISCSI_PING_TIMEOUT_MS");
 	p->timeout_ms = PING_DEFAULT_TIMEOUT_MS;
@@ -66,6 +82,12 @@ static int check_options(const struct cli_opts *o, struct ping_params *p)
 		return EXIT_INVAL;
 	}
 	return EXIT_OK;
+}
+
+int iface_ping_check_options(const struct cli_opts *o)
+{
+	struct ping_params p = { 0 };
+	return check_options(o, &p);
 }
 
 /* Numeric addresses only, IPv4 or IPv6 with an optional %scope. */
@@ -210,7 +232,7 @@ int iface_ping(const struct cli_opts *o, const struct record *iface)
 			  "through the vendor's kernel driver (%s), which swiscsi does not use; "
 			  "swiscsi pings from software ifaces (tcp, iser)",
 			  name, transport, t && t->module ? t->module : transport);
-		return EXIT_TRANS_NOT_FOUND;
+		return EXIT_ERR;   /* iscsiadm's code when it cannot talk iSCSI netlink */
 	}
 	if (!parse_address(o->ip, &p.dst)) {
 		msg_error("Invalid destination address: %s (a numeric IPv4 or IPv6 address)", o->ip);

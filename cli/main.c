@@ -42,13 +42,15 @@ int main(int argc, char **argv)
 			options_usage();
 			return EXIT_OK;
 		}
-		msg_error("no mode specified");
-		msg_error("Try `swiscsiadm --help' for more information.");
+		/* iscsiadm 2.1.8 says only this */
+		msg_try_help();
 		return EXIT_INVAL;
 	}
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (strcmp(modes[i].name, o.mode) == 0)
 			return modes[i].run(&o);
-	msg_error("mode %s is not supported", o.mode);
+	/* iscsiadm's words for every mode it does not know, its internal number for "none"
+	 * included, so that a script matching them keeps working */
+	msg_error("mode -1 is not yet supported");
 	return EXIT_INVAL;
 }

@@ -79,7 +79,8 @@ static int tree(const struct cli_opts *o)
 	if (rc != EXIT_OK)
 		return rc;
 	if (o->nifaces && !iface_set_find(&set, o->ifaces[0])) {
-		msg_error("Could not read iface info for %s.", o->ifaces[0]);
+		if (!iface_is_sample(o->ifaces[0]))   /* which iscsiadm skips without a word */
+			msg_error("Could not read iface info for %s.", o->ifaces[0]);
 		iface_set_free(&set);
 		return EXIT_IDBM;
 	}
@@ -113,7 +114,8 @@ static int tree(const struct cli_opts *o)
 static int show(const char *name)
 {
 	struct record r;
-	int rc = iface_get(name, &r);
+	/* iscsiadm's show skips open-iscsi's sample file without a word */
+	int rc = iface_is_sample(name) ? iface_get_quiet(name, &r) : iface_get(name, &r);
 	if (rc != EXIT_OK)
 		return rc;
 	rc = msg_print_record(&r, RS_SHOW);
@@ -131,8 +133,12 @@ static int run_ping(const struct cli_opts *o)
 		msg_error("Ping requires iface.");
 		return EXIT_INVAL;
 	}
+	/* the options first, then the iface, as iscsiadm checks them */
+	int rc = iface_ping_check_options(o);
+	if (rc != EXIT_OK)
+		return rc;
 	struct record r;
-	int rc = iface_get(o->ifaces[0], &r);
+	rc = iface_get_for_hba(o->ifaces[0], &r);
 	if (rc != EXIT_OK)
 		return rc;
 	rc = iface_ping(o, &r);

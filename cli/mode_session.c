@@ -52,7 +52,9 @@ static void sort_sessions(struct ctl_reply *r)
 static int show(const struct cli_opts *o, unsigned sid)
 {
 	struct ctl_call call;
-	int rc = sessions_fetch_some(sid, o->show_secrets, &call);
+	/* -s has iscsiadm's words of the rescan for "none" */
+	int rc = sessions_fetch_some(sid, o->show_secrets, o->seen['s'] ? "No session found."
+									 : "No active sessions.", &call);
 	if (rc != EXIT_OK)
 		return rc;
 	sort_sessions(&call.r);
@@ -75,24 +77,28 @@ int mode_session(const struct cli_opts *o)
 		msg_error("%s is an invalid session ID or path", o->sid);   /* iscsiadm's 1 */
 		return EXIT_ERR;
 	}
-	if (o->print_level > 3) {
-		/* iscsiadm looks for the sessions first: none is still "No active sessions." */
-		struct ctl_call call;
-		int rc = sessions_fetch_some(sid, false, &call);
-		if (rc != EXIT_OK)
-			return rc;
-		ctl_call_free(&call);
-		msg_error("Invalid info level %d. Try 0 - 3.", o->print_level);
-		return EXIT_INVAL;
-	}
+	/* the rescan and the statistics go before the logout, and all three before the print
+	 * level's check (iscsiadm's order: what it says when there is no session shows it) */
+	if (o->seen['R'])
+		return session_rescan(sid);
+	if (o->seen['s'])
+		return show(o, sid);
 	if (o->seen['u']) {
 		if (sid)
 			return session_logout_sid(sid);
 		struct node_selector every = { 0 };   /* -u alone: every session, as in iscsiadm */
 		return node_logout(&every);
 	}
-	if (o->seen['R'])
-		return session_rescan(sid);
+	if (o->print_level > 3) {
+		/* iscsiadm looks for the sessions first: none is still "No active sessions." */
+		struct ctl_call call;
+		int rc = sessions_fetch_some(sid, false, "No active sessions.", &call);
+		if (rc != EXIT_OK)
+			return rc;
+		ctl_call_free(&call);
+		msg_error("Invalid info level %d. Try 0 - 3.", o->print_level);
+		return EXIT_INVAL;
+	}
 	if (o->nops) {
 		msg_error("session mode: -o is not supported by swiscsiadm %s yet", SWISCSI_VERSION);
 		return EXIT_OP_NOT_SUPP;

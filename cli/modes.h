@@ -17,6 +17,9 @@ int iface_op_apply(const struct cli_opts *o);
 int iface_op_applyall(const struct cli_opts *o);
 /* -C ping: the binding preflight (iface_ping.c). iface is the loaded record of -I. */
 int iface_ping(const struct cli_opts *o, const struct record *iface);
+/* -C ping's own options (-a, -b, -c, -i), which iscsiadm checks before it reads the iface:
+ * 0, or 7 after iscsiadm's message. */
+int iface_ping_check_options(const struct cli_opts *o);
 
 /* Every iface, with the offload ports found in sysfs added to the database first (a port's
  * record is written once, never overwritten). Returns an exit code; out is filled on 0. */
@@ -27,5 +30,8 @@ int iface_collect(struct iface_set *out);
 int iface_get(const char *name, struct record *out);
 /* iface_get without the message for an iface that does not exist (the caller has its own). */
 int iface_get_quiet(const char *name, struct record *out);
+/* iface_get for the commands iscsiadm sends to the HBA (-o apply, -C ping): there it says
+ * "Could not read iface NAME (6)." for an iface that does not exist. */
+int iface_get_for_hba(const char *name, struct record *out);
 
 #endif

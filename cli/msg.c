@@ -20,6 +20,12 @@ void msg_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+void msg_try_help(void)
+{
+	fflush(stdout);
+	fprintf(stderr, "Try `%s --help' for more information.\n", msg_program);
+}
+
 void msg_warn_cb(void *ctx, const char *msg)
 {
 	(void)ctx;

@@ -9,6 +9,9 @@
 extern const char *msg_program;
 
 void msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The hint after a command line that cannot be run: "Try `swiscsiadm --help' for more
+ * information." on stderr, without the prefix, as iscsiadm prints it. */
+void msg_try_help(void);
 /* Prints a record for people (-I, -o show) on stdout. Returns an exit code: 0, or 3 after
  * "Out of memory". */
 int msg_print_record(const struct record *r, enum record_style style);

@@ -4,6 +4,7 @@
 
 #include "exit_codes.h"
 #include "msg.h"
+#include "session_ops.h"
 
 int mode_host(const struct cli_opts *o)
 {
@@ -11,6 +12,8 @@ int mode_host(const struct cli_opts *o)
 		msg_error("Invalid info level %d. Try 0 - 4.", o->print_level);
 		return EXIT_INVAL;
 	}
+	if (o->print_level == 4)   /* iscsiadm prints them before it looks for hosts */
+		session_print_versions();
 	msg_error("No iSCSI hosts.");
 	return EXIT_NO_OBJS_FOUND;
 }
@@ -37,12 +40,12 @@ int login_options_check(const struct cli_opts *o)
 	static const char *const logoutall[] = { "all", "manual", "automatic", NULL };
 	if (o->loginall && !one_of(o->loginall, loginall)) {
 		msg_error("Invalid loginall option %s.", o->loginall);
-		msg_error("Try `swiscsiadm --help' for more information.");
+		msg_try_help();
 		return EXIT_INVAL;
 	}
 	if (o->logoutall && !one_of(o->logoutall, logoutall)) {
 		msg_error("Invalid logoutall option %s.", o->logoutall);
-		msg_error("Try `swiscsiadm --help' for more information.");
+		msg_try_help();
 		return EXIT_INVAL;
 	}
 	/* only the two flags: iscsiadm takes -L with -u, or -l with -U, and looks for records */

@@ -182,7 +182,7 @@ int node_loginall(const struct cli_opts *o, const char *which)
 	if (strcmp(which, "all") != 0 && strcmp(which, "manual") != 0 &&
 	    strcmp(which, "automatic") != 0 && strcmp(which, "onboot") != 0) {
 		msg_error("Invalid loginall option %s.", which);
-		msg_error("Try `swiscsiadm --help' for more information.");
+		msg_try_help();
 		return EXIT_INVAL;
 	}
 	return with_index(by_startup, which, o->seen['W']);

@@ -21,12 +21,19 @@ int node_selector_from(const struct cli_opts *o, struct node_selector *sel)
 		return EXIT_INVAL;
 	}
 	if (o->portal) {
-		if (!portal_parse(o->portal, 3260, &sel->portal)) {
-			msg_error("Invalid portal %s: use ADDRESS[:PORT][,TPGT], IPv6 in brackets",
-				  o->portal);
-			return EXIT_INVAL;
-		}
 		sel->has_portal = true;
+		/* iscsiadm reads a portal that is none (999.1.1.1:abc) loosely and finds no
+		 * record of it: here it selects nothing, and each operation says that it found
+		 * nothing. Only -o new, which would write it, refuses it. */
+		if (!portal_parse(o->portal, 3260, &sel->portal)) {
+			bool creating = o->nops && strcmp(o->ops[0], "new") == 0;
+			if (creating) {
+				msg_error("Invalid portal %s: use ADDRESS[:PORT][,TPGT], IPv6 in "
+					  "brackets", o->portal);
+				return EXIT_INVAL;
+			}
+			sel->no_such_portal = true;
+		}
 	}
 	if (o->nifaces) {
 		sel->iface = o->ifaces[0];
@@ -61,6 +68,8 @@ bool address_equal(const char *a, const char *b)
 bool node_selected(const struct node_selector *sel, const struct node_ref *n)
 {
 	if (sel->target && strcmp(sel->target, n->target) != 0)
+		return false;
+	if (sel->no_such_portal)
 		return false;
 	if (sel->has_portal && (!address_equal(sel->portal.address, n->address) ||
 				sel->portal.port != n->port))

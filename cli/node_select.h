@@ -14,11 +14,13 @@ struct node_selector {
 	const char *target;
 	bool has_portal;
 	struct portal portal;
+	bool no_such_portal;   /* -p was no portal: it selects no record */
 	const char *iface;
 };
 
 /* Fills sel from the options; prints the problem and returns its exit code (7 for a bad
- * portal, 21 for an -I naming no iface), else 0. */
+ * portal given to -o new, 21 for an -I naming no iface), else 0. A bad portal otherwise
+ * selects nothing. */
 int node_selector_from(const struct cli_opts *o, struct node_selector *sel);
 bool node_selector_empty(const struct node_selector *sel);
 bool node_selected(const struct node_selector *sel, const struct node_ref *n);

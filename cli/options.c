@@ -135,7 +135,7 @@ int options_parse(int argc, char **argv, struct cli_opts *o)
 				msg_error("option '-%c' is not known or lacks its value", optopt);
 			else
 				msg_error("unrecognized option '%s'", argv[optind - 1]);
-			msg_error("Try `swiscsiadm --help' for more information.");
+			msg_try_help();
 			return -1;
 		}
 		if (c > 0 && c < 128)

@@ -21,7 +21,7 @@ int sessions_fetch(unsigned sid, bool secrets, struct ctl_call *call)
 	return rc;
 }
 
-int sessions_fetch_some(unsigned sid, bool secrets, struct ctl_call *call)
+int sessions_fetch_some(unsigned sid, bool secrets, const char *none, struct ctl_call *call)
 {
 	int rc = sessions_fetch(sid, secrets, call);
 	if (rc != EXIT_OK && rc != EXIT_ISCSID_NOTCONN)
@@ -34,7 +34,7 @@ int sessions_fetch_some(unsigned sid, bool secrets, struct ctl_call *call)
 		msg_error("Could not get session info for sid %u", sid);
 		return EXIT_SYSFS_LOOKUP;
 	}
-	msg_error("No active sessions.");
+	msg_error("%s", none);
 	return EXIT_NO_OBJS_FOUND;
 }
 
@@ -128,7 +128,7 @@ int node_logoutall(const char *which)
 	if (strcmp(which, "all") != 0 && strcmp(which, "manual") != 0 &&
 	    strcmp(which, "automatic") != 0) {
 		msg_error("Invalid logoutall option %s.", which);
-		msg_error("Try `swiscsiadm --help' for more information.");
+		msg_try_help();
 		return EXIT_INVAL;
 	}
 	return logout_picked(by_startup, which);
@@ -141,5 +141,11 @@ static bool by_sid(const struct ctl_session *s, const void *ctx)
 
 int session_logout_sid(unsigned sid)
 {
+	/* a sid that names no session is iscsiadm's failed lookup (22), not "no match" */
+	struct ctl_call call;
+	int rc = sessions_fetch_some(sid, false, "No active sessions.", &call);
+	if (rc != EXIT_OK)
+		return rc;
+	ctl_call_free(&call);
 	return logout_picked(by_sid, &sid);
 }

@@ -31,11 +31,14 @@ int node_sessions_rescan_or_stats(const struct node_selector *sel, bool stats);
 /* The daemon's sessions (sid 0: all). Exit code: 0 with call filled (maybe no session), 20
  * when no daemon runs (nothing printed), another code after its message. */
 int sessions_fetch(unsigned sid, bool secrets, struct ctl_call *call);
-/* The same, but no session (or no daemon) is iscsiadm's error: "No active sessions." (21), or
- * "Could not get session info for sid N" (22) when sid was given. 0: at least one session. */
-int sessions_fetch_some(unsigned sid, bool secrets, struct ctl_call *call);
+/* The same, but no session (or no daemon) is iscsiadm's error: none (21; iscsiadm says
+ * "No active sessions." when listing, "No session found." for -R and -s), or "Could not get
+ * session info for sid N" (22) when sid was given. 0: at least one session. */
+int sessions_fetch_some(unsigned sid, bool secrets, const char *none, struct ctl_call *call);
 
 /* Formats (session_print.c). */
+/* The two version lines that open -m session -P 3 and -m host -P 4. */
+void session_print_versions(void);
 void session_print_flat(const struct ctl_reply *r);
 void session_print_tree(const struct ctl_reply *r, int level, bool secrets);
 void session_print_stats(const struct ctl_reply *r);

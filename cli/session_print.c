@@ -114,11 +114,17 @@ static void print_level3(const struct ctl_reply *r, size_t i)
 	}
 }
 
+void session_print_versions(void)
+{
+	/* iscsiadm's first line names the kernel's transport class: here the daemon is it */
+	printf("iSCSI Transport Class version swiscsi-%s\nversion %s\n", SWISCSI_VERSION,
+	       SWISCSI_VERSION);
+}
+
 void session_print_tree(const struct ctl_reply *r, int level, bool secrets)
 {
 	if (level >= 3)
-		printf("iSCSI Transport Class version swiscsi-%s\nversion %s\n", SWISCSI_VERSION,
-		       SWISCSI_VERSION);
+		session_print_versions();
 	const struct ctl_session *prev = NULL;
 	char portal[128];
 	for (size_t i = 0; i < r->nsessions; i++) {

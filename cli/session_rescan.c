@@ -26,7 +26,7 @@ int session_rescan_one(const struct ctl_session *s)
 int session_rescan(unsigned sid)
 {
 	struct ctl_call call;
-	int rc = sessions_fetch_some(sid, false, &call);
+	int rc = sessions_fetch_some(sid, false, "No session found.", &call);
 	if (rc != EXIT_OK)
 		return rc;
 	int first = EXIT_OK;

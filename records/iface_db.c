@@ -32,6 +32,11 @@ bool iface_is_builtin(const char *name)
 	return strcmp(name, "default") == 0 || strcmp(name, "iser") == 0;
 }
 
+bool iface_is_sample(const char *name)
+{
+	return strcmp(name, "iface.example") == 0;
+}
+
 static int builtin(const char *name, struct record *out)
 {
 	if (record_init(out, &iface_schema) < 0)
@@ -72,7 +77,8 @@ int iface_load(const char *name, struct record *out, record_warn_fn warn, void *
 	if (iface_is_builtin(name))
 		return builtin(name, out);
 	char dir[4096], path[4400];
-	if (!name_is_file_name(name)) {
+	/* open-iscsi's sample is no record, whatever the file holds */
+	if (!name_is_file_name(name) || iface_is_sample(name)) {
 		snprintf(err, errlen, "No iface named '%s'", name);
 		errno = ENOENT;
 		return -1;
@@ -173,7 +179,7 @@ static int load_one_file(const char *name, void *ctx)
 	char err[1024];
 	struct record r;
 	/* open-iscsi's sample is no record (dir_each keeps our dot-named temp files and lock away) */
-	if (strcmp(name, "iface.example") == 0)
+	if (iface_is_sample(name))
 		return 0;
 	if (iface_is_builtin(name)) {
 		char dir[4096];
@@ -232,7 +238,8 @@ int iface_store(const struct record *r, char *err, size_t errlen)
 int iface_remove(const char *name, char *err, size_t errlen)
 {
 	char dir[4096], path[4400];
-	if (!name_is_file_name(name)) {
+	/* open-iscsi's sample is no record, whatever the file holds */
+	if (!name_is_file_name(name) || iface_is_sample(name)) {
 		snprintf(err, errlen, "No iface named '%s'", name);
 		errno = ENOENT;
 		return -1;

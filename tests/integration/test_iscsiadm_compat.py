@@ -588,3 +588,172 @@ def test_applyall_of_a_host_that_is_not_there(pair, host, rc, out, err):
 def test_session_and_host_option_exit_codes(pair, args, rc, err):
     r = same(pair, *args)
     assert (r.rc, r.out, r.err) == (rc, "", f"swiscsiadm: {err}\n"), r
+
+
+# --- the remaining word-for-word differences ----------------------------------------------
+
+def identical(pair, *args):
+    """args through both tools on one database: the same exit code, stdout and stderr, byte
+    for byte but for the tool's name. Returns swiscsiadm's."""
+    theirs, ours = pair.iscsiadm(*args), pair.swiscsiadm(*args)
+    assert (ours.rc, ours.out, ours.err.replace("swiscsiadm", "TOOL")) == \
+        (theirs.rc, theirs.out, theirs.err.replace("iscsiadm", "TOOL")), (args, theirs, ours)
+    return ours
+
+
+NODE = ("-m", "node", "-o", "new", "-T", TARGET, "-p", "127.0.0.1:3260,1")
+
+
+@pytest.mark.parametrize("args, rc, err", [
+    # no mode: only the hint, and it has no prefix
+    ((), 7, "Try `swiscsiadm --help' for more information.\n"),
+    (("-d", "1"), 7, "Try `swiscsiadm --help' for more information.\n"),
+    (("-m", "node", "-L", "bogus"), 7,
+     "swiscsiadm: Invalid loginall option bogus.\nTry `swiscsiadm --help' for more information.\n"),
+    # iscsiadm's words for any mode it does not know, its number for it included
+    (("-m", "bogus"), 7, "swiscsiadm: mode -1 is not yet supported\n"),
+    (("-m", ""), 7, "swiscsiadm: mode -1 is not yet supported\n"),
+    # the rescan and the statistics say it their way, before the logout and the print level
+    (("-m", "session", "-s"), 21, "swiscsiadm: No session found.\n"),
+    (("-m", "session", "-R"), 21, "swiscsiadm: No session found.\n"),
+    (("-m", "session", "-s", "-P", "4"), 21, "swiscsiadm: No session found.\n"),
+    (("-m", "session", "-R", "-u"), 21, "swiscsiadm: No session found.\n"),
+    (("-m", "session", "-s", "-u"), 21, "swiscsiadm: No session found.\n"),
+    (("-m", "session", "-u", "-P", "4"), 21, "swiscsiadm: No matching sessions found\n"),
+    (("-m", "session", "-P", "4"), 21, "swiscsiadm: No active sessions.\n"),
+    # -C ping: its own options first (iscsiadm names the number atoi made of them), then the
+    # iface, in the words iscsiadm uses there (and for -o apply)
+    (("-m", "iface", "-I", "default", "-C", "ping", "-a", "127.0.0.1", "-b", "0"), 7,
+     "swiscsiadm: Invalid packet size: 0.\n"),
+    (("-m", "iface", "-I", "default", "-C", "ping", "-a", "127.0.0.1", "-b", "-5"), 7,
+     "swiscsiadm: Invalid packet size: -5.\n"),
+    (("-m", "iface", "-I", "default", "-C", "ping", "-a", "127.0.0.1", "-b", "abc"), 7,
+     "swiscsiadm: Invalid packet size: 0.\n"),
+    (("-m", "iface", "-I", "default", "-C", "ping", "-a", "127.0.0.1", "-c", "x"), 7,
+     "swiscsiadm: Invalid number of packets to transmit: 0.\n"),
+    (("-m", "iface", "-I", "nosuch", "-C", "ping", "-a", "127.0.0.1", "-b", "0"), 7,
+     "swiscsiadm: Invalid packet size: 0.\n"),
+    (("-m", "iface", "-I", "nosuch", "-C", "ping", "-a", "127.0.0.1"), 6,
+     "swiscsiadm: Could not read iface nosuch (6).\n"),
+    (("-m", "iface", "-I", "nosuch", "-o", "apply"), 6,
+     "swiscsiadm: Could not read iface nosuch (6).\n"),
+    # open-iscsi's sample file is no iface, and showing it says nothing
+    (("-m", "iface", "-I", "iface.example"), 6, ""),
+    (("-m", "iface", "-I", "iface.example", "-o", "show"), 6, ""),
+    (("-m", "iface", "-I", "iface.example", "-P", "1"), 6, ""),
+])
+def test_messages_word_for_word(pair, args, rc, err):
+    assert pair.iscsiadm(*NODE).rc == 0      # -P 1 prints a tree only when there are records
+    r = identical(pair, *args)
+    assert (r.rc, r.out, r.err) == (rc, "", err), r
+
+
+@pytest.mark.parametrize("args", [("-m", "iface", "-I", "iface.example"),
+                                  ("-m", "iface", "-I", "iface.example", "-P", "1")])
+def test_the_sample_file_is_no_iface_even_when_it_is_there(pair, args):
+    assert pair.iscsiadm(*NODE).rc == 0
+    ifaces = pair.oi.db / "ifaces"
+    ifaces.mkdir(exist_ok=True)
+    # what a sample holds: comments, and a line that is no record's
+    (ifaces / "iface.example").write_text("# copy this file to ifaces/NAME and edit it\n"
+                                          "# iface.transport_name = tcp\nnot a setting\n")
+    r = identical(pair, *args)
+    assert (r.rc, r.out, r.err) == (6, "", ""), r
+    # nor is it listed (the order of the listings differs: swiscsiadm(8))
+    for r in (pair.iscsiadm("-m", "iface"), pair.swiscsiadm("-m", "iface")):
+        assert (r.rc, r.err) == (0, "") and "iface.example" not in r.out, r
+
+
+def test_a_sid_without_session_is_a_failed_lookup(pair):
+    theirs = pair.iscsiadm("-m", "session", "-r", "2", "-u")
+    ours = pair.swiscsiadm("-m", "session", "-r", "2", "-u")
+    assert (ours.rc, ours.out, ours.err) == (22, "", "swiscsiadm: Could not get session info "
+                                                     "for sid 2\n"), ours
+    # iscsiadm first says which sysfs file it could not read
+    assert (theirs.rc, theirs.out) == (22, "") and \
+        messages(theirs, "iscsiadm")[-1] == messages(ours, "swiscsiadm")[-1], theirs
+
+
+def test_host_mode_level_4_prints_the_versions_first(pair):
+    version = pair.swiscsiadm("-V").out.split()[-1]
+    theirs, ours = pair.iscsiadm("-m", "host", "-P", "4"), pair.swiscsiadm("-m", "host", "-P", "4")
+    assert (ours.rc, ours.out, ours.err) == (
+        21, f"iSCSI Transport Class version swiscsi-{version}\nversion {version}\n",
+        "swiscsiadm: No iSCSI hosts.\n"), ours
+    # the same two lines, each naming its own program's version
+    assert theirs.rc == 21 and messages(theirs, "iscsiadm") == ["No iSCSI hosts."], theirs
+    assert [line.rsplit(" ", 1)[0] for line in theirs.out.splitlines()] == \
+        [line.rsplit(" ", 1)[0] for line in ours.out.splitlines()], (theirs, ours)
+    # level 3 and below print nothing
+    assert identical(pair, "-m", "host", "-P", "3").out == ""
+
+
+@pytest.mark.parametrize("args", [
+    ("-m", "node", "-p", "999.1.1.1:abc"),
+    ("-m", "node", "-p", "127.0.0.1:abc"),
+    ("-m", "node", "-p", "127.0.0.1:"),
+    ("-m", "node", "-p", "127.0.0.1:69796"),
+    ("-m", "node", "-p", "a b"),
+    ("-m", "node", "-p", "999.1.1.1:abc", "-T", TARGET),
+    ("-m", "node", "-p", "999.1.1.1:abc", "-o", "show"),
+    ("-m", "node", "-p", "999.1.1.1:abc", "-o", "delete"),
+    ("-m", "node", "-p", "999.1.1.1:abc", "-o", "update", "-n", "node.startup", "-v", "automatic"),
+    ("-m", "node", "-p", "999.1.1.1:abc", "-l"),
+    ("-m", "node", "-p", "999.1.1.1:abc", "-u"),
+    ("-m", "node", "-p", "999.1.1.1:abc", "-R"),
+    ("-m", "node", "-p", "999.1.1.1:abc", "-s"),
+])
+def test_a_portal_that_is_none_selects_no_record(pair, args):
+    """iscsiadm reads -p loosely and finds nothing: each operation's own "nothing found"."""
+    assert pair.iscsiadm(*NODE).rc == 0
+    record = pair.oi.db / "nodes" / TARGET / "127.0.0.1,3260,1" / "default"
+    before = record.read_bytes()
+    r = identical(pair, *args)
+    assert r.rc == 21 and r.out == "", r
+    assert r.err in ("swiscsiadm: No records found\n", "swiscsiadm: No matching sessions found\n",
+                     "swiscsiadm: No session found.\n"), r
+    assert record.read_bytes() == before
+
+
+@pytest.mark.parametrize("portal", ["", "[::1"])
+def test_an_empty_portal_deletes_nothing(tmp_path, portal):
+    """2.1.8 takes these for every portal, so that an unset variable deletes every record:
+    swiscsiadm finds none (a documented difference)."""
+    theirs, ours = Pair(tmp_path / "theirs"), Pair(tmp_path / "ours")
+    for run in (theirs.iscsiadm, ours.iscsiadm):
+        assert run(*NODE).rc == 0
+    args = ("-m", "node", "-p", portal, "-o", "delete")
+    t, o = theirs.iscsiadm(*args), ours.swiscsiadm(*args)
+    assert (t.rc, t.out, t.err) == (0, "", ""), t
+    assert (o.rc, o.out, o.err) == (21, "", "swiscsiadm: No records found\n"), o
+    assert not [p for p in (theirs.oi.db / "nodes").rglob("*") if p.is_file()]
+    assert (ours.oi.db / "nodes" / TARGET / "127.0.0.1,3260,1" / "default").is_file()
+
+
+def test_a_portal_that_is_none_is_not_written(pair):
+    # iscsiadm writes a record for port 0 (tpgt -1); swiscsiadm refuses to (swiscsiadm(8))
+    r = pair.swiscsiadm("-m", "node", "-o", "new", "-T", TARGET, "-p", "999.1.1.1:abc")
+    assert (r.rc, r.out) == (7, ""), r
+    assert r.err == ("swiscsiadm: Invalid portal 999.1.1.1:abc: use ADDRESS[:PORT][,TPGT], IPv6 "
+                     "in brackets\n"), r
+    assert not (pair.adm.db / "nodes").exists()
+
+
+def test_apply_to_an_offload_port_exits_1_as_iscsiadm_does(tmp_path):
+    """iscsiadm cannot reach the HBA (no iSCSI netlink here): 1. swiscsiadm never pushes
+    settings into an HBA: 1 as well, with its reason."""
+    pair = Pair(tmp_path)
+    pair.oi.sysfs = pair.adm.sysfs = REPO / "tests" / "fixtures" / "sysfs" / "qla4xxx"
+    assert pair.iscsiadm("-m", "iface").rc == 0   # iscsiadm writes the ports' records
+    refused = ("swiscsiadm: Could not apply qla4xxx.00:00:5e:00:53:42.{}: transport qla4xxx "
+               "needs the vendor's kernel driver (qla4xxx) and iSCSI netlink, which swiscsi does "
+               "not use. The record is saved; open-iscsi's iscsiadm can push it on a host running "
+               "that driver.\n")
+    for args, ifaces in ((("-H", "8", "-o", "applyall"), ("ipv4.0", "ipv6.0", "ipv6.1")),
+                         (("-H", "00:00:5E:00:53:42", "-o", "applyall"),
+                          ("ipv4.0", "ipv6.0", "ipv6.1")),
+                         (("-I", "qla4xxx.00:00:5e:00:53:42.ipv6.1", "-o", "apply"), ("ipv6.1",))):
+        theirs = pair.iscsiadm("-m", "iface", *args)
+        ours = pair.swiscsiadm("-m", "iface", *args)
+        assert (theirs.rc, theirs.out) == (ours.rc, ours.out) == (1, ""), (args, theirs, ours)
+        assert ours.err == "".join(refused.format(i) for i in ifaces), ours
