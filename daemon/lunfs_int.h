@@ -60,8 +60,6 @@ struct lunfs_op {
 	unsigned pending;
 	int status;
 	char message[300];
-	bool relist;    /* a rescan removed a LUN whose block size changed: list again for its
-			 * new file once the old one's name is free */
 };
 
 struct lunfs_session {

@@ -35,15 +35,25 @@ int lun_probe_async(struct swi_session *s, lun_probe_fn done, void *arg)
 	return 0;
 }
 
-/* The probe finds LUN 1 with this geometry. */
-static void answer_probe_sized(int status, uint64_t blocks, uint32_t block_size)
+/* The probe finds LUN 1 with this geometry and identity (wwid NULL: none). */
+static void answer_probe_lun(int status, uint64_t blocks, uint32_t block_size, const char *wwid)
 {
 	lun_probe_fn done = probe.done;
 	assert_non_null(done);
 	probe.done = NULL;
-	struct lun_info lun = { .lun = 1, .blocks = blocks, .block_size = block_size };
+	struct lun_info lun = { .lun = 1, .blocks = blocks, .block_size = block_size,
+				.has_id = wwid != NULL };
+	if (wwid) {
+		snprintf(lun.id.wwid, sizeof(lun.id.wwid), "%s", wwid);
+		snprintf(lun.id.name, sizeof(lun.id.name), "wwn-0x%s", wwid + 1);
+	}
 	done(probe.arg, status, status < 0 ? NULL : &lun, status < 0 ? 0 : 1,
 	     status < 0 ? "INQUIRY failed: hardware error" : NULL);
+}
+
+static void answer_probe_sized(int status, uint64_t blocks, uint32_t block_size)
+{
+	answer_probe_lun(status, blocks, block_size, NULL);
 }
 
 static void answer_probe(int status)
@@ -162,11 +172,18 @@ void tree_unlink_lun(struct lunfs *fs, struct lunfs_lun *l)
 	linked--;
 }
 
+/* A removed file is freed with its last reference (a loop device's job may hold one). */
 void lun_retire(struct lunfs *fs, struct lunfs_lun *l)
 {
 	(void)fs;
-	assert_int_equal(l->refs, 0);   /* nothing here holds a LUN file open */
-	free(l);
+	if (l->refs == 0)
+		free(l);
+}
+
+void lun_unref(struct lunfs_lun *l)
+{
+	if (--l->refs == 0 && !l->ls)
+		free(l);
 }
 
 static char logged[4096];   /* everything the code under test logged, one line each */
@@ -387,8 +404,8 @@ static void test_a_rescan_takes_a_kept_luns_new_capacity(void **state)
 	assert_int_equal(det.calls, 1);
 }
 
-/* A block size that changed is another LUN: the old file goes, a second listing makes the new
- * one, and the rescan's requester hears once, after that. */
+/* A block size that changed is another LUN: the old file goes and the new one is made in the
+ * same listing; the rescan's requester hears once, after that. */
 static void test_a_block_size_change_makes_the_file_anew(void **state)
 {
 	(void)state;
@@ -398,10 +415,7 @@ static void test_a_block_size_change_makes_the_file_anew(void **state)
 	fuse_ino_t ino = ls->luns->ino;
 	assert_int_equal(lunfs_rescan_session(ls, note, &res), 0);
 	answer_probe_sized(0, 256, 4096);
-	assert_int_equal(linked, 0);                /* the old file went */
-	assert_int_equal(probe.sent, 3);            /* the second listing is out */
-	assert_int_equal(res.calls, 0);
-	answer_probe_sized(0, 256, 4096);
+	assert_int_equal(probe.sent, 2);            /* no second listing */
 	assert_int_equal(res.calls, 1);
 	assert_int_equal(res.status, 0);
 	assert_int_equal(linked, 1);
@@ -411,6 +425,47 @@ static void test_a_block_size_change_makes_the_file_anew(void **state)
 	assert_int_not_equal(ls->luns->ino, ino);
 	assert_int_equal(told.calls, 0);
 	assert_non_null(strstr(logged, "block size changed from 512 to 4096 bytes"));
+	assert_int_equal(lunfs_detach_session(ls, note, &det), 0);
+	run_until_freed();
+	assert_int_equal(det.calls, 1);
+}
+
+/* Another identity under LUN 1 is another disk: a new file (the old one's inode is not reused),
+ * with the new identity, one warning naming both; the same identity again keeps the file. A
+ * LUN gaining or losing an identity is another disk too. */
+static void test_another_identity_makes_the_file_anew(void **state)
+{
+	(void)state;
+	struct heard att = { 0 }, res = { 0 }, det = { 0 };
+	struct lunfs_session *ls = attach(&att);
+	answer_probe_lun(0, 2048, 512, "3600000000000000000000000000000a1");
+	fuse_ino_t ino = ls->luns->ino;
+	assert_int_equal(lunfs_rescan_session(ls, NULL, NULL), 0);
+	answer_probe_lun(0, 2048, 512, "3600000000000000000000000000000a1");
+	assert_int_equal(ls->luns->ino, ino);       /* the same disk: the same file */
+	assert_int_equal(lunfs_rescan_session(ls, note, &res), 0);
+	answer_probe_lun(0, 2048, 512, "3600000000000000000000000000000b2");
+	assert_int_equal(res.calls, 1);
+	assert_int_equal(res.status, 0);
+	assert_int_equal(linked, 1);
+	assert_int_not_equal(ls->luns->ino, ino);
+	struct lunfs_device d = device_of(ls);
+	assert_string_equal(d.id.name, "wwn-0x600000000000000000000000000000b2");
+	assert_int_equal(told.calls, 0);
+	assert_non_null(strstr(logged, "iqn.2026-12.test:unit: lun 1: another disk (identity "
+				       "wwn-0x600000000000000000000000000000b2, was "
+				       "wwn-0x600000000000000000000000000000a1)"));
+	ino = ls->luns->ino;
+	assert_int_equal(lunfs_rescan_session(ls, NULL, NULL), 0);
+	answer_probe_lun(0, 2048, 512, NULL);
+	assert_int_not_equal(ls->luns->ino, ino);
+	assert_false(device_of(ls).has_id);
+	assert_non_null(strstr(logged, "another disk (identity none, was "
+				       "wwn-0x600000000000000000000000000000b2)"));
+	ino = ls->luns->ino;
+	assert_int_equal(lunfs_rescan_session(ls, NULL, NULL), 0);
+	answer_probe_lun(0, 2048, 512, NULL);        /* none either time: nothing to tell by */
+	assert_int_equal(ls->luns->ino, ino);
 	assert_int_equal(lunfs_detach_session(ls, note, &det), 0);
 	run_until_freed();
 	assert_int_equal(det.calls, 1);
@@ -470,6 +525,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_rescan_takes_a_kept_luns_new_capacity,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_block_size_change_makes_the_file_anew, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_another_identity_makes_the_file_anew, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_a_rescan_resizes_the_loop_device_before_it_ends,
 						setup, teardown),
