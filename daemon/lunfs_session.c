@@ -206,11 +206,19 @@ static int detach_old_loop(struct lunfs_session *ls, struct lunfs_lun *l, const 
 	return -1;
 }
 
+static void old_pages_dropped(void *arg)
+{
+	op_put(arg);
+}
+
 static void replace_lun(struct lunfs_session *ls, struct lunfs_lun *l, const struct lun_info *now)
 {
 	/* the job's answer comes through the loop, after drop_lun: its reference keeps l */
 	if (l->loop[0] && detach_old_loop(ls, l, l->loop) < 0)   /* it fails every I/O anyway */
 		dlog(LOG_WARNING, "%s: cannot start a worker thread to detach %s", l->name, l->loop);
+	ls->op.pending++;
+	if (ops_drop_pages(ls->fs, l, old_pages_dropped, ls) < 0)
+		ls->op.pending--;
 	drop_lun(ls, l);
 	add_lun(ls, now);
 }
