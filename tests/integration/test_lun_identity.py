@@ -94,13 +94,14 @@ def wait_unbound(dev):
         time.sleep(0.05)
 
 
-def assert_eio(fn, what, *args):
+def assert_eio(fn, fd, *args):
+    """fn(fd, *args) fails with EIO (what failed is named: four fds are tried)."""
     try:
-        fn(what, *args)
+        fn(fd, *args)
     except OSError as e:
         assert e.errno == errno.EIO, e
     else:
-        pytest.fail(f"{fn.__name__} of fd {what} ({os.readlink(f'/proc/self/fd/{what}')}) "
+        pytest.fail(f"{fn.__name__} of fd {fd} ({os.readlink(f'/proc/self/fd/{fd}')}) "
                     "did not fail")
 
 
@@ -189,7 +190,8 @@ tgtadm -C "$3" --lld iscsi --op delete --mode logicalunit --tid 1 --lun 1
 tgtadm -C "$3" --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 --backing-store "$4"
 tgtadm -C "$3" --lld iscsi --op update --mode logicalunit --tid 1 --lun 1 --params "$5"
 "$6" -m session -r 1 -R >&2
-if dd if="$2/before" of=/dev/null bs=1M iflag=direct 2>&2; then echo read-ok; else echo read-failed; fi
+if dd if="$2/before" of=/dev/null bs=1M iflag=direct 2>&2; then echo read-ok
+else echo read-failed; fi
 if dd if=/dev/urandom of="$2/after" bs=1M count=1 conv=fsync 2>&2; then echo write-ok
 else echo write-failed; fi
 umount "$2" && echo unmounted
