@@ -84,12 +84,15 @@ void lun_io_when_idle(struct lun_io *q, void (*fn)(void *arg), void *arg)
 	fn(arg);   /* no I/O in these tests */
 }
 
-/* Loop device jobs, off unless a test turns them on: then the one in flight is answered by
- * the test. */
+/* Loop device jobs, off unless a test turns them on: then those in flight are answered by
+ * the test, oldest first. Two at once only when another disk replaces a LUN (the old device's
+ * detach, the new one's attach). */
+enum { MAX_LOOP_JOBS = 2 };
+
 static struct {
 	bool on;
-	loopdev_fn done;
-	void *arg;
+	struct { loopdev_fn done; void *arg; } job[MAX_LOOP_JOBS];
+	unsigned njobs;
 	unsigned attaches, resizes, detaches;
 	char dev[32];        /* the last resize's */
 	uint64_t bytes;
@@ -99,19 +102,21 @@ static int loop_job(loopdev_fn done, void *arg, unsigned *count)
 {
 	if (!loops.on)
 		fail_msg("loop devices are off in this test");
-	assert_null(loops.done);   /* one job at a time per session */
-	loops.done = done;
-	loops.arg = arg;
+	assert_true(loops.njobs < MAX_LOOP_JOBS);
+	loops.job[loops.njobs].done = done;
+	loops.job[loops.njobs].arg = arg;
+	loops.njobs++;
 	(*count)++;
 	return 0;
 }
 
 static void answer_loop(int status)
 {
-	loopdev_fn done = loops.done;
-	assert_non_null(done);
-	loops.done = NULL;
-	done(loops.arg, status, "/dev/loop9", true, status < 0 ? "LOOP_SET_CAPACITY: no" : "");
+	assert_true(loops.njobs > 0);
+	loopdev_fn done = loops.job[0].done;
+	void *arg = loops.job[0].arg;
+	memmove(&loops.job[0], &loops.job[1], sizeof(loops.job[0]) * --loops.njobs);
+	done(arg, status, "/dev/loop9", true, status < 0 ? "LOOP_SET_CAPACITY: no" : "");
 }
 
 int loopdev_attach_async(struct loopdev_pool *p, const char *path, bool read_only, bool direct,
@@ -481,6 +486,44 @@ static void test_another_identity_makes_the_file_anew(void **state)
 	assert_int_equal(det.calls, 1);
 }
 
+/* With a loop device: another disk's rescan detaches the old device (the old file cut off
+ * first, kept until the detach's answer) while the new file's attaches, and ends once both
+ * answered; the old disk's cached pages were to go too. */
+static void test_another_disk_replaces_the_loop_device_before_the_rescan_ends(void **state)
+{
+	(void)state;
+	struct heard att = { 0 }, res = { 0 }, det = { 0 };
+	fs.cfg.loop_devices = 1;
+	loops.on = true;
+	struct lunfs_session *ls = attach(&att);
+	answer_probe_lun(0, 2048, 512, "3600000000000000000000000000000a1");
+	answer_loop(0);
+	assert_int_equal(att.calls, 1);
+	struct lunfs_lun *old = ls->luns;
+	assert_int_equal(lunfs_rescan_session(ls, note, &res), 0);
+	answer_probe_lun(0, 2048, 512, "3600000000000000000000000000000b2");
+	assert_int_equal(loops.njobs, 2);
+	assert_int_equal(loops.detaches, 1);
+	assert_int_equal(loops.attaches, 2);
+	assert_int_equal(dropped, 1);
+	assert_null(old->ls);                       /* cut off: its I/O fails from here on */
+	assert_int_equal(old->refs, 1);             /* the detach's */
+	assert_true(ls->luns != old);
+	assert_string_equal(ls->luns->loop, "");
+	answer_loop(0);                             /* the old device's detach */
+	assert_int_equal(res.calls, 0);
+	assert_non_null(strstr(logged, "/dev/loop9 of the old disk detached"));
+	answer_loop(0);                             /* the new one's attach */
+	assert_int_equal(res.calls, 1);
+	assert_int_equal(res.status, 0);
+	assert_string_equal(ls->luns->loop, "/dev/loop9");
+	assert_int_equal(linked, 1);
+	assert_int_equal(lunfs_detach_session(ls, note, &det), 0);
+	answer_loop(0);
+	run_until_freed();
+	assert_int_equal(det.calls, 1);
+}
+
 /* With a loop device: the rescan that finds the LUN grown resizes it and ends only once that
  * is done; a resize that fails leaves the file served at its new size, the failure logged. */
 static void test_a_rescan_resizes_the_loop_device_before_it_ends(void **state)
@@ -538,6 +581,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_another_identity_makes_the_file_anew, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_another_disk_replaces_the_loop_device_before_the_rescan_ends, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_a_rescan_resizes_the_loop_device_before_it_ends,
 						setup, teardown),
 	};
