@@ -146,7 +146,7 @@ int loopdev_resize(const char *dev, const char *path, uint64_t bytes, char *err,
 
 /* ---- worker threads ---- */
 
-enum job_kind { JOB_ATTACH, JOB_DETACH, JOB_RESIZE };
+enum job_kind { JOB_ATTACH, JOB_DETACH, JOB_RESIZE, JOB_CALL };
 
 struct job {
 	enum job_kind kind;
@@ -157,6 +157,8 @@ struct job {
 	char dev[32];
 	int status;
 	char msg[256];
+	loopdev_call_fn call;
+	void *ctx;
 	loopdev_fn done;
 	void *arg;
 	int pipe_fd;
@@ -181,6 +183,9 @@ static void *run_job(void *arg)
 		break;
 	case JOB_RESIZE:
 		j->status = loopdev_resize(j->dev, j->path, j->bytes, j->msg, sizeof(j->msg));
+		break;
+	case JOB_CALL:
+		j->status = j->call(j->ctx, j->msg, sizeof(j->msg));
 		break;
 	}
 	/* a pointer is far below PIPE_BUF: the write is atomic */
@@ -285,5 +290,15 @@ int loopdev_resize_async(struct loopdev_pool *p, const char *dev, const char *pa
 	*j = (struct job){ .kind = JOB_RESIZE, .bytes = bytes, .done = done, .arg = arg };
 	snprintf(j->dev, sizeof(j->dev), "%s", dev);
 	snprintf(j->path, sizeof(j->path), "%s", path);
+	return start_job(p, j);
+}
+
+int loopdev_call_async(struct loopdev_pool *p, loopdev_call_fn fn, void *ctx, loopdev_fn done,
+		       void *arg)
+{
+	struct job *j = calloc(1, sizeof(*j));
+	if (!j)
+		return -1;
+	*j = (struct job){ .kind = JOB_CALL, .call = fn, .ctx = ctx, .done = done, .arg = arg };
 	return start_job(p, j);
 }

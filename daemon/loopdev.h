@@ -35,6 +35,11 @@ int loopdev_resize(const char *dev, const char *path, uint64_t bytes, char *err,
 /* status 0 or -1 (message set); dev is the device attached (attach only). */
 typedef void (*loopdev_fn)(void *arg, int status, const char *dev, bool direct, const char *message);
 
+/* Another blocking call that may wait for FUSE requests on swiscsid's own mount (dropping a
+ * file's cached pages), on a worker thread like the jobs above: fn's 0, or -1 with a sentence
+ * in err, is done's status (dev ""). */
+typedef int (*loopdev_call_fn)(void *ctx, char *err, size_t errlen);
+
 struct loopdev_pool *loopdev_pool_new(struct evloop *loop);
 /* Only when loopdev_pending is 0. */
 void loopdev_pool_free(struct loopdev_pool *p);
@@ -45,5 +50,7 @@ int loopdev_detach_async(struct loopdev_pool *p, const char *dev, loopdev_fn don
 /* dev is the device resized (done's dev). */
 int loopdev_resize_async(struct loopdev_pool *p, const char *dev, const char *path, uint64_t bytes,
 			 loopdev_fn done, void *arg);
+int loopdev_call_async(struct loopdev_pool *p, loopdev_call_fn fn, void *ctx, loopdev_fn done,
+		       void *arg);
 
 #endif

@@ -60,8 +60,6 @@ struct lunfs_op {
 	unsigned pending;
 	int status;
 	char message[300];
-	bool relist;    /* a rescan removed a LUN whose block size changed: list again for its
-			 * new file once the old one's name is free */
 };
 
 struct lunfs_session {
@@ -141,6 +139,9 @@ extern const struct fuse_lowlevel_ops lunfs_ops;
 /* l's size changed: the kernel drops the attributes it holds of l's inode (a stat, a read past
  * the old end or the loop driver asks again) rather than serve them until they time out. */
 void ops_size_changed(struct lunfs *fs, const struct lunfs_lun *l);
+/* l was cut off: the pages the kernel holds of it go, on a worker thread, then done runs (on
+ * the loop). -1 when no job started (no FUSE session, or no thread): done does not run. */
+int ops_drop_pages(struct lunfs *fs, const struct lunfs_lun *l, void (*done)(void *arg), void *arg);
 
 /* Detaches loop devices backed by files under dir and a dead FUSE mount at dir. */
 void lunfs_clear_stale(const char *dir);

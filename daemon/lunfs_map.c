@@ -492,6 +492,11 @@ void lunfs_byid_resize(struct lunfs *fs, struct lunfs_lun *file, uint64_t blocks
 	loop_settle(fs, file);
 }
 
+static void byid_pages_dropped(void *arg)
+{
+	job_gone(arg);
+}
+
 void lunfs_byid_remove(struct lunfs *fs, struct lunfs_lun *file)
 {
 	if (!file)
@@ -499,6 +504,10 @@ void lunfs_byid_remove(struct lunfs *fs, struct lunfs_lun *file)
 	tree_unlink_lun(fs, file);
 	file->mio = NULL;
 	dlog(LOG_INFO, "%s/by-id/%s: removed", fs->dir, file->name);
+	/* an open one fails every read from here on, cached or not (a rescan's reply waits) */
+	fs->byid_jobs++;
+	if (ops_drop_pages(fs, file, byid_pages_dropped, fs) < 0)
+		fs->byid_jobs--;
 	loop_settle(fs, file);   /* a device still attached goes, holding the file meanwhile */
 	lun_retire(fs, file);
 }

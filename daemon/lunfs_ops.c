@@ -3,9 +3,12 @@
 #include "lunfs_int.h"
 #include "lunfs_buf.h"
 #include "mpath_io.h"
+#include "dlog.h"
+#include "loopdev.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -376,6 +379,55 @@ void ops_size_changed(struct lunfs *fs, const struct lunfs_lun *l)
 	 * to bound how long the old size is seen. */
 	if (fs->se)
 		(void)fuse_lowlevel_notify_inval_inode(fs->se, l->ino, -1, 0);
+}
+
+/* The kernel serves reads of the pages it holds without asking: a file cut off (another disk
+ * under its LUN number, its map gone) loses them too, so that every read of an open one fails.
+ * Dropping them waits for the page locks of reads in flight, which only the loop's thread
+ * answers: a worker thread's job. */
+struct page_drop {
+	struct fuse_session *se;
+	fuse_ino_t ino;
+	char name[256];
+	void (*done)(void *arg);
+	void *arg;
+};
+
+static int drop_pages(void *ctx, char *err, size_t errlen)
+{
+	struct page_drop *d = ctx;
+	int rc = fuse_lowlevel_notify_inval_inode(d->se, d->ino, 0, 0);
+	if (rc < 0 && rc != -ENOENT) {   /* ENOENT: the kernel holds nothing of it */
+		snprintf(err, errlen, "its cached pages stay: %s", strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+static void pages_dropped(void *arg, int status, const char *dev, bool direct, const char *msg)
+{
+	(void)dev;
+	(void)direct;
+	struct page_drop *d = arg;
+	if (status < 0)
+		dlog(LOG_WARNING, "%s: %s", d->name, msg);
+	d->done(d->arg);
+	free(d);
+}
+
+int ops_drop_pages(struct lunfs *fs, const struct lunfs_lun *l, void (*done)(void *arg), void *arg)
+{
+	struct page_drop *d = fs->se ? malloc(sizeof(*d)) : NULL;
+	if (!d)
+		return -1;
+	*d = (struct page_drop){ .se = fs->se, .ino = l->ino, .done = done, .arg = arg };
+	snprintf(d->name, sizeof(d->name), "%s", l->name);
+	if (loopdev_call_async(fs->loops, drop_pages, d, pages_dropped, d) < 0) {
+		dlog(LOG_WARNING, "%s: its cached pages stay: cannot start a worker thread", l->name);
+		free(d);
+		return -1;
+	}
+	return 0;
 }
 
 const struct fuse_lowlevel_ops lunfs_ops = {

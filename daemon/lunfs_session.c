@@ -167,19 +167,92 @@ static uint64_t lun_bytes(const struct lun_info *info)
 	return info->blocks * info->block_size;
 }
 
-/* A LUN still listed takes what the probe read now: identity, write protection and capacity
- * (an online resize on the target). Its file's size changes at once (the kernel told), its
- * loop device's on a worker thread, before the rescan ends. A LUN whose block size changed is
- * treated as another LUN: every offset its file and device were used with means other bytes
- * now, so its file goes (open ones fail with EIO) and comes back with a second listing. */
+/* A LUN number that names another disk now: the old disk's file is cut off at once (no name,
+ * I/O fails with EIO, as for a LUN that went), before its loop device goes, so that nothing the
+ * device still writes back reaches the new disk; the new disk gets a file and a device of its
+ * own in the same rescan (the name is free at once). */
+struct loop_goes {
+	struct lunfs_session *ls;
+	struct lunfs_lun *l;      /* a reference: the device's last close may release the file */
+};
+
+static void old_loop_detached(void *arg, int status, const char *dev, bool direct, const char *msg)
+{
+	(void)direct;
+	struct loop_goes *g = arg;
+	if (status < 0)
+		dlog(LOG_WARNING, "%s: %s", g->l->name, msg);
+	else
+		dlog(LOG_INFO, "%s: %s of the old disk detached", g->l->name, dev);
+	lun_unref(g->l);
+	op_put(g->ls);
+	free(g);
+}
+
+/* 0, or -1 when no worker thread could start. */
+static int detach_old_loop(struct lunfs_session *ls, struct lunfs_lun *l, const char *dev)
+{
+	struct loop_goes *g = malloc(sizeof(*g));
+	if (!g)
+		return -1;
+	*g = (struct loop_goes){ .ls = ls, .l = l };
+	l->refs++;
+	ls->op.pending++;
+	if (loopdev_detach_async(ls->fs->loops, dev, old_loop_detached, g) == 0)
+		return 0;
+	ls->op.pending--;
+	l->refs--;
+	free(g);
+	return -1;
+}
+
+static void old_pages_dropped(void *arg)
+{
+	op_put(arg);
+}
+
+static void replace_lun(struct lunfs_session *ls, struct lunfs_lun *l, const struct lun_info *now)
+{
+	/* the job's answer comes through the loop, after drop_lun: its reference keeps l */
+	if (l->loop[0] && detach_old_loop(ls, l, l->loop) < 0)   /* it fails every I/O anyway */
+		dlog(LOG_WARNING, "%s: cannot start a worker thread to detach %s", l->name, l->loop);
+	ls->op.pending++;
+	if (ops_drop_pages(ls->fs, l, old_pages_dropped, ls) < 0)
+		ls->op.pending--;
+	drop_lun(ls, l);
+	add_lun(ls, now);
+}
+
+/* Whether the disk under the LUN number is another one: its identity (VPD 0x83, else 0x80)
+ * differs, or it gained or lost one. One without an identity either time cannot tell: kept. */
+static bool identity_changed(const struct lun_info *was, const struct lun_info *now)
+{
+	if (was->has_id != now->has_id)
+		return true;
+	return was->has_id && strcmp(was->id.wwid, now->id.wwid) != 0;
+}
+
+/* A LUN still listed takes what the probe read now: write protection and capacity (an online
+ * resize on the target). Its file's size changes at once (the kernel told), its loop device's
+ * on a worker thread, before the rescan ends. A LUN whose identity or block size changed is
+ * another LUN: every offset its file and device were used with means other bytes now (another
+ * disk's, or the same disk's elsewhere), so it is replaced. */
 static void keep_lun(struct lunfs_session *ls, struct lunfs_lun *l, const struct lun_info *now)
 {
 	uint64_t was = lun_bytes(&l->info), is = lun_bytes(now);
+	if (identity_changed(&l->info, now)) {
+		dlog(LOG_WARNING, "%s: lun %" PRIu64 ": another disk (identity %s, was %s): the old "
+				  "one's file, loop device and multipath path go, the new one gets its "
+				  "own (%s)", ls->target, now->lun,
+		     now->has_id ? now->id.name : "none", l->info.has_id ? l->info.id.name : "none",
+		     l->name);
+		replace_lun(ls, l, now);
+		return;
+	}
 	if (now->block_size != l->info.block_size) {
 		dlog(LOG_WARNING, "%s: block size changed from %u to %u bytes: its file goes and comes "
 				  "back as a new LUN's", l->name, l->info.block_size, now->block_size);
-		remove_lun(ls, l);
-		ls->op.relist = true;
+		replace_lun(ls, l, now);
 		return;
 	}
 	l->info = *now;
@@ -326,12 +399,6 @@ static void op_finish(struct lunfs_session *ls)
 	case OP_RESCAN:
 		if (ls->rescanned)
 			ls->rescanned(ls->rescanned_arg);
-		if (op.relist && op.status == 0 && !ls->detach_wanted && !ls->rescan_wanted) {
-			/* the old files are gone: the second listing makes the new ones, and the
-			 * requester hears of that one (a rescan already waiting lists anew itself) */
-			start_rescan(ls, op.done, op.arg);
-			return;
-		}
 		break;
 	case OP_DETACH:
 		lun_io_when_idle(ls->io, detach_idle, ls);

@@ -342,13 +342,66 @@ static bool still_there(const struct mpath_lun *m, const struct mpath_route *r,
 	return false;
 }
 
+/* Whether the LUN of r is still listed, with another identity than m's: another disk. */
+static bool another_disk(const struct mpath_lun *m, const struct mpath_route *r,
+			 const struct lunfs_device *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (d[i].lun == r->lun)
+			return !d[i].has_id || strcmp(d[i].id.name, m->info.id.name) != 0;
+	return false;
+}
+
+/* A LUN number of a target that one session found naming another disk, and the map it left */
+struct disk_swap {
+	char map[sizeof(((struct mpath_lun *)0)->info.id.name)];
+	char target[sizeof(((struct mpath_route *)0)->target)];
+	uint64_t lun;
+};
+
+/* A logical unit is its target's and LUN number's, whichever session reaches it: the map's other
+ * paths to that LUN of that target reach the new disk too. They leave the map at once rather
+ * than serve the new disk as the old one until their sessions rescan, and those sessions
+ * rescan now (a target that shows each initiator its own LUNs has them join again). */
+static void swap_everywhere(struct dsession *ds, const struct disk_swap *sw)
+{
+	struct mpath_maps *ms = &ds->t->maps;
+	struct mpath_lun *m;
+	while ((m = mpath_maps_find(ms, sw->map))) {
+		size_t i = 0;
+		while (i < m->sel.npaths && (m->route[i].lun != sw->lun ||
+					     strcmp(m->route[i].target, sw->target) != 0))
+			i++;
+		if (i == m->sel.npaths)
+			return;
+		struct mpath_route *r = &m->route[i];
+		uint32_t sid = r->sid;
+		dlog(LOG_WARNING, "session %u: LUN %" PRIu64 " leaves multipath map %s: session %u found "
+				  "another disk under that LUN; rescanning", sid, sw->lun, sw->map,
+		     ds->sid);
+		lunfs_path_put(r->handle);
+		r->handle = NULL;
+		mpath_maps_remove(ms, sid, sw->lun, now_ms());   /* m may have gone */
+		struct dsession *other = session_table_find_sid(ds->t, sid);
+		if (other && other->state == DS_READY && other->ls &&
+		    lunfs_rescan_session(other->ls, NULL, NULL) < 0)
+			dlog(LOG_WARNING, "session %u: cannot rescan it: it is detaching", sid);
+	}
+}
+
+enum { MAX_SWAPS = 8 };   /* per rescan; more wait for their sessions' own rescans */
+
 void session_mpath_rescanned(struct dsession *ds)
 {
 	struct mpath_maps *ms = &ds->t->maps;
-	size_t n;
+	size_t n, nswaps = 0;
 	struct lunfs_device *d = devices(ds, &n);
-	if (!d && ds->ls)
+	struct disk_swap *swaps = calloc(MAX_SWAPS, sizeof(*swaps));
+	if ((!d && ds->ls) || !swaps) {
+		free(d);
+		free(swaps);
 		return;   /* out of memory: leave the paths as they are rather than drop them all */
+	}
 	for (size_t k = ms->n; k-- > 0;) {
 		struct mpath_lun *m = ms->map[k];
 		for (size_t i = m->sel.npaths; i-- > 0;) {
@@ -357,6 +410,12 @@ void session_mpath_rescanned(struct dsession *ds)
 				continue;
 			dlog(LOG_INFO, "session %u: LUN %" PRIu64 " leaves multipath map %s", ds->sid,
 			     r->lun, m->info.id.name);
+			if (another_disk(m, r, d, n) && nswaps < MAX_SWAPS) {
+				struct disk_swap *sw = &swaps[nswaps++];
+				CTL_SET(sw->map, m->info.id.name);
+				CTL_SET(sw->target, r->target);
+				sw->lun = r->lun;
+			}
 			lunfs_path_put(r->handle);
 			r->handle = NULL;
 			bool last = m->sel.npaths == 1;
@@ -366,6 +425,9 @@ void session_mpath_rescanned(struct dsession *ds)
 		}
 	}
 	free(d);
+	for (size_t i = 0; i < nswaps; i++)
+		swap_everywhere(ds, &swaps[i]);
+	free(swaps);
 	session_mpath_join(ds);   /* the new LUNs (and those of a new identity) join */
 }
 

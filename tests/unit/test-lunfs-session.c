@@ -35,15 +35,25 @@ int lun_probe_async(struct swi_session *s, lun_probe_fn done, void *arg)
 	return 0;
 }
 
-/* The probe finds LUN 1 with this geometry. */
-static void answer_probe_sized(int status, uint64_t blocks, uint32_t block_size)
+/* The probe finds LUN 1 with this geometry and identity (wwid NULL: none). */
+static void answer_probe_lun(int status, uint64_t blocks, uint32_t block_size, const char *wwid)
 {
 	lun_probe_fn done = probe.done;
 	assert_non_null(done);
 	probe.done = NULL;
-	struct lun_info lun = { .lun = 1, .blocks = blocks, .block_size = block_size };
+	struct lun_info lun = { .lun = 1, .blocks = blocks, .block_size = block_size,
+				.has_id = wwid != NULL };
+	if (wwid) {
+		snprintf(lun.id.wwid, sizeof(lun.id.wwid), "%s", wwid);
+		snprintf(lun.id.name, sizeof(lun.id.name), "wwn-0x%s", wwid + 1);
+	}
 	done(probe.arg, status, status < 0 ? NULL : &lun, status < 0 ? 0 : 1,
 	     status < 0 ? "INQUIRY failed: hardware error" : NULL);
+}
+
+static void answer_probe_sized(int status, uint64_t blocks, uint32_t block_size)
+{
+	answer_probe_lun(status, blocks, block_size, NULL);
 }
 
 static void answer_probe(int status)
@@ -74,12 +84,15 @@ void lun_io_when_idle(struct lun_io *q, void (*fn)(void *arg), void *arg)
 	fn(arg);   /* no I/O in these tests */
 }
 
-/* Loop device jobs, off unless a test turns them on: then the one in flight is answered by
- * the test. */
+/* Loop device jobs, off unless a test turns them on: then those in flight are answered by
+ * the test, oldest first. Two at once only when another disk replaces a LUN (the old device's
+ * detach, the new one's attach). */
+enum { MAX_LOOP_JOBS = 2 };
+
 static struct {
 	bool on;
-	loopdev_fn done;
-	void *arg;
+	struct { loopdev_fn done; void *arg; } job[MAX_LOOP_JOBS];
+	unsigned njobs;
 	unsigned attaches, resizes, detaches;
 	char dev[32];        /* the last resize's */
 	uint64_t bytes;
@@ -89,19 +102,21 @@ static int loop_job(loopdev_fn done, void *arg, unsigned *count)
 {
 	if (!loops.on)
 		fail_msg("loop devices are off in this test");
-	assert_null(loops.done);   /* one job at a time per session */
-	loops.done = done;
-	loops.arg = arg;
+	assert_true(loops.njobs < MAX_LOOP_JOBS);
+	loops.job[loops.njobs].done = done;
+	loops.job[loops.njobs].arg = arg;
+	loops.njobs++;
 	(*count)++;
 	return 0;
 }
 
 static void answer_loop(int status)
 {
-	loopdev_fn done = loops.done;
-	assert_non_null(done);
-	loops.done = NULL;
-	done(loops.arg, status, "/dev/loop9", true, status < 0 ? "LOOP_SET_CAPACITY: no" : "");
+	assert_true(loops.njobs > 0);
+	loopdev_fn done = loops.job[0].done;
+	void *arg = loops.job[0].arg;
+	memmove(&loops.job[0], &loops.job[1], sizeof(loops.job[0]) * --loops.njobs);
+	done(arg, status, "/dev/loop9", true, status < 0 ? "LOOP_SET_CAPACITY: no" : "");
 }
 
 int loopdev_attach_async(struct loopdev_pool *p, const char *path, bool read_only, bool direct,
@@ -124,6 +139,15 @@ int loopdev_resize_async(struct loopdev_pool *p, const char *dev, const char *pa
 	snprintf(loops.dev, sizeof(loops.dev), "%s", dev);
 	loops.bytes = bytes;
 	return loop_job(done, arg, &loops.resizes);
+}
+
+static unsigned dropped;   /* files whose cached pages were to go */
+
+int ops_drop_pages(struct lunfs *fs, const struct lunfs_lun *l, void (*done)(void *arg), void *arg)
+{
+	(void)fs, (void)l, (void)done, (void)arg;
+	dropped++;
+	return -1;   /* as without a FUSE session: nothing to wait for */
 }
 
 static struct {
@@ -162,11 +186,18 @@ void tree_unlink_lun(struct lunfs *fs, struct lunfs_lun *l)
 	linked--;
 }
 
+/* A removed file is freed with its last reference (a loop device's job may hold one). */
 void lun_retire(struct lunfs *fs, struct lunfs_lun *l)
 {
 	(void)fs;
-	assert_int_equal(l->refs, 0);   /* nothing here holds a LUN file open */
-	free(l);
+	if (l->refs == 0)
+		free(l);
+}
+
+void lun_unref(struct lunfs_lun *l)
+{
+	if (--l->refs == 0 && !l->ls)
+		free(l);
 }
 
 static char logged[4096];   /* everything the code under test logged, one line each */
@@ -215,6 +246,7 @@ static int setup(void **state)
 	memset(&loops, 0, sizeof(loops));
 	memset(logged, 0, sizeof(logged));
 	linked = 0;
+	dropped = 0;
 	completions = 0;
 	fs = (struct lunfs){ .loop = evloop_new(), .dir = "/nowhere", .next_ino = INO_FIRST_FREE,
 			     .cfg = { .loop_devices = 0 } };
@@ -387,8 +419,8 @@ static void test_a_rescan_takes_a_kept_luns_new_capacity(void **state)
 	assert_int_equal(det.calls, 1);
 }
 
-/* A block size that changed is another LUN: the old file goes, a second listing makes the new
- * one, and the rescan's requester hears once, after that. */
+/* A block size that changed is another LUN: the old file goes and the new one is made in the
+ * same listing; the rescan's requester hears once, after that. */
 static void test_a_block_size_change_makes_the_file_anew(void **state)
 {
 	(void)state;
@@ -398,10 +430,7 @@ static void test_a_block_size_change_makes_the_file_anew(void **state)
 	fuse_ino_t ino = ls->luns->ino;
 	assert_int_equal(lunfs_rescan_session(ls, note, &res), 0);
 	answer_probe_sized(0, 256, 4096);
-	assert_int_equal(linked, 0);                /* the old file went */
-	assert_int_equal(probe.sent, 3);            /* the second listing is out */
-	assert_int_equal(res.calls, 0);
-	answer_probe_sized(0, 256, 4096);
+	assert_int_equal(probe.sent, 2);            /* no second listing */
 	assert_int_equal(res.calls, 1);
 	assert_int_equal(res.status, 0);
 	assert_int_equal(linked, 1);
@@ -412,6 +441,85 @@ static void test_a_block_size_change_makes_the_file_anew(void **state)
 	assert_int_equal(told.calls, 0);
 	assert_non_null(strstr(logged, "block size changed from 512 to 4096 bytes"));
 	assert_int_equal(lunfs_detach_session(ls, note, &det), 0);
+	run_until_freed();
+	assert_int_equal(det.calls, 1);
+}
+
+/* Another identity under LUN 1 is another disk: a new file (the old one's inode is not reused),
+ * with the new identity, one warning naming both; the same identity again keeps the file. A
+ * LUN gaining or losing an identity is another disk too. */
+static void test_another_identity_makes_the_file_anew(void **state)
+{
+	(void)state;
+	struct heard att = { 0 }, res = { 0 }, det = { 0 };
+	struct lunfs_session *ls = attach(&att);
+	answer_probe_lun(0, 2048, 512, "3600000000000000000000000000000a1");
+	fuse_ino_t ino = ls->luns->ino;
+	assert_int_equal(lunfs_rescan_session(ls, NULL, NULL), 0);
+	answer_probe_lun(0, 2048, 512, "3600000000000000000000000000000a1");
+	assert_int_equal(ls->luns->ino, ino);       /* the same disk: the same file */
+	assert_int_equal(lunfs_rescan_session(ls, note, &res), 0);
+	answer_probe_lun(0, 2048, 512, "3600000000000000000000000000000b2");
+	assert_int_equal(res.calls, 1);
+	assert_int_equal(res.status, 0);
+	assert_int_equal(linked, 1);
+	assert_int_not_equal(ls->luns->ino, ino);
+	struct lunfs_device d = device_of(ls);
+	assert_string_equal(d.id.name, "wwn-0x600000000000000000000000000000b2");
+	assert_int_equal(told.calls, 0);
+	assert_non_null(strstr(logged, "iqn.2026-12.test:unit: lun 1: another disk (identity "
+				       "wwn-0x600000000000000000000000000000b2, was "
+				       "wwn-0x600000000000000000000000000000a1)"));
+	ino = ls->luns->ino;
+	assert_int_equal(lunfs_rescan_session(ls, NULL, NULL), 0);
+	answer_probe_lun(0, 2048, 512, NULL);
+	assert_int_not_equal(ls->luns->ino, ino);
+	assert_false(device_of(ls).has_id);
+	assert_non_null(strstr(logged, "another disk (identity none, was "
+				       "wwn-0x600000000000000000000000000000b2)"));
+	ino = ls->luns->ino;
+	assert_int_equal(lunfs_rescan_session(ls, NULL, NULL), 0);
+	answer_probe_lun(0, 2048, 512, NULL);        /* none either time: nothing to tell by */
+	assert_int_equal(ls->luns->ino, ino);
+	assert_int_equal(lunfs_detach_session(ls, note, &det), 0);
+	run_until_freed();
+	assert_int_equal(det.calls, 1);
+}
+
+/* With a loop device: another disk's rescan detaches the old device (the old file cut off
+ * first, kept until the detach's answer) while the new file's attaches, and ends once both
+ * answered; the old disk's cached pages were to go too. */
+static void test_another_disk_replaces_the_loop_device_before_the_rescan_ends(void **state)
+{
+	(void)state;
+	struct heard att = { 0 }, res = { 0 }, det = { 0 };
+	fs.cfg.loop_devices = 1;
+	loops.on = true;
+	struct lunfs_session *ls = attach(&att);
+	answer_probe_lun(0, 2048, 512, "3600000000000000000000000000000a1");
+	answer_loop(0);
+	assert_int_equal(att.calls, 1);
+	struct lunfs_lun *old = ls->luns;
+	assert_int_equal(lunfs_rescan_session(ls, note, &res), 0);
+	answer_probe_lun(0, 2048, 512, "3600000000000000000000000000000b2");
+	assert_int_equal(loops.njobs, 2);
+	assert_int_equal(loops.detaches, 1);
+	assert_int_equal(loops.attaches, 2);
+	assert_int_equal(dropped, 1);
+	assert_null(old->ls);                       /* cut off: its I/O fails from here on */
+	assert_int_equal(old->refs, 1);             /* the detach's */
+	assert_true(ls->luns != old);
+	assert_string_equal(ls->luns->loop, "");
+	answer_loop(0);                             /* the old device's detach */
+	assert_int_equal(res.calls, 0);
+	assert_non_null(strstr(logged, "/dev/loop9 of the old disk detached"));
+	answer_loop(0);                             /* the new one's attach */
+	assert_int_equal(res.calls, 1);
+	assert_int_equal(res.status, 0);
+	assert_string_equal(ls->luns->loop, "/dev/loop9");
+	assert_int_equal(linked, 1);
+	assert_int_equal(lunfs_detach_session(ls, note, &det), 0);
+	answer_loop(0);
 	run_until_freed();
 	assert_int_equal(det.calls, 1);
 }
@@ -471,6 +579,11 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_block_size_change_makes_the_file_anew, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_another_identity_makes_the_file_anew, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_another_disk_replaces_the_loop_device_before_the_rescan_ends, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_a_rescan_resizes_the_loop_device_before_it_ends,
 						setup, teardown),
 	};
