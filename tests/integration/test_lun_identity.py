@@ -20,7 +20,7 @@ from conftest import SWISCSIADM, have, require
 from ext4check import run
 from lunserve import loop_backing
 from test_lun_resize import QUIET_CHECKER, lun_file, session_ifaces
-from test_multipath_blockdev import map_loop
+from test_multipath_blockdev import log_in_through, map_loop
 from test_multipath_maps import IQN, multipath, ok
 from tgt import backing_file
 
@@ -41,13 +41,7 @@ def login_with_identity(adm, tgtd, swiscsid, backing, scsi_id, ifaces=("nic1",))
     tgtd.target(1, IQN, luns=[("rdwr", str(backing))])
     tgtd.adm("--op", "update", "--mode", "logicalunit", "--tid", "1", "--lun", "1",
              "--params", identity_params(scsi_id))
-    (adm.root / "swiscsid.conf").write_text("[global]\n" + QUIET_CHECKER)
-    swiscsid.start()
-    for iface in ifaces:
-        ok(adm, "-m", "iface", "-I", iface, "-o", "new", "-n", "iface.net_ifacename", "-v", "lo")
-    ok(adm, "-m", "discovery", "-t", "st", "-p", tgtd.portal, *sum((["-I", i] for i in ifaces), []))
-    ok(adm, "-m", "node", "-T", IQN, "-l")
-    return swiscsid.rundir / "disks" / "by-id"
+    return log_in_through(adm, tgtd, swiscsid, ifaces, "[global]\n" + QUIET_CHECKER)
 
 
 def disk(path):

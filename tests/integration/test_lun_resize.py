@@ -18,8 +18,9 @@ import pytest
 from conftest import SWISCSIADM, have, require
 from direct_io import read_direct, write_direct
 from ext4check import run
-from faketarget import AttentionOnce, FakeTarget
+from faketarget import AttentionOnce
 from lunserve import loops_over, lunserve  # noqa: F401 (lunserve is a fixture)
+from test_lunfs_errors import fake  # noqa: F401 (a fixture: a 4 MiB fake target)
 from test_multipath_blockdev import login, map_loop
 from test_multipath_maps import IQN, MAP, multipath, ok
 
@@ -221,16 +222,6 @@ def test_a_map_resizes_once_its_paths_agree(adm, tgtd, swiscsid, tmp_path):
 
 
 # ---- against the fake target: a shrink, and the unit attention ----
-
-BLOCKS = 8192   # 4 MiB of 512-byte blocks
-
-
-@pytest.fixture
-def fake(request):
-    t = FakeTarget(blocks=BLOCKS)
-    request.addfinalizer(t.stop)
-    return t.start()
-
 
 def past_end(cdbs, blocks):
     """The READs and WRITEs (10 or 16) among cdbs that reach past LBA blocks."""

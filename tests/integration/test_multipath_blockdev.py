@@ -20,15 +20,22 @@ MAP2 = "wwn-0x60000000000000000e00000000010002"   # tgtd's NAA 6 for tid 1, LUN 
 MAP3 = "wwn-0x60000000000000000e00000000010003"
 
 
-def login(adm, tgtd, swiscsid, tmp_path, ifaces, mb, conf=""):
-    url = tgtd.target(1, IQN, luns=[("rdwr", backing_file(tmp_path / "lun1", mb * MiB))])
-    (adm.root / "swiscsid.conf").write_text("[global]\npath_selector = round-robin\n" + conf)
+def log_in_through(adm, tgtd, swiscsid, ifaces, conf):
+    """swiscsid started with conf as its swiscsid.conf, the target tgtd serves discovered and
+    logged in through each of ifaces (bound to lo): one path each. Returns the by-id directory."""
+    (adm.root / "swiscsid.conf").write_text(conf)
     swiscsid.start()
     for iface in ifaces:
         ok(adm, "-m", "iface", "-I", iface, "-o", "new", "-n", "iface.net_ifacename", "-v", "lo")
     ok(adm, "-m", "discovery", "-t", "st", "-p", tgtd.portal, *sum((["-I", i] for i in ifaces), []))
     ok(adm, "-m", "node", "-T", IQN, "-l")
-    return url, swiscsid.rundir / "disks" / "by-id"
+    return swiscsid.rundir / "disks" / "by-id"
+
+
+def login(adm, tgtd, swiscsid, tmp_path, ifaces, mb, conf=""):
+    url = tgtd.target(1, IQN, luns=[("rdwr", backing_file(tmp_path / "lun1", mb * MiB))])
+    return url, log_in_through(adm, tgtd, swiscsid, ifaces,
+                               "[global]\npath_selector = round-robin\n" + conf)
 
 
 def map_loop(adm, name):
