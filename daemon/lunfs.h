@@ -68,13 +68,13 @@ typedef void (*lunfs_done_fn)(void *arg, int status, const char *message);
 int lunfs_attach_session(struct lunfs *fs, struct swi_session *s, const struct lunfs_session_id *id,
 			 lunfs_done_fn done, void *arg, struct lunfs_session **out);
 /* Re-reads the LUN list: files appear and disappear to match, and those kept take the LUN's
- * capacity now (their loop devices too, before done); one whose block size changed goes and
- * comes back as a new LUN's file (a second listing, before done). While another operation of
- * the session runs, the rescan waits for it (one waiting rescan at most: -1 for a second one
- * with a callback; one without joins it); a detach asked for meanwhile goes first and the
- * waiting rescan's done gets -1. -1 (done never called) once a detach is asked for. Also
- * started by the LUN side itself on a REPORTED LUNS DATA HAS CHANGED or CAPACITY DATA HAS
- * CHANGED unit attention. */
+ * capacity now (their loop devices too, before done); one whose identity or block size changed
+ * is another disk: its file is cut off and the new one's made in the same listing. While
+ * another operation of the session runs, the rescan waits for it (one waiting rescan at most:
+ * -1 for a second one with a callback; one without joins it); a detach asked for meanwhile goes
+ * first and the waiting rescan's done gets -1. -1 (done never called) once a detach is asked
+ * for. Also started by the LUN side itself on a REPORTED LUNS DATA HAS CHANGED or CAPACITY DATA
+ * HAS CHANGED unit attention. */
 int lunfs_rescan_session(struct lunfs_session *ls, lunfs_done_fn done, void *arg);
 /* fn(arg) is called as each rescan of the session ends (asked for or started by the target,
  * whatever its outcome), before the rescan's own done: the LUN files now are the list's. */

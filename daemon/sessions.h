@@ -64,7 +64,7 @@ unsigned sessions_link_table(struct sessions *t, const struct link_table *now);
 /* swiscsi-multipath: the maps (name "" all) as CTL_MPATH_LIST entries, their count. */
 uint32_t sessions_mpath_describe(const struct sessions *t, const char *name, struct ctl_buf *b);
 /* -f: the map's loop device detached and gone from the kernel (bounded), then the map dropped;
- * done(arg, 0, 0, NULL) once both are, else (1, 0, why: no such map, in use, the device that
+ * done(arg, 0, 0, "") once both are, else (1, 0, why: no such map, in use, the device that
  * did not go). done as for a login: maybe before this returns (NULL then), else the handle. */
 void *sessions_mpath_flush(struct sessions *t, const char *name, sessions_done_fn done,
 			   void *arg);

@@ -18,8 +18,8 @@ bool iface_is_builtin(const char *name);
 bool iface_is_sample(const char *name);
 
 /* Fills out (uninitialised) with iface name: a built-in, or DBROOT/ifaces/name.
- * Returns 0; or -1 with errno ENOENT (no such iface, iface.example included), EINVAL (the file is not a valid record:
- * err names file and line) or another errno, err set. */
+ * Returns 0; or -1 with errno ENOENT (no such iface, iface.example included), EINVAL (the
+ * file is not a valid record: err names file and line) or another errno, err set. */
 int iface_load(const char *name, struct record *out, record_warn_fn warn, void *warn_ctx,
 	       char *err, size_t errlen);
 
