@@ -395,13 +395,10 @@ void session_mpath_rescanned(struct dsession *ds)
 {
 	struct mpath_maps *ms = &ds->t->maps;
 	size_t n, nswaps = 0;
+	struct disk_swap swaps[MAX_SWAPS];
 	struct lunfs_device *d = devices(ds, &n);
-	struct disk_swap *swaps = calloc(MAX_SWAPS, sizeof(*swaps));
-	if ((!d && ds->ls) || !swaps) {
-		free(d);
-		free(swaps);
+	if (!d && ds->ls)
 		return;   /* out of memory: leave the paths as they are rather than drop them all */
-	}
 	for (size_t k = ms->n; k-- > 0;) {
 		struct mpath_lun *m = ms->map[k];
 		for (size_t i = m->sel.npaths; i-- > 0;) {
@@ -427,7 +424,6 @@ void session_mpath_rescanned(struct dsession *ds)
 	free(d);
 	for (size_t i = 0; i < nswaps; i++)
 		swap_everywhere(ds, &swaps[i]);
-	free(swaps);
 	session_mpath_join(ds);   /* the new LUNs (and those of a new identity) join */
 }
 
