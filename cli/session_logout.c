@@ -63,9 +63,40 @@ static int logout_one(const struct ctl_session *s)
 	return rc;
 }
 
-/* Logs out the sessions pick accepts. 21 with iscsiadm's message when none does. */
-static int logout_picked(bool (*pick)(const struct ctl_session *s, const void *ctx),
-			 const void *ctx)
+typedef bool (*session_pick_fn)(const struct ctl_session *s, const void *ctx);
+
+/* Logs out the sessions of call (fetched, freed here) that pick accepts. 21 with iscsiadm's
+ * message when none does. */
+static int logout_fetched(struct ctl_call *call, session_pick_fn pick, const void *ctx)
+{
+	char what[400];
+	size_t n = 0;
+	for (size_t i = 0; i < call->r.nsessions; i++) {
+		if (!pick(call->r.sessions[i], ctx))
+			continue;
+		describe(call->r.sessions[i], what, sizeof(what));
+		printf("Logging out of session %s\n", what);
+		n++;
+	}
+	fflush(stdout);
+	int first = EXIT_OK;
+	for (size_t i = 0; i < call->r.nsessions; i++) {
+		if (!pick(call->r.sessions[i], ctx))
+			continue;
+		int rc = logout_one(call->r.sessions[i]);
+		if (rc != EXIT_OK && first == EXIT_OK)
+			first = rc;
+	}
+	ctl_call_free(call);
+	if (!n) {
+		msg_error("No matching sessions found");
+		return EXIT_NO_OBJS_FOUND;
+	}
+	return first;
+}
+
+/* The daemon's sessions that pick accepts, logged out. */
+static int logout_picked(session_pick_fn pick, const void *ctx)
 {
 	struct ctl_call call;
 	int rc = sessions_fetch(0, false, &call);
@@ -75,30 +106,7 @@ static int logout_picked(bool (*pick)(const struct ctl_session *s, const void *c
 	}
 	if (rc != EXIT_OK)
 		return rc;
-	char what[400];
-	size_t n = 0;
-	for (size_t i = 0; i < call.r.nsessions; i++) {
-		if (!pick(call.r.sessions[i], ctx))
-			continue;
-		describe(call.r.sessions[i], what, sizeof(what));
-		printf("Logging out of session %s\n", what);
-		n++;
-	}
-	fflush(stdout);
-	int first = EXIT_OK;
-	for (size_t i = 0; i < call.r.nsessions; i++) {
-		if (!pick(call.r.sessions[i], ctx))
-			continue;
-		rc = logout_one(call.r.sessions[i]);
-		if (rc != EXIT_OK && first == EXIT_OK)
-			first = rc;
-	}
-	ctl_call_free(&call);
-	if (!n) {
-		msg_error("No matching sessions found");
-		return EXIT_NO_OBJS_FOUND;
-	}
-	return first;
+	return logout_fetched(&call, pick, ctx);
 }
 
 static bool by_selector(const struct ctl_session *s, const void *ctx)
@@ -146,6 +154,5 @@ int session_logout_sid(unsigned sid)
 	int rc = sessions_fetch_some(sid, false, "No active sessions.", &call);
 	if (rc != EXIT_OK)
 		return rc;
-	ctl_call_free(&call);
-	return logout_picked(by_sid, &sid);
+	return logout_fetched(&call, by_sid, &sid);
 }
