@@ -269,6 +269,18 @@ static void run_until_freed(void)
 	assert_null(fs.sessions);
 }
 
+/* The test's end: ls detached (its loop device's detach answered first when it has one), its
+ * requester told once, everything freed. */
+static void detach_to_the_end(struct lunfs_session *ls, bool loop_device)
+{
+	struct heard det = { 0 };
+	assert_int_equal(lunfs_detach_session(ls, note, &det), 0);
+	if (loop_device)
+		answer_loop(0);   /* the detach's */
+	run_until_freed();
+	assert_int_equal(det.calls, 1);
+}
+
 static struct lunfs_session *attach(struct heard *h)
 {
 	struct lunfs_session_id id = { .iface = "default", .address = "127.0.0.1", .port = 3260,
@@ -359,7 +371,7 @@ static void test_a_waiting_rescan_hears_of_a_failed_attach(void **state)
 static void test_a_waiting_rescan_runs_once_for_its_requester(void **state)
 {
 	(void)state;
-	struct heard att = { 0 }, res = { 0 }, other = { 0 }, det = { 0 };
+	struct heard att = { 0 }, res = { 0 }, other = { 0 };
 	struct lunfs_session *ls = attach(&att);
 	assert_int_equal(lunfs_rescan_session(ls, NULL, NULL), 0);
 	assert_int_equal(lunfs_rescan_session(ls, note, &res), 0);
@@ -371,9 +383,7 @@ static void test_a_waiting_rescan_runs_once_for_its_requester(void **state)
 	assert_int_equal(res.calls, 1);
 	assert_int_equal(res.status, 0);
 	assert_int_equal(other.calls, 0);
-	assert_int_equal(lunfs_detach_session(ls, note, &det), 0);
-	run_until_freed();
-	assert_int_equal(det.calls, 1);
+	detach_to_the_end(ls, false);
 	assert_int_equal(att.calls, 1);
 }
 
@@ -389,7 +399,7 @@ static struct lunfs_device device_of(const struct lunfs_session *ls)
 static void test_a_rescan_takes_a_kept_luns_new_capacity(void **state)
 {
 	(void)state;
-	struct heard att = { 0 }, res = { 0 }, det = { 0 };
+	struct heard att = { 0 }, res = { 0 };
 	struct lunfs_session *ls = attach(&att);
 	answer_probe(0);
 	fuse_ino_t ino = ls->luns->ino;
@@ -414,9 +424,7 @@ static void test_a_rescan_takes_a_kept_luns_new_capacity(void **state)
 	assert_int_equal(told.calls, 2);
 	assert_non_null(strstr(logged, "capacity changed from 4194304 to 524288 bytes"));
 	assert_int_equal(probe.sent, 4);
-	assert_int_equal(lunfs_detach_session(ls, note, &det), 0);
-	run_until_freed();
-	assert_int_equal(det.calls, 1);
+	detach_to_the_end(ls, false);
 }
 
 /* A block size that changed is another LUN: the old file goes and the new one is made in the
@@ -424,7 +432,7 @@ static void test_a_rescan_takes_a_kept_luns_new_capacity(void **state)
 static void test_a_block_size_change_makes_the_file_anew(void **state)
 {
 	(void)state;
-	struct heard att = { 0 }, res = { 0 }, det = { 0 };
+	struct heard att = { 0 }, res = { 0 };
 	struct lunfs_session *ls = attach(&att);
 	answer_probe(0);
 	fuse_ino_t ino = ls->luns->ino;
@@ -440,9 +448,7 @@ static void test_a_block_size_change_makes_the_file_anew(void **state)
 	assert_int_not_equal(ls->luns->ino, ino);
 	assert_int_equal(told.calls, 0);
 	assert_non_null(strstr(logged, "block size changed from 512 to 4096 bytes"));
-	assert_int_equal(lunfs_detach_session(ls, note, &det), 0);
-	run_until_freed();
-	assert_int_equal(det.calls, 1);
+	detach_to_the_end(ls, false);
 }
 
 /* Another identity under LUN 1 is another disk: a new file (the old one's inode is not reused),
@@ -451,7 +457,7 @@ static void test_a_block_size_change_makes_the_file_anew(void **state)
 static void test_another_identity_makes_the_file_anew(void **state)
 {
 	(void)state;
-	struct heard att = { 0 }, res = { 0 }, det = { 0 };
+	struct heard att = { 0 }, res = { 0 };
 	struct lunfs_session *ls = attach(&att);
 	answer_probe_lun(0, 2048, 512, "3600000000000000000000000000000a1");
 	fuse_ino_t ino = ls->luns->ino;
@@ -481,9 +487,7 @@ static void test_another_identity_makes_the_file_anew(void **state)
 	assert_int_equal(lunfs_rescan_session(ls, NULL, NULL), 0);
 	answer_probe_lun(0, 2048, 512, NULL);        /* none either time: nothing to tell by */
 	assert_int_equal(ls->luns->ino, ino);
-	assert_int_equal(lunfs_detach_session(ls, note, &det), 0);
-	run_until_freed();
-	assert_int_equal(det.calls, 1);
+	detach_to_the_end(ls, false);
 }
 
 /* With a loop device: another disk's rescan detaches the old device (the old file cut off
@@ -492,7 +496,7 @@ static void test_another_identity_makes_the_file_anew(void **state)
 static void test_another_disk_replaces_the_loop_device_before_the_rescan_ends(void **state)
 {
 	(void)state;
-	struct heard att = { 0 }, res = { 0 }, det = { 0 };
+	struct heard att = { 0 }, res = { 0 };
 	fs.cfg.loop_devices = 1;
 	loops.on = true;
 	struct lunfs_session *ls = attach(&att);
@@ -518,10 +522,7 @@ static void test_another_disk_replaces_the_loop_device_before_the_rescan_ends(vo
 	assert_int_equal(res.status, 0);
 	assert_string_equal(ls->luns->loop, "/dev/loop9");
 	assert_int_equal(linked, 1);
-	assert_int_equal(lunfs_detach_session(ls, note, &det), 0);
-	answer_loop(0);
-	run_until_freed();
-	assert_int_equal(det.calls, 1);
+	detach_to_the_end(ls, true);
 }
 
 /* With a loop device: the rescan that finds the LUN grown resizes it and ends only once that
@@ -529,7 +530,7 @@ static void test_another_disk_replaces_the_loop_device_before_the_rescan_ends(vo
 static void test_a_rescan_resizes_the_loop_device_before_it_ends(void **state)
 {
 	(void)state;
-	struct heard att = { 0 }, res = { 0 }, again = { 0 }, det = { 0 };
+	struct heard att = { 0 }, res = { 0 }, again = { 0 };
 	fs.cfg.loop_devices = 1;
 	loops.on = true;
 	struct lunfs_session *ls = attach(&att);
@@ -554,10 +555,7 @@ static void test_a_rescan_resizes_the_loop_device_before_it_ends(void **state)
 	assert_int_equal(again.status, 0);
 	assert_int_equal(device_of(ls).blocks, 8192);
 	assert_non_null(strstr(logged, "LOOP_SET_CAPACITY: no"));
-	assert_int_equal(lunfs_detach_session(ls, note, &det), 0);
-	answer_loop(0);                             /* the detach's */
-	run_until_freed();
-	assert_int_equal(det.calls, 1);
+	detach_to_the_end(ls, true);
 	assert_int_equal(loops.attaches, 1);
 	assert_int_equal(loops.detaches, 1);
 }
