@@ -7,7 +7,7 @@
 #include "msg.h"
 #include "session_ops.h"
 
-static bool picked(const struct node_selector *sel, const struct ctl_session *s)
+bool session_selected(const struct node_selector *sel, const struct ctl_session *s)
 {
 	struct node_ref ref = { .target = (char *)s->node.target, .address = (char *)s->node.address,
 				.port = s->node.port, .tpgt = s->node.tpgt,
@@ -18,18 +18,14 @@ static bool picked(const struct node_selector *sel, const struct ctl_session *s)
 int node_sessions_rescan_or_stats(const struct node_selector *sel, bool stats)
 {
 	struct ctl_call call;
-	int rc = sessions_fetch(0, false, &call);
-	if (rc == EXIT_ISCSID_NOTCONN) {
-		msg_error("No session found.");
-		return EXIT_NO_OBJS_FOUND;
-	}
+	int rc = sessions_fetch_some(0, false, "No session found.", &call);
 	if (rc != EXIT_OK)
 		return rc;
 	size_t found = 0;
 	int first = EXIT_OK;
 	for (size_t i = 0; i < call.r.nsessions; i++) {
 		const struct ctl_session *s = call.r.sessions[i];
-		if (!picked(sel, s))
+		if (!session_selected(sel, s))
 			continue;
 		found++;
 		if (stats) {

@@ -99,11 +99,7 @@ static int logout_fetched(struct ctl_call *call, session_pick_fn pick, const voi
 static int logout_picked(session_pick_fn pick, const void *ctx)
 {
 	struct ctl_call call;
-	int rc = sessions_fetch(0, false, &call);
-	if (rc == EXIT_ISCSID_NOTCONN) {
-		msg_error("No matching sessions found");
-		return EXIT_NO_OBJS_FOUND;
-	}
+	int rc = sessions_fetch_some(0, false, "No matching sessions found", &call);
 	if (rc != EXIT_OK)
 		return rc;
 	return logout_fetched(&call, pick, ctx);
@@ -111,10 +107,7 @@ static int logout_picked(session_pick_fn pick, const void *ctx)
 
 static bool by_selector(const struct ctl_session *s, const void *ctx)
 {
-	struct node_ref ref = { .target = (char *)s->node.target, .address = (char *)s->node.address,
-				.port = s->node.port, .tpgt = s->node.tpgt,
-				.iface = (char *)s->node.iface };
-	return node_selected(ctx, &ref);
+	return session_selected(ctx, s);
 }
 
 int node_logout(const struct node_selector *sel)

@@ -27,6 +27,8 @@ int session_rescan_one(const struct ctl_session *s);
 /* -m node -R (stats false) or -s (true) on the sessions of the records sel picks
  * (node_sessions.c): 21 with "No session found." when none matches. */
 int node_sessions_rescan_or_stats(const struct node_selector *sel, bool stats);
+/* Whether the session is one of the records sel selects (-T, -p, -I; every one without them). */
+bool session_selected(const struct node_selector *sel, const struct ctl_session *s);
 
 /* The daemon's sessions (sid 0: all). Exit code: 0 with call filled (maybe no session), 20
  * when no daemon runs (nothing printed), another code after its message. */
